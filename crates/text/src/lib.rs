@@ -1,0 +1,301 @@
+//! Text kernels for Corridor: Unicode clean-up, value checks and canonical forms.
+//!
+//! Every function here is pure: it takes strings and returns values, does no I/O and keeps no
+//! mutable global state (the reference tables are immutable data compiled into the binary). That
+//! is what lets the same kernel run in ingest, in resolution and in a fuzz target.
+//!
+//! ```
+//! use corridor_text::{clean, iban, country_alpha2};
+//! assert_eq!(clean("  Gëzim\u{00A0}\u{00A0}Hoxha "), "Gëzim Hoxha");
+//! assert_eq!(iban("gb82 west 1234 5698 7654 32").unwrap(), "GB82WEST12345698765432");
+//! assert_eq!(country_alpha2("SRB"), Some("rs"));
+//! ```
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Puts free text in the form Corridor stores: Unicode NFC (so that "ë" typed as one code point
+/// or as e + combining diaeresis is one string), every run of whitespace as one space, no
+/// leading or trailing space. NFC rather than NFKC because storage must not lose distinctions
+/// (superscripts, full-width forms) that an analyst may need to see; comparison keys use NFKC.
+pub fn clean(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut pending_space = false;
+    for ch in input.nfc() {
+        if ch.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// True when the text holds a control character other than tab, newline or carriage return.
+/// Such characters have no business in an intelligence record and hide text from reviewers.
+pub fn has_forbidden_control(input: &str) -> bool {
+    input
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// True when a spreadsheet would run the cell as a formula (`=cmd|' /C calc'!A0`, `+1+1`,
+/// `@SUM(..)`, or a leading tab / carriage return that hides one).
+pub fn is_formula_like(cell: &str) -> bool {
+    matches!(
+        cell.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// Makes a cell safe to open in a spreadsheet by prefixing an apostrophe to anything formula-like
+/// (OWASP's advice). Used by every CSV writer Corridor has; stored values are never altered.
+pub fn csv_safe(cell: &str) -> Cow<'_, str> {
+    if is_formula_like(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+struct Country {
+    alpha2_lower: String,
+    alpha3: &'static str,
+    alpha2: &'static str,
+}
+
+fn countries() -> &'static [Country] {
+    static TABLE: OnceLock<Vec<Country>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        include_str!("../data/countries.tsv")
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.is_empty())
+            .filter_map(|line| {
+                let mut cols = line.split('\t');
+                let alpha2 = cols.next()?;
+                let alpha3 = cols.next()?;
+                Some(Country {
+                    alpha2_lower: alpha2.to_ascii_lowercase(),
+                    alpha3,
+                    alpha2,
+                })
+            })
+            .collect()
+    })
+}
+
+/// The lower-case ISO 3166-1 alpha-2 code (FtM's form) for an alpha-2 or alpha-3 code in any
+/// case, or `None` when the code is not assigned. Kosovo is `xk`.
+pub fn country_alpha2(code: &str) -> Option<&'static str> {
+    let code = code.trim();
+    let table = countries();
+    match code.len() {
+        2 => table
+            .iter()
+            .find(|c| c.alpha2.eq_ignore_ascii_case(code))
+            .map(|c| c.alpha2_lower.as_str()),
+        3 => table
+            .iter()
+            .find(|c| c.alpha3.eq_ignore_ascii_case(code))
+            .map(|c| c.alpha2_lower.as_str()),
+        _ => None,
+    }
+}
+
+/// The upper-case ISO 4217 code, or `None` when the code is not assigned.
+pub fn currency(code: &str) -> Option<&'static str> {
+    let code = code.trim();
+    include_str!("../data/currencies.tsv")
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split('\t').next())
+        .find(|c| c.eq_ignore_ascii_case(code))
+}
+
+/// Why a value failed its type check. The message is meant for the person fixing the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError(pub String);
+
+impl std::fmt::Display for ValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+/// Canonical IBAN (no spaces, upper-case) after checking the length (15..=34) and the ISO 13616
+/// mod-97 check digits.
+pub fn iban(input: &str) -> Result<String, ValueError> {
+    let compact: String = input
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if !(15..=34).contains(&compact.len()) {
+        return Err(ValueError(format!(
+            "IBAN must have 15 to 34 characters, found {}",
+            compact.chars().count()
+        )));
+    }
+    let bytes = compact.as_bytes();
+    if !bytes[..2].iter().all(u8::is_ascii_uppercase) || !bytes[2..4].iter().all(u8::is_ascii_digit)
+    {
+        return Err(ValueError(
+            "IBAN must start with a country code and two check digits".into(),
+        ));
+    }
+    if country_alpha2(&compact[..2]).is_none() {
+        return Err(ValueError(format!(
+            "IBAN country {} is not an ISO 3166 code",
+            &compact[..2]
+        )));
+    }
+    let mut remainder: u32 = 0;
+    for &b in bytes[4..].iter().chain(&bytes[..4]) {
+        let value = match b {
+            b'0'..=b'9' => u32::from(b - b'0'),
+            b'A'..=b'Z' => u32::from(b - b'A') + 10,
+            _ => {
+                return Err(ValueError(format!(
+                    "IBAN holds '{}', only letters and digits are allowed",
+                    b as char
+                )));
+            }
+        };
+        // Letters expand to two digits; fold digit by digit so the remainder never overflows.
+        remainder = if value >= 10 {
+            (remainder * 100 + value) % 97
+        } else {
+            (remainder * 10 + value) % 97
+        };
+    }
+    if remainder != 1 {
+        return Err(ValueError("IBAN check digits do not match".into()));
+    }
+    Ok(compact)
+}
+
+/// Canonical E.164 form of a telephone number. `default_region` (ISO alpha-2, e.g. "RS") reads
+/// national forms such as `063 123 4567`; without it only international forms are accepted.
+/// Structure is checked (country code, length), not whether an operator has assigned the range:
+/// seized phones carry numbers from every kind of plan.
+pub fn phone_e164(input: &str, default_region: Option<&str>) -> Result<String, ValueError> {
+    let trimmed = input.trim();
+    let digits = trimmed.chars().filter(char::is_ascii_digit).count();
+    if !(4..=17).contains(&digits) {
+        return Err(ValueError(format!(
+            "phone number must have 4 to 17 digits, found {digits}"
+        )));
+    }
+    // "00" is the international prefix across the region; the parser only knows "+".
+    let international: Cow<'_, str> = match trimmed.strip_prefix("00") {
+        Some(rest) => Cow::Owned(format!("+{rest}")),
+        None => Cow::Borrowed(trimmed),
+    };
+    let region = default_region.and_then(|r| r.to_ascii_uppercase().parse().ok());
+    if !international.starts_with('+') && region.is_none() {
+        return Err(ValueError(
+            "phone number is in national form and the source names no default region".into(),
+        ));
+    }
+    let parsed = phonenumber::parse(region, international.as_ref())
+        .map_err(|e| ValueError(format!("not a phone number: {e}")))?;
+    let formatted = parsed.format().mode(phonenumber::Mode::E164).to_string();
+    let national_digits = formatted.len().saturating_sub(1);
+    if !(7..=15).contains(&national_digits) {
+        return Err(ValueError(format!(
+            "phone number has {national_digits} digits in E.164 form, 7 to 15 are allowed"
+        )));
+    }
+    Ok(formatted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_collapses_whitespace_and_composes() {
+        assert_eq!(clean("  Ge\u{0308}zim \t\n Hoxha  "), "Gëzim Hoxha");
+        assert_eq!(clean(""), "");
+        assert_eq!(clean("   "), "");
+        assert_eq!(clean("Љубиша"), "Љубиша");
+    }
+
+    #[test]
+    fn countries_cover_the_route_and_reject_unknowns() {
+        for (input, want) in [
+            ("RS", "rs"),
+            ("srb", "rs"),
+            ("MK", "mk"),
+            ("MKD", "mk"),
+            ("XK", "xk"),
+            ("AL", "al"),
+            ("GB", "gb"),
+            ("AFG", "af"),
+        ] {
+            assert_eq!(country_alpha2(input), Some(want), "{input}");
+        }
+        for bad in ["UK", "", "ZZ", "SERBIA", "R"] {
+            assert_eq!(country_alpha2(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn currencies() {
+        assert_eq!(currency("eur"), Some("EUR"));
+        assert_eq!(currency("RSD"), Some("RSD"));
+        assert_eq!(currency("XYZ"), None);
+    }
+
+    #[test]
+    fn iban_checks_digits() {
+        assert_eq!(
+            iban("RS35 2600 0560 1001 6113 79").unwrap(),
+            "RS35260005601001611379"
+        );
+        assert!(iban("RS35 2600 0560 1001 6113 78").is_err());
+        assert!(iban("GB82").is_err());
+        assert!(iban("1234567890123456").is_err());
+        assert!(iban("GB82WEST1234569876543!").is_err());
+    }
+
+    #[test]
+    fn phones_become_e164() {
+        assert_eq!(
+            phone_e164("063 123 4567", Some("RS")).unwrap(),
+            "+381631234567"
+        );
+        assert_eq!(
+            phone_e164("00381 63 123 4567", None).unwrap(),
+            "+381631234567"
+        );
+        assert_eq!(
+            phone_e164("+44 7700 900123", Some("RS")).unwrap(),
+            "+447700900123"
+        );
+        assert_eq!(
+            phone_e164("070 123 456", Some("MK")).unwrap(),
+            "+38970123456"
+        );
+        assert!(phone_e164("063 123 4567", None).is_err());
+        assert!(phone_e164("12", Some("RS")).is_err());
+        assert!(phone_e164("not a number", Some("RS")).is_err());
+    }
+
+    #[test]
+    fn formulas_are_neutralised_for_spreadsheets_only() {
+        assert_eq!(csv_safe("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_safe("Marko"), "Marko");
+        assert!(has_forbidden_control("a\u{0007}b"));
+        assert!(!has_forbidden_control("a\tb\r\n"));
+    }
+}
