@@ -1,1 +1,356 @@
+//! Corridor's record log behind one [`Store`] interface, with two backends: [`SqliteStore`]
+//! (embedded, one file, WAL, the default) and [`PgStore`] (PostgreSQL, for multi-user
+//! deployments). Both pass the same [`conformance`] suite.
+//!
+//! The log is append-only. A correction is a new version of a record; a retraction is a
+//! tombstone. Appending the content the current version already has is a no-op, which is what
+//! makes re-ingesting a file, or resuming a killed ingest, add nothing twice. Every appended
+//! version gets a log position that only grows, and versions become visible in position order,
+//! so derived state can follow the log with "everything after position N".
+//!
+//! ```
+//! use corridor_store::{Store, SqliteStore};
+//! let store = SqliteStore::open_in_memory().unwrap();
+//! assert_eq!(store.log_position().unwrap(), 0);
+//! assert_eq!(store.backend(), "sqlite");
+//! ```
 
+pub mod conformance;
+mod plan;
+mod postgres;
+mod sqlite;
+
+use std::collections::BTreeMap;
+
+use corridor_model::{ContentHash, Envelope, Record};
+
+pub use crate::postgres::PgStore;
+pub use crate::sqlite::SqliteStore;
+
+/// Why a store operation failed. Nothing of the failing batch is committed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    #[error("the store's schema is at migration {found}, newer than this build knows ({known})")]
+    TooNew { found: i64, known: i64 },
+    #[error("cannot retract {originator}/{record_id}: no such record")]
+    UnknownRecord {
+        originator: String,
+        record_id: String,
+    },
+    #[error("batch of {entries} entries is over the limit of {limit}")]
+    BatchTooLarge { entries: usize, limit: usize },
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Result of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Where a record version came from inside its source file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// The 1-based line the row or JSON line starts on.
+    pub line: Option<u64>,
+    /// The raw row as read (JSON array of cells, aligned with the source's header), so that
+    /// nothing the agency sent is lost even when the mapping does not use a column.
+    pub cells: Option<String>,
+}
+
+/// A new version of a record, validated and hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVersion {
+    pub record: Record,
+    pub envelope: Envelope,
+    pub hash: ContentHash,
+    pub provenance: Provenance,
+}
+
+impl NewVersion {
+    /// A version whose hash is computed from its content.
+    pub fn new(record: Record, envelope: Envelope, provenance: Provenance) -> Self {
+        let hash = ContentHash::of_record(&record, &envelope);
+        NewVersion {
+            record,
+            envelope,
+            hash,
+            provenance,
+        }
+    }
+}
+
+/// A retraction of a record's current version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tombstone {
+    pub record_id: String,
+    /// The schema of the record retracted (kept so the log reads on its own).
+    pub schema: String,
+    /// Who retracts, when, under which grading; `originator` must own the record.
+    pub envelope: Envelope,
+    pub reason: String,
+}
+
+/// One entry of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Version(NewVersion),
+    Tombstone(Tombstone),
+}
+
+impl Entry {
+    pub(crate) fn key(&self) -> (&str, &str) {
+        match self {
+            Entry::Version(v) => (&v.envelope.originator, &v.record.id),
+            Entry::Tombstone(t) => (&t.envelope.originator, &t.record_id),
+        }
+    }
+
+    pub(crate) fn hash(&self) -> ContentHash {
+        match self {
+            Entry::Version(v) => v.hash,
+            Entry::Tombstone(t) => {
+                ContentHash::of_tombstone(&t.envelope.originator, &t.record_id, &t.reason)
+            }
+        }
+    }
+}
+
+/// A source file, registered once however often it is ingested.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceInfo {
+    pub name: String,
+    /// BLAKE3 of the file's bytes, hex.
+    pub file_hash: String,
+    pub format: String,
+    pub header: Option<Vec<String>>,
+    pub mapping: Option<String>,
+}
+
+/// A batch: appended in one transaction, whole or not at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    pub source_id: Option<i64>,
+    pub first_line: Option<u64>,
+    pub last_line: Option<u64>,
+    pub entries: Vec<Entry>,
+}
+
+/// What appending a batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub batch_id: i64,
+    /// Versions and tombstones written to the log.
+    pub appended: u64,
+    /// Entries that matched the record's current version and were skipped.
+    pub unchanged: u64,
+    /// The log position after the batch.
+    pub log_position: i64,
+}
+
+/// One version as the log holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredVersion {
+    pub pos: i64,
+    pub version: i64,
+    pub tombstone: bool,
+    pub record: Record,
+    pub envelope: Envelope,
+    pub hash: ContentHash,
+    pub note: Option<String>,
+    pub batch_id: i64,
+    pub source_line: Option<u64>,
+    pub source_cells: Option<String>,
+}
+
+/// Totals, for summaries and checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreCounts {
+    /// Records whose current version is not a tombstone.
+    pub live_records: u64,
+    /// Rows in the log: every version and tombstone.
+    pub log_entries: u64,
+    pub tombstones: u64,
+    pub batches: u64,
+    pub sources: u64,
+    pub log_position: i64,
+}
+
+/// Most versions one scan call returns.
+pub const SCAN_LIMIT_MAX: usize = 10_000;
+
+/// The record log's interface. Implementations are transactional: `append_batch` commits all of
+/// a batch or nothing, and no reader ever sees part of a batch.
+pub trait Store: Send {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// The newest migration applied.
+    fn schema_version(&mut self) -> Result<i64>;
+
+    /// Registers a source file (idempotent on name, hash and format) and returns its id.
+    fn register_source(&mut self, source: &SourceInfo) -> Result<i64>;
+
+    /// Appends a batch atomically. Entries whose content equals the record's current version are
+    /// skipped; the rest get the next version numbers and log positions in batch order.
+    fn append_batch(&mut self, batch: &Batch) -> Result<BatchOutcome>;
+
+    /// The current version (possibly a tombstone) of a record.
+    fn head(&mut self, originator: &str, record_id: &str) -> Result<Option<StoredVersion>>;
+
+    /// Every version of a record, oldest first.
+    fn versions(&mut self, originator: &str, record_id: &str) -> Result<Vec<StoredVersion>>;
+
+    /// Up to `limit` (at most [`SCAN_LIMIT_MAX`]) log entries after position `after`, in order.
+    fn scan(&mut self, after: i64, limit: usize) -> Result<Vec<StoredVersion>>;
+
+    /// Up to `limit` current, non-retracted versions ordered by (originator, record id), after
+    /// the given key: the export and rebuild path.
+    fn scan_live(
+        &mut self,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<StoredVersion>>;
+
+    /// The highest log position committed (0 for an empty log).
+    fn log_position(&mut self) -> Result<i64>;
+
+    /// Totals.
+    fn counts(&mut self) -> Result<StoreCounts>;
+
+    /// Checks that the current-version index agrees with the log: every record's head is its
+    /// highest version and nothing is missing. Returns the number of records checked.
+    fn verify(&mut self) -> Result<u64>;
+}
+
+/// Opens the store a locator names: `postgres://…` or `postgresql://…` for PostgreSQL, otherwise
+/// a SQLite file path (an optional `sqlite:` prefix is allowed). Migrations run on open.
+pub fn open(locator: &str) -> Result<Box<dyn Store>> {
+    if locator.starts_with("postgres://") || locator.starts_with("postgresql://") {
+        Ok(Box::new(PgStore::open(locator)?))
+    } else {
+        let path = locator.strip_prefix("sqlite:").unwrap_or(locator);
+        Ok(Box::new(SqliteStore::open(path)?))
+    }
+}
+
+pub(crate) fn now_rfc3339() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format_unix_seconds(now.as_secs() as i64)
+}
+
+/// UTC RFC 3339 for a Unix time, by the civil-from-days algorithm (no time-zone data needed).
+pub fn format_unix_seconds(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
+pub(crate) fn properties_json(record: &Record) -> String {
+    // A BTreeMap of strings always serialises.
+    serde_json::to_string(&record.properties).unwrap_or_else(|_| "{}".into())
+}
+
+pub(crate) fn grading_json(envelope: &Envelope) -> String {
+    serde_json::to_string(&envelope.grading).unwrap_or_else(|_| "{}".into())
+}
+
+/// Columns of a stored version, in the order every backend's SELECT returns them.
+pub(crate) struct Columns {
+    pub pos: i64,
+    pub originator: String,
+    pub record_id: String,
+    pub version: i64,
+    pub schema: String,
+    pub tombstone: bool,
+    pub properties: String,
+    pub content_hash: Vec<u8>,
+    pub contributor: String,
+    pub submitted_at: String,
+    pub source_ref: String,
+    pub review_by: String,
+    pub grading: String,
+    pub note: Option<String>,
+    pub batch_id: i64,
+    pub source_line: Option<i64>,
+    pub source_cells: Option<String>,
+}
+
+pub(crate) const SELECT_COLUMNS: &str = "pos, originator, record_id, version, schema, tombstone, \
+    properties, content_hash, contributor, submitted_at, source_ref, review_by, grading, note, \
+    batch_id, source_line, source_cells";
+
+impl Columns {
+    pub(crate) fn into_version(self) -> Result<StoredVersion> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+            StoreError::Corrupt(format!("log position {}: {what}: {e}", self.pos))
+        };
+        let properties: BTreeMap<String, Vec<String>> =
+            serde_json::from_str(&self.properties).map_err(|e| corrupt("properties", &e))?;
+        let grading = serde_json::from_str(&self.grading).map_err(|e| corrupt("grading", &e))?;
+        let hash: [u8; 32] = self
+            .content_hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupt("content hash", &"not 32 bytes"))?;
+        Ok(StoredVersion {
+            pos: self.pos,
+            version: self.version,
+            tombstone: self.tombstone,
+            record: Record {
+                id: self.record_id,
+                schema: self.schema,
+                properties,
+            },
+            envelope: Envelope {
+                originator: self.originator,
+                contributor: self.contributor,
+                submitted_at: self.submitted_at,
+                source_ref: self.source_ref,
+                review_by: self.review_by,
+                grading,
+            },
+            hash: ContentHash(hash),
+            note: self.note,
+            batch_id: self.batch_id,
+            source_line: self.source_line.and_then(|l| u64::try_from(l).ok()),
+            source_cells: self.source_cells,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unix_seconds_format() {
+        assert_eq!(super::format_unix_seconds(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            super::format_unix_seconds(951_782_400),
+            "2000-02-29T00:00:00Z"
+        );
+        assert_eq!(
+            super::format_unix_seconds(1_798_761_599),
+            "2026-12-31T23:59:59Z"
+        );
+    }
+}

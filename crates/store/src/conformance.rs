@@ -1,0 +1,476 @@
+//! The conformance suite every [`Store`] backend must pass. Each check takes a [`Fixture`] that
+//! makes a fresh, empty store and can open a second handle onto it; the backends' integration
+//! tests run every check through [`conformance_tests!`](crate::conformance_tests), one test per
+//! check, so a failure names both the backend and the property broken.
+
+use std::collections::BTreeMap;
+
+use corridor_model::envelope::GradingFields;
+use corridor_model::{Envelope, Grading, Record};
+
+use crate::{Batch, Entry, NewVersion, Provenance, SourceInfo, Store, StoreError, Tombstone};
+
+/// Makes stores for the checks.
+pub trait Fixture {
+    /// A new, empty, migrated store.
+    fn fresh(&self) -> Box<dyn Store>;
+    /// A second, independent handle onto the store `fresh` made last.
+    fn reopen(&self) -> Box<dyn Store>;
+}
+
+/// Every check, by name.
+pub const CHECKS: &[(&str, fn(&dyn Fixture))] = &[
+    ("empty_store", empty_store),
+    ("append_and_read_back", append_and_read_back),
+    ("reappend_is_a_no_op", reappend_is_a_no_op),
+    ("changes_make_versions", changes_make_versions),
+    ("duplicates_within_a_batch", duplicates_within_a_batch),
+    ("tombstones", tombstones),
+    ("failed_batch_commits_nothing", failed_batch_commits_nothing),
+    ("scan_follows_positions", scan_follows_positions),
+    (
+        "scan_live_is_ordered_and_paged",
+        scan_live_is_ordered_and_paged,
+    ),
+    ("sources_register_once", sources_register_once),
+    ("second_handle_sees_commits", second_handle_sees_commits),
+    ("concurrent_writers_agree", concurrent_writers_agree),
+];
+
+/// Generates one `#[test]` per conformance check, calling `$fixture` (an expression making a
+/// [`Fixture`]) for each.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($fixture:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let fixture = $fixture;
+                let check = $crate::conformance::CHECKS
+                    .iter()
+                    .find(|(n, _)| *n == stringify!($name))
+                    .expect("check exists");
+                (check.1)(&fixture);
+            }
+        )*
+        #[test]
+        fn every_check_is_run() {
+            let ours: &[&str] = &[$(stringify!($name)),*];
+            for (name, _) in $crate::conformance::CHECKS {
+                assert!(ours.contains(name), "conformance check {name} is not run");
+            }
+        }
+    };
+}
+
+fn grading(system: &str, kv: &[(&str, &str)]) -> Grading {
+    let mut f = GradingFields {
+        system: system.into(),
+        ..GradingFields::default()
+    };
+    for (k, v) in kv {
+        let v = Some((*v).to_owned());
+        match *k {
+            "source" => f.source = v,
+            "intelligence" => f.intelligence = v,
+            "information" => f.information = v,
+            "handling" => f.handling = v,
+            "conditions" => f.conditions = v,
+            _ => f.tlp = v,
+        }
+    }
+    Grading::from_fields(&f).expect("test grading is valid")
+}
+
+/// An envelope from `originator`, graded in one of three systems by `kind`.
+pub fn envelope(originator: &str, kind: usize) -> Envelope {
+    let grading = match kind % 3 {
+        0 => grading(
+            "3x5x2",
+            &[
+                ("source", "2"),
+                ("intelligence", "B"),
+                ("handling", "C"),
+                (
+                    "conditions",
+                    "Не за суд без сагласности; not for court\twithout consent\\",
+                ),
+            ],
+        ),
+        1 => grading(
+            "4x4",
+            &[("source", "B"), ("information", "2"), ("handling", "H2")],
+        ),
+        _ => grading("tlp", &[("tlp", "AMBER+STRICT")]),
+    };
+    Envelope {
+        originator: originator.into(),
+        contributor: "UGP Preševo / Управа".into(),
+        submitted_at: "2024-03-01T10:00:00Z".into(),
+        source_ref: format!("REF-{kind}"),
+        review_by: "2027-03-01".into(),
+        grading,
+    }
+}
+
+/// A version of a Person record with the given name.
+pub fn person(originator: &str, id: &str, name: &str) -> Entry {
+    let mut properties = BTreeMap::new();
+    properties.insert("name".to_owned(), vec![name.to_owned()]);
+    properties.insert("nationality".to_owned(), vec!["af".to_owned()]);
+    Entry::Version(NewVersion::new(
+        Record {
+            id: id.into(),
+            schema: "Person".into(),
+            properties,
+        },
+        envelope(originator, id.len()),
+        Provenance {
+            line: Some(7),
+            cells: Some(r#"["x\ty","Ђорђе","=cmd|' /C calc'!A0"]"#.into()),
+        },
+    ))
+}
+
+fn batch(entries: Vec<Entry>) -> Batch {
+    Batch {
+        entries,
+        ..Batch::default()
+    }
+}
+
+fn empty_store(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    assert_eq!(s.log_position().unwrap(), 0);
+    assert!(s.schema_version().unwrap() >= 1);
+    let c = s.counts().unwrap();
+    assert_eq!((c.live_records, c.log_entries, c.batches), (0, 0, 0));
+    assert!(s.scan(0, 10).unwrap().is_empty());
+    assert!(s.head("RS_BP", "nope").unwrap().is_none());
+    assert_eq!(s.verify().unwrap(), 0);
+}
+
+fn append_and_read_back(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    let entries = vec![
+        person("RS_BP", "a", "Ђорђе Јовановић"),
+        person("RS_BP", "bb", "محمد أحمدي"),
+        person("UK_NCA", "ccc", "Gëzim Hoxha"),
+    ];
+    let out = s.append_batch(&batch(entries.clone())).unwrap();
+    assert_eq!((out.appended, out.unchanged, out.log_position), (3, 0, 3));
+    let scanned = s.scan(0, 100).unwrap();
+    assert_eq!(scanned.iter().map(|v| v.pos).collect::<Vec<_>>(), [1, 2, 3]);
+    for (stored, entry) in scanned.iter().zip(&entries) {
+        let Entry::Version(v) = entry else {
+            unreachable!()
+        };
+        assert_eq!(stored.record, v.record);
+        assert_eq!(
+            stored.envelope, v.envelope,
+            "envelope and grading are stored losslessly"
+        );
+        assert_eq!(stored.hash, v.hash);
+        assert_eq!(stored.version, 1);
+        assert!(!stored.tombstone);
+        assert_eq!(stored.source_line, v.provenance.line);
+        assert_eq!(stored.source_cells, v.provenance.cells);
+        assert_eq!(stored.batch_id, out.batch_id);
+    }
+    let head = s.head("RS_BP", "bb").unwrap().unwrap();
+    assert_eq!(head.record.properties["name"], ["محمد أحمدي"]);
+    assert_eq!(s.verify().unwrap(), 3);
+}
+
+fn reappend_is_a_no_op(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    let entries = vec![person("RS_BP", "a", "Marko"), person("RS_BP", "b", "Ana")];
+    s.append_batch(&batch(entries.clone())).unwrap();
+    let again = s.append_batch(&batch(entries)).unwrap();
+    assert_eq!(
+        (again.appended, again.unchanged, again.log_position),
+        (0, 2, 2)
+    );
+    let c = s.counts().unwrap();
+    assert_eq!((c.live_records, c.log_entries, c.batches), (2, 2, 2));
+}
+
+fn changes_make_versions(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    s.append_batch(&batch(vec![person("RS_BP", "a", "Marko")]))
+        .unwrap();
+    // A later submission of the same content is not a new version.
+    let mut resent = person("RS_BP", "a", "Marko");
+    if let Entry::Version(v) = &mut resent {
+        v.envelope.submitted_at = "2025-06-01".into();
+    }
+    assert_eq!(s.append_batch(&batch(vec![resent])).unwrap().appended, 0);
+    let out = s
+        .append_batch(&batch(vec![person("RS_BP", "a", "Marko Marković")]))
+        .unwrap();
+    assert_eq!(out.appended, 1);
+    // Reverting to the first content is a change from the current version: a third version.
+    s.append_batch(&batch(vec![person("RS_BP", "a", "Marko")]))
+        .unwrap();
+    let versions = s.versions("RS_BP", "a").unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(versions[1].record.properties["name"], ["Marko Marković"]);
+    assert!(versions.windows(2).all(|w| w[0].pos < w[1].pos));
+    assert_eq!(s.head("RS_BP", "a").unwrap().unwrap().version, 3);
+    // The same id from another originator is another record.
+    s.append_batch(&batch(vec![person("MK_BP", "a", "Marko")]))
+        .unwrap();
+    assert_eq!(s.versions("MK_BP", "a").unwrap().len(), 1);
+    assert_eq!(s.verify().unwrap(), 2);
+}
+
+fn duplicates_within_a_batch(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    let out = s
+        .append_batch(&batch(vec![
+            person("RS_BP", "a", "Marko"),
+            person("RS_BP", "a", "Marko"),
+            person("RS_BP", "b", "Ana"),
+            person("RS_BP", "b", "Ana Anić"),
+        ]))
+        .unwrap();
+    assert_eq!((out.appended, out.unchanged), (3, 1));
+    assert_eq!(s.head("RS_BP", "b").unwrap().unwrap().version, 2);
+    assert_eq!(
+        s.head("RS_BP", "b").unwrap().unwrap().record.properties["name"],
+        ["Ana Anić"]
+    );
+    assert_eq!(s.verify().unwrap(), 2);
+}
+
+fn tombstone(originator: &str, id: &str, reason: &str) -> Entry {
+    Entry::Tombstone(Tombstone {
+        record_id: id.into(),
+        schema: "Person".into(),
+        envelope: envelope(originator, 1),
+        reason: reason.into(),
+    })
+}
+
+fn tombstones(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    s.append_batch(&batch(vec![
+        person("RS_BP", "a", "Marko"),
+        person("RS_BP", "b", "Ana"),
+    ]))
+    .unwrap();
+    let out = s
+        .append_batch(&batch(vec![tombstone("RS_BP", "a", "wrong person")]))
+        .unwrap();
+    assert_eq!(out.appended, 1);
+    let head = s.head("RS_BP", "a").unwrap().unwrap();
+    assert!(head.tombstone);
+    assert_eq!(
+        (head.version, head.note.as_deref()),
+        (2, Some("wrong person"))
+    );
+    assert_eq!(
+        s.versions("RS_BP", "a").unwrap().len(),
+        2,
+        "the retracted version stays"
+    );
+    let again = s
+        .append_batch(&batch(vec![tombstone("RS_BP", "a", "wrong person")]))
+        .unwrap();
+    assert_eq!((again.appended, again.unchanged), (0, 1));
+    let live = s.scan_live(None, 100).unwrap();
+    assert_eq!(
+        live.iter()
+            .map(|v| v.record.id.as_str())
+            .collect::<Vec<_>>(),
+        ["b"]
+    );
+    let c = s.counts().unwrap();
+    assert_eq!((c.live_records, c.tombstones, c.log_entries), (1, 1, 3));
+    // A new version after a tombstone brings the record back.
+    s.append_batch(&batch(vec![person("RS_BP", "a", "Marko")]))
+        .unwrap();
+    let head = s.head("RS_BP", "a").unwrap().unwrap();
+    assert!(!head.tombstone);
+    assert_eq!(head.version, 3);
+    assert_eq!(s.verify().unwrap(), 2);
+}
+
+fn failed_batch_commits_nothing(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    s.append_batch(&batch(vec![person("RS_BP", "a", "Marko")]))
+        .unwrap();
+    let before = s.counts().unwrap();
+    let err = s
+        .append_batch(&batch(vec![
+            person("RS_BP", "b", "Ana"),
+            person("RS_BP", "a", "Marko Marković"),
+            tombstone("RS_BP", "never-sent", "x"),
+        ]))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::UnknownRecord { .. }), "{err}");
+    assert_eq!(s.counts().unwrap(), before);
+    assert!(s.head("RS_BP", "b").unwrap().is_none());
+    let too_many: Vec<Entry> = (0..=corridor_model::limits::BATCH_RECORDS_MAX)
+        .map(|_| person("RS_BP", "x", "X"))
+        .collect();
+    assert!(matches!(
+        s.append_batch(&batch(too_many)),
+        Err(StoreError::BatchTooLarge { .. })
+    ));
+    assert_eq!(s.counts().unwrap(), before);
+    // The store still works after the failures.
+    assert_eq!(
+        s.append_batch(&batch(vec![person("RS_BP", "b", "Ana")]))
+            .unwrap()
+            .appended,
+        1
+    );
+}
+
+fn scan_follows_positions(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    for chunk in 0..5 {
+        let entries = (0..7)
+            .map(|i| person("AL_ASP", &format!("r{chunk}-{i}"), "Arbër Krasniqi"))
+            .collect();
+        s.append_batch(&batch(entries)).unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = s.scan(after, 4).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 4);
+        after = page.last().unwrap().pos;
+        seen.extend(page.into_iter().map(|v| v.pos));
+    }
+    assert_eq!(seen.len(), 35);
+    assert!(
+        seen.windows(2).all(|w| w[0] < w[1]),
+        "positions strictly increase"
+    );
+    assert_eq!(*seen.last().unwrap(), s.log_position().unwrap());
+}
+
+fn scan_live_is_ordered_and_paged(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    let ids = ["b", "B", "a", "ä", "a1", "Z", "é"];
+    let entries = ids
+        .iter()
+        .flat_map(|id| [person("XK_KP", id, "N"), person("AL_ASP", id, "N")])
+        .collect();
+    s.append_batch(&batch(entries)).unwrap();
+    let mut got = Vec::new();
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let page = s
+            .scan_live(after.as_ref().map(|(o, r)| (o.as_str(), r.as_str())), 3)
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some((last.envelope.originator.clone(), last.record.id.clone()));
+        got.extend(
+            page.into_iter()
+                .map(|v| (v.envelope.originator, v.record.id)),
+        );
+    }
+    let mut want: Vec<(String, String)> = ids
+        .iter()
+        .flat_map(|id| {
+            [
+                ("XK_KP".to_owned(), id.to_string()),
+                ("AL_ASP".to_owned(), id.to_string()),
+            ]
+        })
+        .collect();
+    want.sort();
+    assert_eq!(got, want, "byte order of (originator, record id)");
+}
+
+fn sources_register_once(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    let src = SourceInfo {
+        name: "presevo.csv".into(),
+        file_hash: "ab".repeat(32),
+        format: "csv".into(),
+        header: Some(vec!["ime".into(), "prezime".into()]),
+        mapping: Some("[source]\nagency = \"RS_BP\"\n".into()),
+    };
+    let a = s.register_source(&src).unwrap();
+    let b = s.register_source(&src).unwrap();
+    assert_eq!(a, b);
+    let other = s
+        .register_source(&SourceInfo {
+            file_hash: "cd".repeat(32),
+            ..src
+        })
+        .unwrap();
+    assert_ne!(a, other);
+    let out = s
+        .append_batch(&Batch {
+            source_id: Some(a),
+            first_line: Some(2),
+            last_line: Some(2),
+            entries: vec![person("RS_BP", "a", "Marko")],
+        })
+        .unwrap();
+    assert_eq!(out.appended, 1);
+    assert_eq!(s.counts().unwrap().sources, 2);
+}
+
+fn second_handle_sees_commits(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    s.append_batch(&batch(vec![person("RS_BP", "a", "Marko")]))
+        .unwrap();
+    let mut other = f.reopen();
+    assert_eq!(other.log_position().unwrap(), 1);
+    assert_eq!(
+        other.head("RS_BP", "a").unwrap().unwrap().record.properties["name"],
+        ["Marko"]
+    );
+    other
+        .append_batch(&batch(vec![person("RS_BP", "a", "Marko M")]))
+        .unwrap();
+    assert_eq!(s.head("RS_BP", "a").unwrap().unwrap().version, 2);
+}
+
+fn concurrent_writers_agree(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    s.counts().unwrap();
+    let writers = 3;
+    let rounds = 20;
+    std::thread::scope(|scope| {
+        for w in 0..writers {
+            let mut store = f.reopen();
+            scope.spawn(move || {
+                for round in 0..rounds {
+                    // Every writer updates the same shared record and one of its own.
+                    let entries = vec![
+                        person("RS_BP", "shared", &format!("w{w} r{round}")),
+                        person("RS_BP", &format!("own{w}"), &format!("r{round}")),
+                    ];
+                    store.append_batch(&batch(entries)).unwrap();
+                }
+            });
+        }
+    });
+    let versions = s.versions("RS_BP", "shared").unwrap();
+    assert_eq!(versions.len(), writers * rounds);
+    assert!(
+        versions
+            .iter()
+            .enumerate()
+            .all(|(i, v)| v.version == i as i64 + 1)
+    );
+    assert!(versions.windows(2).all(|w| w[0].pos < w[1].pos));
+    assert_eq!(
+        s.counts().unwrap().log_entries as usize,
+        2 * writers * rounds
+    );
+    assert_eq!(s.verify().unwrap(), 1 + writers as u64);
+}

@@ -1,0 +1,404 @@
+//! The PostgreSQL backend, for deployments where many analysts and services share one store.
+//!
+//! Appends take a transaction-scoped advisory lock, so batches commit one at a time and in log
+//! position order: a follower that has read everything up to position N can never later find a
+//! smaller position appear (which concurrent sequence allocation alone would allow). The log
+//! rows travel by COPY, the fastest path PostgreSQL has.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use ::postgres::{Client, NoTls, Transaction};
+
+use crate::plan::{Head, Row, plan};
+use crate::sqlite::{VERIFY_SQL, prefixed};
+use crate::{
+    Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SELECT_COLUMNS, SourceInfo, Store,
+    StoreCounts, StoreError, StoredVersion,
+};
+use corridor_model::ContentHash;
+use corridor_model::limits::BATCH_RECORDS_MAX;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "record_log",
+    include_str!("../migrations/postgres/0001_record_log.sql"),
+)];
+
+/// Advisory lock key that serialises log appends ("corridor" in ASCII, as a number).
+const APPEND_LOCK_KEY: i64 = 0x636f_7272_6964_6f72;
+/// Advisory lock key that serialises migrations across processes starting at once.
+const MIGRATE_LOCK_KEY: i64 = APPEND_LOCK_KEY + 1;
+
+/// The PostgreSQL backend.
+pub struct PgStore {
+    client: Client,
+}
+
+impl PgStore {
+    /// Connects (`postgres://user@host:port/db`) and applies pending migrations.
+    pub fn open(url: &str) -> Result<PgStore> {
+        let client = Client::connect(url, NoTls)?;
+        PgStore::init(client)
+    }
+
+    /// Connects with every table in `schema` (created if missing): lets one database hold many
+    /// independent stores, which the conformance tests use to run in parallel.
+    pub fn open_in_schema(url: &str, schema: &str) -> Result<PgStore> {
+        let valid = !schema.is_empty()
+            && schema.len() <= 48
+            && schema
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            return Err(StoreError::Corrupt(format!(
+                "schema name '{schema}' must be 1 to 48 of a-z, 0-9 and _"
+            )));
+        }
+        let mut client = Client::connect(url, NoTls)?;
+        client.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema}"
+        ))?;
+        PgStore::init(client)
+    }
+
+    fn init(mut client: Client) -> Result<PgStore> {
+        client.batch_execute("SET client_min_messages TO warning")?;
+        let mut tx = client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK_KEY])?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )?;
+        let current: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )?
+            .get(0);
+        let known = MIGRATIONS.last().map_or(0, |m| m.0);
+        if current > known {
+            return Err(StoreError::TooNew {
+                found: current,
+                known,
+            });
+        }
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+            tx.batch_execute(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                &[version, name, &crate::now_rfc3339()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(PgStore { client })
+    }
+
+    fn query_versions(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ::postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<StoredVersion>> {
+        let rows = self.client.query(sql, params)?;
+        rows.into_iter()
+            .map(|r| {
+                Columns {
+                    pos: r.try_get(0)?,
+                    originator: r.try_get(1)?,
+                    record_id: r.try_get(2)?,
+                    version: r.try_get(3)?,
+                    schema: r.try_get(4)?,
+                    tombstone: r.try_get(5)?,
+                    properties: r.try_get(6)?,
+                    content_hash: r.try_get(7)?,
+                    contributor: r.try_get(8)?,
+                    submitted_at: r.try_get(9)?,
+                    source_ref: r.try_get(10)?,
+                    review_by: r.try_get(11)?,
+                    grading: r.try_get(12)?,
+                    note: r.try_get(13)?,
+                    batch_id: r.try_get(14)?,
+                    source_line: r.try_get(15)?,
+                    source_cells: r.try_get(16)?,
+                }
+                .into_version()
+            })
+            .collect()
+    }
+}
+
+fn load_heads(tx: &mut Transaction<'_>, batch: &Batch) -> Result<HashMap<(String, String), Head>> {
+    let (originators, ids): (Vec<&str>, Vec<&str>) = batch.entries.iter().map(|e| e.key()).unzip();
+    let rows = tx.query(
+        "SELECT h.originator, h.record_id, h.version, h.content_hash, h.tombstone
+         FROM record_heads h
+         JOIN unnest($1::text[], $2::text[]) AS k (originator, record_id)
+           ON h.originator = k.originator AND h.record_id = k.record_id",
+        &[&originators, &ids],
+    )?;
+    let mut heads = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let hash: Vec<u8> = r.try_get(3)?;
+        let hash: [u8; 32] = hash
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("head hash is not 32 bytes".into()))?;
+        heads.insert(
+            (r.try_get(0)?, r.try_get(1)?),
+            Head {
+                version: r.try_get(2)?,
+                hash: ContentHash(hash),
+                tombstone: r.try_get(4)?,
+            },
+        );
+    }
+    Ok(heads)
+}
+
+/// Appends one value in COPY text format: backslash escapes for the four characters the format
+/// reserves, `\N` for NULL.
+fn copy_text(out: &mut Vec<u8>, value: Option<&str>) {
+    let Some(value) = value else {
+        out.extend_from_slice(b"\\N");
+        return;
+    };
+    for &b in value.as_bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => out.push(b),
+        }
+    }
+}
+
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn schema_version(&mut self) -> Result<i64> {
+        Ok(self
+            .client
+            .query_one("SELECT MAX(version) FROM schema_migrations", &[])?
+            .try_get(0)?)
+    }
+
+    fn register_source(&mut self, s: &SourceInfo) -> Result<i64> {
+        let header = s
+            .header
+            .as_ref()
+            .map(|h| serde_json::to_string(h).unwrap_or_default());
+        self.client.execute(
+            "INSERT INTO sources (name, file_hash, format, header, mapping, registered_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name, file_hash, format) DO NOTHING",
+            &[
+                &s.name,
+                &s.file_hash,
+                &s.format,
+                &header,
+                &s.mapping,
+                &crate::now_rfc3339(),
+            ],
+        )?;
+        Ok(self
+            .client
+            .query_one(
+                "SELECT id FROM sources WHERE name = $1 AND file_hash = $2 AND format = $3",
+                &[&s.name, &s.file_hash, &s.format],
+            )?
+            .try_get(0)?)
+    }
+
+    fn append_batch(&mut self, batch: &Batch) -> Result<BatchOutcome> {
+        if batch.entries.len() > BATCH_RECORDS_MAX {
+            return Err(StoreError::BatchTooLarge {
+                entries: batch.entries.len(),
+                limit: BATCH_RECORDS_MAX,
+            });
+        }
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK_KEY])?;
+        let heads = load_heads(&mut tx, batch)?;
+        let (planned, unchanged) = plan(batch, |o, r| {
+            Ok(heads.get(&(o.to_owned(), r.to_owned())).copied())
+        })?;
+        let first_line = batch.first_line.and_then(|l| i64::try_from(l).ok());
+        let last_line = batch.last_line.and_then(|l| i64::try_from(l).ok());
+        let batch_id: i64 = tx
+            .query_one(
+                "INSERT INTO batches (source_id, first_line, last_line, entries, appended, committed_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[
+                    &batch.source_id,
+                    &first_line,
+                    &last_line,
+                    &(batch.entries.len() as i64),
+                    &(planned.len() as i64),
+                    &crate::now_rfc3339(),
+                ],
+            )?
+            .try_get(0)?;
+        let before: i64 = tx
+            .query_one("SELECT COALESCE(MAX(pos), 0) FROM record_log", &[])?
+            .try_get(0)?;
+        if !planned.is_empty() {
+            let mut buf = Vec::with_capacity(planned.len() * 512);
+            for p in &planned {
+                let row = Row::of(p.entry);
+                let version = p.version.to_string();
+                let hash = format!("\\x{}", row.hash.to_hex());
+                let line = row.source_line.map(|l| l.to_string());
+                let fields: [Option<&str>; 16] = [
+                    Some(row.originator),
+                    Some(row.record_id),
+                    Some(&version),
+                    Some(row.schema),
+                    Some(if row.tombstone { "t" } else { "f" }),
+                    Some(&row.properties),
+                    Some(&hash),
+                    Some(row.contributor),
+                    Some(row.submitted_at),
+                    Some(row.source_ref),
+                    Some(row.review_by),
+                    Some(&row.grading),
+                    row.note,
+                    None,
+                    line.as_deref(),
+                    row.source_cells,
+                ];
+                let batch_text = batch_id.to_string();
+                for (i, f) in fields.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b'\t');
+                    }
+                    // Column 13 is the batch id, known only after the batch row exists.
+                    copy_text(&mut buf, if i == 13 { Some(&batch_text) } else { *f });
+                }
+                buf.push(b'\n');
+            }
+            let mut writer = tx.copy_in(
+                "COPY record_log (originator, record_id, version, schema, tombstone, properties,
+                    content_hash, contributor, submitted_at, source_ref, review_by, grading, note,
+                    batch_id, source_line, source_cells) FROM STDIN",
+            )?;
+            writer.write_all(&buf)?;
+            writer.finish()?;
+            tx.execute(
+                "INSERT INTO record_heads (originator, record_id, version, pos, content_hash, tombstone)
+                 SELECT DISTINCT ON (originator, record_id)
+                        originator, record_id, version, pos, content_hash, tombstone
+                 FROM record_log WHERE pos > $1
+                 ORDER BY originator, record_id, version DESC
+                 ON CONFLICT (originator, record_id) DO UPDATE SET version = excluded.version,
+                    pos = excluded.pos, content_hash = excluded.content_hash,
+                    tombstone = excluded.tombstone",
+                &[&before],
+            )?;
+        }
+        let log_position: i64 = tx
+            .query_one("SELECT COALESCE(MAX(pos), 0) FROM record_log", &[])?
+            .try_get(0)?;
+        tx.commit()?;
+        Ok(BatchOutcome {
+            batch_id,
+            appended: planned.len() as u64,
+            unchanged,
+            log_position,
+        })
+    }
+
+    fn head(&mut self, originator: &str, record_id: &str) -> Result<Option<StoredVersion>> {
+        let sql = format!(
+            "SELECT {SELECT_COLUMNS} FROM record_log WHERE pos =
+               (SELECT pos FROM record_heads WHERE originator = $1 AND record_id = $2)"
+        );
+        Ok(self.query_versions(&sql, &[&originator, &record_id])?.pop())
+    }
+
+    fn versions(&mut self, originator: &str, record_id: &str) -> Result<Vec<StoredVersion>> {
+        let sql = format!(
+            "SELECT {SELECT_COLUMNS} FROM record_log WHERE originator = $1 AND record_id = $2
+             ORDER BY version"
+        );
+        self.query_versions(&sql, &[&originator, &record_id])
+    }
+
+    fn scan(&mut self, after: i64, limit: usize) -> Result<Vec<StoredVersion>> {
+        let sql =
+            format!("SELECT {SELECT_COLUMNS} FROM record_log WHERE pos > $1 ORDER BY pos LIMIT $2");
+        self.query_versions(&sql, &[&after, &(limit.min(SCAN_LIMIT_MAX) as i64)])
+    }
+
+    fn scan_live(
+        &mut self,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<StoredVersion>> {
+        let (o, r) = after.unwrap_or(("", ""));
+        // COLLATE "C": byte order, the same order SQLite uses, so both backends export alike.
+        let sql = format!(
+            "SELECT {} FROM record_heads h JOIN record_log l ON l.pos = h.pos
+             WHERE NOT h.tombstone
+               AND (h.originator COLLATE \"C\", h.record_id COLLATE \"C\") > ($1, $2)
+             ORDER BY h.originator COLLATE \"C\", h.record_id COLLATE \"C\" LIMIT $3",
+            prefixed("l")
+        );
+        self.query_versions(&sql, &[&o, &r, &(limit.min(SCAN_LIMIT_MAX) as i64)])
+    }
+
+    fn log_position(&mut self) -> Result<i64> {
+        Ok(self
+            .client
+            .query_one("SELECT COALESCE(MAX(pos), 0) FROM record_log", &[])?
+            .try_get(0)?)
+    }
+
+    fn counts(&mut self) -> Result<StoreCounts> {
+        let r = self.client.query_one(
+            "SELECT
+               (SELECT COUNT(*) FROM record_heads WHERE NOT tombstone),
+               (SELECT COUNT(*) FROM record_log),
+               (SELECT COUNT(*) FROM record_log WHERE tombstone),
+               (SELECT COUNT(*) FROM batches),
+               (SELECT COUNT(*) FROM sources),
+               (SELECT COALESCE(MAX(pos), 0) FROM record_log)",
+            &[],
+        )?;
+        let n = |i: usize| -> Result<u64> { Ok(r.try_get::<_, i64>(i)? as u64) };
+        Ok(StoreCounts {
+            live_records: n(0)?,
+            log_entries: n(1)?,
+            tombstones: n(2)?,
+            batches: n(3)?,
+            sources: n(4)?,
+            log_position: r.try_get(5)?,
+        })
+    }
+
+    fn verify(&mut self) -> Result<u64> {
+        let mismatched: i64 = self.client.query_one(VERIFY_SQL, &[])?.try_get(0)?;
+        if mismatched != 0 {
+            return Err(StoreError::Corrupt(format!(
+                "{mismatched} records whose head does not match their newest log entry"
+            )));
+        }
+        Ok(self
+            .client
+            .query_one("SELECT COUNT(*) FROM record_heads", &[])?
+            .try_get::<_, i64>(0)? as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn copy_text_escapes_reserved_bytes() {
+        let mut out = Vec::new();
+        super::copy_text(&mut out, Some("a\tb\nc\\d\re"));
+        assert_eq!(out, b"a\\tb\\nc\\\\d\\re");
+        out.clear();
+        super::copy_text(&mut out, None);
+        assert_eq!(out, b"\\N");
+    }
+}

@@ -1,0 +1,366 @@
+//! The embedded backend: one SQLite file in WAL mode with full sync, so a committed batch
+//! survives a crash or power loss and readers never block the writer.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::plan::{Head, Row, plan};
+use crate::{
+    Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SELECT_COLUMNS, SourceInfo, Store,
+    StoreCounts, StoreError, StoredVersion,
+};
+use corridor_model::ContentHash;
+use corridor_model::limits::BATCH_RECORDS_MAX;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "record_log",
+    include_str!("../migrations/sqlite/0001_record_log.sql"),
+)];
+
+/// How long a writer waits for another process's write transaction before failing.
+const BUSY_TIMEOUT_MS: u64 = 30_000;
+
+/// The SQLite backend.
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store file and applies pending migrations.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore> {
+        let conn = Connection::open(path)?;
+        SqliteStore::init(conn)
+    }
+
+    /// A private in-memory store, for tests and examples.
+    pub fn open_in_memory() -> Result<SqliteStore> {
+        SqliteStore::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<SqliteStore> {
+        conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+        // WAL: readers and one writer at once; FULL: a commit is on disk before it returns.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = SqliteStore { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )?;
+        let current: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )?;
+        let known = MIGRATIONS.last().map_or(0, |m| m.0);
+        if current > known {
+            return Err(StoreError::TooNew {
+                found: current,
+                known,
+            });
+        }
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                params![version, name, crate::now_rfc3339()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn query_versions(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<StoredVersion>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params, |r| {
+            Ok(Columns {
+                pos: r.get(0)?,
+                originator: r.get(1)?,
+                record_id: r.get(2)?,
+                version: r.get(3)?,
+                schema: r.get(4)?,
+                tombstone: r.get(5)?,
+                properties: r.get(6)?,
+                content_hash: r.get(7)?,
+                contributor: r.get(8)?,
+                submitted_at: r.get(9)?,
+                source_ref: r.get(10)?,
+                review_by: r.get(11)?,
+                grading: r.get(12)?,
+                note: r.get(13)?,
+                batch_id: r.get(14)?,
+                source_line: r.get(15)?,
+                source_cells: r.get(16)?,
+            })
+        })?;
+        rows.map(|c| c.map_err(StoreError::from).and_then(Columns::into_version))
+            .collect()
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn schema_version(&mut self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    fn register_source(&mut self, s: &SourceInfo) -> Result<i64> {
+        let header = s
+            .header
+            .as_ref()
+            .map(|h| serde_json::to_string(h).unwrap_or_default());
+        self.conn.execute(
+            "INSERT INTO sources (name, file_hash, format, header, mapping, registered_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name, file_hash, format) DO NOTHING",
+            params![
+                s.name,
+                s.file_hash,
+                s.format,
+                header,
+                s.mapping,
+                crate::now_rfc3339()
+            ],
+        )?;
+        Ok(self.conn.query_row(
+            "SELECT id FROM sources WHERE name = ?1 AND file_hash = ?2 AND format = ?3",
+            params![s.name, s.file_hash, s.format],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn append_batch(&mut self, batch: &Batch) -> Result<BatchOutcome> {
+        if batch.entries.len() > BATCH_RECORDS_MAX {
+            return Err(StoreError::BatchTooLarge {
+                entries: batch.entries.len(),
+                limit: BATCH_RECORDS_MAX,
+            });
+        }
+        // IMMEDIATE takes the write lock now, so two processes appending cannot both read the
+        // same head and then collide on the version number.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let (planned, unchanged) = {
+            let mut head_stmt = tx.prepare_cached(
+                "SELECT version, content_hash, tombstone FROM record_heads
+                 WHERE originator = ?1 AND record_id = ?2",
+            )?;
+            plan(batch, |o, r| {
+                let row = head_stmt
+                    .query_row(params![o, r], |row| {
+                        Ok((
+                            row.get::<_, i64>(0)?,
+                            row.get::<_, Vec<u8>>(1)?,
+                            row.get(2)?,
+                        ))
+                    })
+                    .optional()?;
+                row.map(|(version, hash, tombstone)| {
+                    let hash: [u8; 32] = hash
+                        .try_into()
+                        .map_err(|_| StoreError::Corrupt(format!("head hash of {o}/{r}")))?;
+                    Ok(Head {
+                        version,
+                        hash: ContentHash(hash),
+                        tombstone,
+                    })
+                })
+                .transpose()
+            })?
+        };
+        tx.execute(
+            "INSERT INTO batches (source_id, first_line, last_line, entries, appended, committed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                batch.source_id,
+                batch.first_line.and_then(|l| i64::try_from(l).ok()),
+                batch.last_line.and_then(|l| i64::try_from(l).ok()),
+                batch.entries.len() as i64,
+                planned.len() as i64,
+                crate::now_rfc3339()
+            ],
+        )?;
+        let batch_id = tx.last_insert_rowid();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO record_log (originator, record_id, version, schema, tombstone,
+                    properties, content_hash, contributor, submitted_at, source_ref, review_by,
+                    grading, note, batch_id, source_line, source_cells)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            )?;
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO record_heads (originator, record_id, version, pos, content_hash, tombstone)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (originator, record_id) DO UPDATE SET version = excluded.version,
+                    pos = excluded.pos, content_hash = excluded.content_hash,
+                    tombstone = excluded.tombstone",
+            )?;
+            for p in &planned {
+                let row = Row::of(p.entry);
+                insert.execute(params![
+                    row.originator,
+                    row.record_id,
+                    p.version,
+                    row.schema,
+                    row.tombstone,
+                    row.properties,
+                    &row.hash.0[..],
+                    row.contributor,
+                    row.submitted_at,
+                    row.source_ref,
+                    row.review_by,
+                    row.grading,
+                    row.note,
+                    batch_id,
+                    row.source_line,
+                    row.source_cells
+                ])?;
+                let pos = tx.last_insert_rowid();
+                upsert.execute(params![
+                    row.originator,
+                    row.record_id,
+                    p.version,
+                    pos,
+                    &row.hash.0[..],
+                    row.tombstone
+                ])?;
+            }
+        }
+        let log_position: i64 =
+            tx.query_row("SELECT COALESCE(MAX(pos), 0) FROM record_log", [], |r| {
+                r.get(0)
+            })?;
+        tx.commit()?;
+        Ok(BatchOutcome {
+            batch_id,
+            appended: planned.len() as u64,
+            unchanged,
+            log_position,
+        })
+    }
+
+    fn head(&mut self, originator: &str, record_id: &str) -> Result<Option<StoredVersion>> {
+        let sql = format!(
+            "SELECT {SELECT_COLUMNS} FROM record_log WHERE pos =
+               (SELECT pos FROM record_heads WHERE originator = ?1 AND record_id = ?2)"
+        );
+        Ok(self
+            .query_versions(&sql, params![originator, record_id])?
+            .pop())
+    }
+
+    fn versions(&mut self, originator: &str, record_id: &str) -> Result<Vec<StoredVersion>> {
+        let sql = format!(
+            "SELECT {SELECT_COLUMNS} FROM record_log WHERE originator = ?1 AND record_id = ?2
+             ORDER BY version"
+        );
+        self.query_versions(&sql, params![originator, record_id])
+    }
+
+    fn scan(&mut self, after: i64, limit: usize) -> Result<Vec<StoredVersion>> {
+        let sql =
+            format!("SELECT {SELECT_COLUMNS} FROM record_log WHERE pos > ?1 ORDER BY pos LIMIT ?2");
+        self.query_versions(&sql, params![after, limit.min(SCAN_LIMIT_MAX) as i64])
+    }
+
+    fn scan_live(
+        &mut self,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<StoredVersion>> {
+        let (o, r) = after.unwrap_or(("", ""));
+        let sql = format!(
+            "SELECT {} FROM record_heads h JOIN record_log l ON l.pos = h.pos
+             WHERE h.tombstone = 0 AND (h.originator, h.record_id) > (?1, ?2)
+             ORDER BY h.originator, h.record_id LIMIT ?3",
+            prefixed("l")
+        );
+        self.query_versions(&sql, params![o, r, limit.min(SCAN_LIMIT_MAX) as i64])
+    }
+
+    fn log_position(&mut self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COALESCE(MAX(pos), 0) FROM record_log", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    fn counts(&mut self) -> Result<StoreCounts> {
+        Ok(self.conn.query_row(
+            "SELECT
+               (SELECT COUNT(*) FROM record_heads WHERE tombstone = 0),
+               (SELECT COUNT(*) FROM record_log),
+               (SELECT COUNT(*) FROM record_log WHERE tombstone = 1),
+               (SELECT COUNT(*) FROM batches),
+               (SELECT COUNT(*) FROM sources),
+               (SELECT COALESCE(MAX(pos), 0) FROM record_log)",
+            [],
+            |r| {
+                Ok(StoreCounts {
+                    live_records: r.get::<_, i64>(0)? as u64,
+                    log_entries: r.get::<_, i64>(1)? as u64,
+                    tombstones: r.get::<_, i64>(2)? as u64,
+                    batches: r.get::<_, i64>(3)? as u64,
+                    sources: r.get::<_, i64>(4)? as u64,
+                    log_position: r.get(5)?,
+                })
+            },
+        )?)
+    }
+
+    fn verify(&mut self) -> Result<u64> {
+        let mismatched: i64 = self.conn.query_row(VERIFY_SQL, [], |r| r.get(0))?;
+        if mismatched != 0 {
+            return Err(StoreError::Corrupt(format!(
+                "{mismatched} records whose head does not match their newest log entry"
+            )));
+        }
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM record_heads", [], |r| {
+                r.get::<_, i64>(0)
+            })? as u64)
+    }
+}
+
+/// Counts records whose head disagrees with the newest version in the log, in either direction.
+pub(crate) const VERIFY_SQL: &str = "
+    SELECT COUNT(*) FROM (
+      SELECT l.originator, l.record_id, MAX(l.version) AS v FROM record_log l
+      GROUP BY l.originator, l.record_id) m
+    FULL OUTER JOIN record_heads h ON h.originator = m.originator AND h.record_id = m.record_id
+    LEFT JOIN record_log hl ON hl.pos = h.pos
+    WHERE h.version IS NULL OR m.v IS NULL OR h.version <> m.v OR hl.version IS NULL
+       OR hl.version <> h.version OR hl.content_hash <> h.content_hash
+       OR hl.originator <> h.originator OR hl.record_id <> h.record_id";
+
+pub(crate) fn prefixed(alias: &str) -> String {
+    SELECT_COLUMNS
+        .split(", ")
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

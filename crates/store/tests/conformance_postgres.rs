@@ -1,0 +1,133 @@
+//! The conformance suite on the PostgreSQL backend. It needs a server: set
+//! `CORRIDOR_TEST_PG_URL` (the repository's test script starts a throwaway one on loopback).
+//! Without it these tests fail rather than pass silently, unless `CORRIDOR_TEST_PG=skip` says
+//! that skipping is intended.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use corridor_store::conformance::Fixture;
+use corridor_store::{PgStore, Store};
+
+struct PgFixture {
+    url: String,
+    schema: String,
+}
+
+fn pg_url() -> Option<String> {
+    match std::env::var("CORRIDOR_TEST_PG_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CORRIDOR_TEST_PG").as_deref() == Ok("skip") => None,
+        _ => panic!(
+            "CORRIDOR_TEST_PG_URL is not set: run the tests through scripts/test, which starts \
+             PostgreSQL, or set CORRIDOR_TEST_PG=skip to skip PostgreSQL on purpose"
+        ),
+    }
+}
+
+impl PgFixture {
+    /// A fixture on a schema of its own, so tests run in parallel on one database.
+    fn new() -> Option<Self> {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let url = pg_url()?;
+        let schema = format!(
+            "conf_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .expect("drop schema");
+        Some(PgFixture { url, schema })
+    }
+}
+
+impl Drop for PgFixture {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.url, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+        }
+    }
+}
+
+impl Fixture for PgFixture {
+    fn fresh(&self) -> Box<dyn Store> {
+        Box::new(PgStore::open_in_schema(&self.url, &self.schema).expect("open fresh store"))
+    }
+    fn reopen(&self) -> Box<dyn Store> {
+        self.fresh()
+    }
+}
+
+/// Runs `check` on PostgreSQL, or skips when skipping was asked for.
+struct MaybePg(Option<PgFixture>);
+
+impl Fixture for MaybePg {
+    fn fresh(&self) -> Box<dyn Store> {
+        self.0.as_ref().expect("fixture").fresh()
+    }
+    fn reopen(&self) -> Box<dyn Store> {
+        self.0.as_ref().expect("fixture").reopen()
+    }
+}
+
+macro_rules! pg_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let fixture = MaybePg(PgFixture::new());
+                if fixture.0.is_none() {
+                    eprintln!("skipped: CORRIDOR_TEST_PG=skip");
+                    return;
+                }
+                let check = corridor_store::conformance::CHECKS
+                    .iter()
+                    .find(|(n, _)| *n == stringify!($name))
+                    .expect("check exists");
+                (check.1)(&fixture);
+            }
+        )*
+        #[test]
+        fn every_check_is_run() {
+            let ours: &[&str] = &[$(stringify!($name)),*];
+            for (name, _) in corridor_store::conformance::CHECKS {
+                assert!(ours.contains(name), "conformance check {name} is not run");
+            }
+        }
+    };
+}
+
+pg_tests!(
+    empty_store,
+    append_and_read_back,
+    reappend_is_a_no_op,
+    changes_make_versions,
+    duplicates_within_a_batch,
+    tombstones,
+    failed_batch_commits_nothing,
+    scan_follows_positions,
+    scan_live_is_ordered_and_paged,
+    sources_register_once,
+    second_handle_sees_commits,
+    concurrent_writers_agree,
+);
+
+#[test]
+fn log_refuses_rewrites() {
+    let Some(f) = PgFixture::new() else { return };
+    drop(f.fresh());
+    let mut c = postgres::Client::connect(&f.url, postgres::NoTls).unwrap();
+    for sql in ["UPDATE", "DELETE FROM", "TRUNCATE"] {
+        let stmt = match sql {
+            "UPDATE" => format!("UPDATE {}.record_log SET note = 'x'", f.schema),
+            other => format!("{other} {}.record_log", f.schema),
+        };
+        let err = c.batch_execute(&stmt).unwrap_err();
+        let msg = err
+            .as_db_error()
+            .map(|e| e.message().to_owned())
+            .unwrap_or_default();
+        assert!(msg.contains("append-only"), "{stmt}: {msg}");
+    }
+}
