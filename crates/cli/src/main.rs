@@ -1,1 +1,367 @@
-fn main() {}
+//! `corridor`: the command-line entry point.
+//!
+//! Exit status, everywhere: 0 success; 1 failure (nothing of the failing batch committed);
+//! 2 usage error (bad arguments, mapping or file name; nothing committed); 3 ingest finished
+//! but rejected some rows (the rest are committed; the rejects file says why).
+
+mod demo;
+mod export;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use corridor_ingest::{Format, IngestError, Options, Summary};
+use corridor_model::limits::BATCH_RECORDS_DEFAULT;
+use corridor_store::{Batch, Entry, Store, Tombstone};
+
+const EXIT_FAILURE: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "corridor",
+    version,
+    about = "Corridor: the intelligence exchange against people-smuggling networks.",
+    after_help = "Examples:\n  corridor demo\n  corridor ingest --store corridor.db --mapping examples/rs_bp_interceptions.toml examples/rs_bp_interceptions.csv\n  corridor export --store corridor.db --format ftm --out all.ftm.jsonl\n  corridor status --store corridor.db"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the store is: a SQLite file path (the default, `corridor.db`) or a PostgreSQL URL.
+#[derive(clap::Args, Clone)]
+struct StoreArg {
+    /// SQLite file or postgres://user@host:port/db URL.
+    #[arg(long, env = "CORRIDOR_STORE", default_value = "corridor.db")]
+    store: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// CSV with a mapping file.
+    Csv,
+    /// FollowTheMoney entity JSON lines.
+    Ftm,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ingest the bundled example files of four agencies into a fresh store and summarise.
+    Demo {
+        /// Store to create (default: a temporary SQLite file, removed afterwards).
+        #[arg(long)]
+        store: Option<String>,
+    },
+    /// Ingest agency files (CSV with a mapping, or FtM JSON lines) into the store.
+    #[command(
+        after_help = "Examples:\n  corridor ingest --mapping rs.toml interceptions.csv\n  corridor ingest --format ftm exported.ftm.jsonl\n\nExit status: 0 all rows accepted; 3 some rejected (the rest committed);\n2 usage error; 1 failure (earlier batches committed, the failing one not)."
+    )]
+    Ingest {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Input format; by default FtM for *.jsonl / *.ndjson / *.json, CSV otherwise.
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+        /// Mapping file (TOML): required for CSV; for FtM it supplies missing envelopes.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Rejects file (default: <file>.rejects.csv beside each input).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// Records per batch; each batch commits whole or not at all.
+        #[arg(long, default_value_t = BATCH_RECORDS_DEFAULT)]
+        batch_records: usize,
+        /// Files to ingest, in order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write every current record as FollowTheMoney entity JSON lines.
+    Export {
+        #[command(flatten)]
+        store: StoreArg,
+        #[arg(long, value_enum, default_value = "ftm")]
+        format: ExportFormat,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Retract a record: append a tombstone (the earlier versions stay in the log).
+    Retract {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The originating agency (only the originator retracts its records).
+        #[arg(long)]
+        agency: String,
+        /// The record's id.
+        #[arg(long)]
+        id: String,
+        /// Why, for the log.
+        #[arg(long)]
+        reason: String,
+        /// Who retracts.
+        #[arg(long)]
+        contributor: String,
+    },
+    /// Show the store's backend, schema version, log position and totals, and check it.
+    Status {
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    /// FollowTheMoney entity JSON lines, envelope under "corridor".
+    Ftm,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+fn open_store(locator: &str) -> Result<Box<dyn Store>> {
+    corridor_store::open(locator).with_context(|| format!("opening store {locator}"))
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Demo { store } => demo::run(store.as_deref()),
+        Command::Ingest {
+            store,
+            format,
+            mapping,
+            rejects,
+            batch_records,
+            files,
+        } => {
+            let mapping_text = match &mapping {
+                Some(p) => Some(read_mapping(p)?),
+                None => None,
+            };
+            if rejects.is_some() && files.len() > 1 {
+                eprintln!("error: --rejects names one file; give one input or leave it out");
+                return Ok(EXIT_USAGE);
+            }
+            let mut store = open_store(&store.store)?;
+            let options = Options {
+                batch_records,
+                rejects_path: rejects,
+                ..Options::default()
+            };
+            let mut worst = 0u8;
+            for file in &files {
+                let format = match format {
+                    Some(FormatArg::Csv) => Format::Csv,
+                    Some(FormatArg::Ftm) => Format::Ftm,
+                    None => guess_format(file),
+                };
+                let mapping = mapping_text
+                    .as_deref()
+                    .zip(mapping.as_ref().map(|p| p.display().to_string()));
+                let code = ingest_one(store.as_mut(), file, format, mapping, &options);
+                worst = worse(worst, code);
+                if code == EXIT_FAILURE || code == EXIT_USAGE {
+                    break;
+                }
+            }
+            Ok(worst)
+        }
+        Command::Export { store, format, out } => {
+            let ExportFormat::Ftm = format;
+            let mut store = open_store(&store.store)?;
+            let n = match &out {
+                Some(path) => {
+                    let file = std::fs::File::create(path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    let mut w = std::io::BufWriter::new(file);
+                    let n = export::ftm(store.as_mut(), &mut w)?;
+                    std::io::Write::flush(&mut w)?;
+                    n
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut w = std::io::BufWriter::new(stdout.lock());
+                    let n = export::ftm(store.as_mut(), &mut w)?;
+                    std::io::Write::flush(&mut w)?;
+                    n
+                }
+            };
+            eprintln!("exported {n} records");
+            Ok(0)
+        }
+        Command::Retract {
+            store,
+            agency,
+            id,
+            reason,
+            contributor,
+        } => {
+            let mut store = open_store(&store.store)?;
+            let Some(head) = store.head(&agency, &id)? else {
+                eprintln!("error: {agency} has no record '{id}'");
+                return Ok(EXIT_USAGE);
+            };
+            if head.tombstone {
+                println!(
+                    "{agency}/{id} is already retracted (version {})",
+                    head.version
+                );
+                return Ok(0);
+            }
+            let mut envelope = head.envelope.clone();
+            envelope.contributor = contributor;
+            envelope.submitted_at = corridor_ingest::now_rfc3339();
+            if let Err((field, why)) = envelope.validate() {
+                eprintln!("error: {field}: {why}");
+                return Ok(EXIT_USAGE);
+            }
+            let out = store.append_batch(&Batch {
+                entries: vec![Entry::Tombstone(Tombstone {
+                    record_id: id.clone(),
+                    schema: head.record.schema.clone(),
+                    envelope,
+                    reason,
+                })],
+                ..Batch::default()
+            })?;
+            println!(
+                "retracted {agency}/{id}: version {} is a tombstone at log position {}",
+                head.version + 1,
+                out.log_position
+            );
+            Ok(0)
+        }
+        Command::Status { store } => {
+            let mut store = open_store(&store.store)?;
+            let c = store.counts()?;
+            println!("backend:         {}", store.backend());
+            println!("schema version:  {}", store.schema_version()?);
+            println!("log position:    {}", c.log_position);
+            println!("live records:    {}", c.live_records);
+            println!(
+                "log entries:     {} ({} tombstones)",
+                c.log_entries, c.tombstones
+            );
+            println!("batches:         {}", c.batches);
+            println!("sources:         {}", c.sources);
+            let checked = store.verify()?;
+            println!("verify:          ok ({checked} records' heads match the log)");
+            Ok(0)
+        }
+    }
+}
+
+fn worse(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        0 => 0,
+        3 => 1,
+        2 => 2,
+        _ => 3,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+fn guess_format(path: &std::path::Path) -> Format {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("jsonl" | "ndjson" | "json") => Format::Ftm,
+        _ => Format::Csv,
+    }
+}
+
+fn read_mapping(path: &std::path::Path) -> Result<String> {
+    let meta = std::fs::metadata(path).with_context(|| format!("mapping {}", path.display()))?;
+    anyhow::ensure!(
+        meta.len() as usize <= corridor_model::limits::MAPPING_BYTES_MAX,
+        "mapping {} is over {} bytes",
+        path.display(),
+        corridor_model::limits::MAPPING_BYTES_MAX
+    );
+    std::fs::read_to_string(path).with_context(|| format!("mapping {}", path.display()))
+}
+
+/// Ingests one file with a progress bar and prints its summary; returns the exit status.
+pub(crate) fn ingest_one(
+    store: &mut dyn Store,
+    file: &std::path::Path,
+    format: Format,
+    mapping: Option<(&str, String)>,
+    options: &Options,
+) -> u8 {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(file.display().to_string());
+    let mapping_ref = mapping.as_ref().map(|(t, n)| (*t, n.as_str()));
+    let result =
+        corridor_ingest::ingest_file(store, file, format, mapping_ref, options, &mut |p| {
+            bar.set_length(p.bytes_total);
+            bar.set_position(p.bytes_read);
+        });
+    bar.finish_and_clear();
+    match result {
+        Ok(summary) => {
+            print_summary(&summary);
+            summary.exit_code() as u8
+        }
+        Err(IngestError::Usage(m)) => {
+            eprintln!("error: {m}");
+            EXIT_USAGE
+        }
+        Err(IngestError::Failed { message, committed }) => {
+            print_summary(&committed);
+            eprintln!("error: {message}");
+            eprintln!(
+                "(batches before the failure are committed; re-run the same command to complete the file)"
+            );
+            EXIT_FAILURE
+        }
+    }
+}
+
+pub(crate) fn print_summary(s: &Summary) {
+    println!(
+        "{} [{}]: {} rows read, {} accepted, {} rejected{}; {} records appended, {} unchanged, in {} batches",
+        s.file,
+        if s.agency.is_empty() {
+            "envelope per line"
+        } else {
+            &s.agency
+        },
+        s.rows_read,
+        s.rows_accepted,
+        s.rows_rejected,
+        if s.rows_empty > 0 {
+            format!(" ({} empty rows skipped)", s.rows_empty)
+        } else {
+            String::new()
+        },
+        s.records_appended,
+        s.records_unchanged,
+        s.batches
+    );
+    for (field, (count, example)) in &s.rejects_by_field {
+        println!("    rejected {count:>6} × {field}: {example}");
+    }
+    if s.rows_rejected > 0
+        && let Some(p) = &s.rejects_path
+    {
+        println!(
+            "    every rejected row, with file, line, field and reason: {}",
+            p.display()
+        );
+    }
+}

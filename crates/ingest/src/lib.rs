@@ -618,23 +618,16 @@ impl RowParser<'_> {
         let grading = match Grading::from_fields(&fields) {
             Ok(g) => Some(g),
             Err(e) => {
-                let field = m
+                // Name the column the faulty code came from, or the grading field if the
+                // mapping gave it literally (or not at all).
+                let column = m
                     .grading
                     .iter()
-                    .filter_map(|(_, r)| match r {
-                        Resolved::Column { name, .. } => Some(name.as_str()),
-                        Resolved::Literal(_) => None,
-                    })
-                    .collect::<Vec<_>>()
-                    .join("|");
-                errors.push(FieldError::new(
-                    if field.is_empty() {
-                        "grading".to_owned()
-                    } else {
-                        field
-                    },
-                    format!("grading: {e}"),
-                ));
+                    .find(|(name, _)| *name == e.field)
+                    .map_or(format!("grading.{}", e.field), |(name, r)| {
+                        Self::field_of(r, &format!("grading.{name}"))
+                    });
+                errors.push(FieldError::new(column, format!("grading: {e}")));
                 None
             }
         };

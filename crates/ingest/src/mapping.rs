@@ -318,7 +318,8 @@ pub fn parse(text: &str, header: Option<&[String]>, model: &Model) -> Result<Map
             };
             set_grading_field(&mut fields, name, value);
         }
-        corridor_model::Grading::from_fields(&fields).map_err(|e| format!("grading: {e}"))?;
+        corridor_model::Grading::from_fields(&fields)
+            .map_err(|e| format!("grading.{}: {e}", e.field))?;
     }
     if file.entities.len() > ENTITIES_PER_ROW_MAX {
         return Err(format!(
@@ -558,7 +559,7 @@ country = { value = "RS" }
             ),
             (
                 GOOD.replace("\"H2\"", "\"H7\""),
-                "grading: handling code 'H7'",
+                "grading.handling: handling code 'H7'",
             ),
             (GOOD.replace("@lice", "@nobody"), "no entity 'nobody'"),
             (GOOD.replace("RS_BP", "rs-bp"), "source.agency"),

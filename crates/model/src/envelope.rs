@@ -137,19 +137,40 @@ pub struct GradingFields {
     pub tlp: Option<String>,
 }
 
-fn code<'a>(field: &'static str, value: &'a Option<String>) -> Result<&'a str, String> {
-    match value.as_deref().map(str::trim) {
-        Some(v) if !v.is_empty() => Ok(v),
-        _ => Err(format!("grading field '{field}' is missing")),
+/// Why a grading was refused, and which of its fields is at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GradingError {
+    /// `system`, `source`, `intelligence`, `information`, `handling`, `conditions` or `tlp`.
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl fmt::Display for GradingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
     }
 }
 
-fn forbid(system: &str, fields: &[(&'static str, &Option<String>)]) -> Result<(), String> {
+impl std::error::Error for GradingError {}
+
+fn fail<T>(field: &'static str, reason: String) -> Result<T, GradingError> {
+    Err(GradingError { field, reason })
+}
+
+fn code<'a>(field: &'static str, value: &'a Option<String>) -> Result<&'a str, GradingError> {
+    match value.as_deref().map(str::trim) {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => fail(field, format!("grading field '{field}' is missing")),
+    }
+}
+
+fn forbid(system: &str, fields: &[(&'static str, &Option<String>)]) -> Result<(), GradingError> {
     for (name, value) in fields {
         if value.as_deref().is_some_and(|v| !v.trim().is_empty()) {
-            return Err(format!(
-                "grading field '{name}' does not belong to the {system} system"
-            ));
+            return fail(
+                name,
+                format!("grading field '{name}' does not belong to the {system} system"),
+            );
         }
     }
     Ok(())
@@ -158,7 +179,7 @@ fn forbid(system: &str, fields: &[(&'static str, &Option<String>)]) -> Result<()
 impl Grading {
     /// Reads the flat form, rejecting unknown systems, unknown codes and fields of another
     /// system. Codes are matched without regard to case ("amber+strict" is TLP:AMBER+STRICT).
-    pub fn from_fields(f: &GradingFields) -> Result<Grading, String> {
+    pub fn from_fields(f: &GradingFields) -> Result<Grading, GradingError> {
         match f.system.trim().to_ascii_lowercase().as_str() {
             "3x5x2" => {
                 forbid("3x5x2", &[("information", &f.information), ("tlp", &f.tlp)])?;
@@ -167,9 +188,10 @@ impl Grading {
                     "2" => UkSource::Untested,
                     "3" => UkSource::NotReliable,
                     other => {
-                        return Err(format!(
-                            "3x5x2 source evaluation '{other}' is not 1, 2 or 3"
-                        ));
+                        return fail(
+                            "source",
+                            format!("3x5x2 source evaluation '{other}' is not 1, 2 or 3"),
+                        );
                     }
                 };
                 let intelligence = match code("intelligence", &f.intelligence)?
@@ -182,9 +204,10 @@ impl Grading {
                     "D" => UkIntelligence::NotKnown,
                     "E" => UkIntelligence::SuspectedFalse,
                     other => {
-                        return Err(format!(
-                            "3x5x2 intelligence assessment '{other}' is not A to E"
-                        ));
+                        return fail(
+                            "intelligence",
+                            format!("3x5x2 intelligence assessment '{other}' is not A to E"),
+                        );
                     }
                 };
                 let handling = match code("handling", &f.handling)?.to_ascii_uppercase().as_str() {
@@ -193,18 +216,28 @@ impl Grading {
                         UkHandling::Permitted
                     }
                     "C" => {
-                        let conditions = code("conditions", &f.conditions).map_err(|_| {
-                            "3x5x2 handling code C needs its conditions".to_string()
-                        })?;
+                        let conditions =
+                            code("conditions", &f.conditions).map_err(|_| GradingError {
+                                field: "conditions",
+                                reason: "3x5x2 handling code C needs its conditions".into(),
+                            })?;
                         if conditions.len() > CONDITIONS_BYTES_MAX {
-                            return Err(format!(
-                                "handling conditions have {} bytes, the limit is {CONDITIONS_BYTES_MAX}",
-                                conditions.len()
-                            ));
+                            return fail(
+                                "conditions",
+                                format!(
+                                    "handling conditions have {} bytes, the limit is {CONDITIONS_BYTES_MAX}",
+                                    conditions.len()
+                                ),
+                            );
                         }
                         UkHandling::Conditions(conditions.to_owned())
                     }
-                    other => return Err(format!("3x5x2 handling code '{other}' is not P or C")),
+                    other => {
+                        return fail(
+                            "handling",
+                            format!("3x5x2 handling code '{other}' is not P or C"),
+                        );
+                    }
                 };
                 Ok(Grading::Uk3x5x2 {
                     source,
@@ -227,7 +260,10 @@ impl Grading {
                     "C" => EuSource::C,
                     "X" => EuSource::X,
                     other => {
-                        return Err(format!("4x4 source code '{other}' is not A, B, C or X"));
+                        return fail(
+                            "source",
+                            format!("4x4 source code '{other}' is not A, B, C or X"),
+                        );
                     }
                 };
                 let information = match code("information", &f.information)? {
@@ -236,7 +272,10 @@ impl Grading {
                     "3" => EuInformation::Three,
                     "4" => EuInformation::Four,
                     other => {
-                        return Err(format!("4x4 information code '{other}' is not 1 to 4"));
+                        return fail(
+                            "information",
+                            format!("4x4 information code '{other}' is not 1 to 4"),
+                        );
                     }
                 };
                 let handling = match code("handling", &f.handling)?.to_ascii_uppercase().as_str() {
@@ -244,7 +283,12 @@ impl Grading {
                     "H1" => EuHandling::H1,
                     "H2" => EuHandling::H2,
                     "H3" => EuHandling::H3,
-                    other => return Err(format!("handling code '{other}' is not H0 to H3")),
+                    other => {
+                        return fail(
+                            "handling",
+                            format!("handling code '{other}' is not H0 to H3"),
+                        );
+                    }
                 };
                 Ok(Grading::Europol4x4 {
                     source,
@@ -274,14 +318,20 @@ impl Grading {
                     // TLP 1.0's WHITE became CLEAR in 2.0, but mapping it would be the silent
                     // conversion this module refuses; the originator must say CLEAR.
                     other => {
-                        return Err(format!(
-                            "TLP level '{other}' is not CLEAR, GREEN, AMBER, AMBER+STRICT or RED"
-                        ));
+                        return fail(
+                            "tlp",
+                            format!(
+                                "TLP level '{other}' is not CLEAR, GREEN, AMBER, AMBER+STRICT or RED"
+                            ),
+                        );
                     }
                 };
                 Ok(Grading::Tlp(tlp))
             }
-            other => Err(format!("grading system '{other}' is not 3x5x2, 4x4 or tlp")),
+            other => fail(
+                "system",
+                format!("grading system '{other}' is not 3x5x2, 4x4 or tlp"),
+            ),
         }
     }
 

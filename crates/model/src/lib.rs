@@ -23,8 +23,8 @@ pub mod schema;
 pub mod types;
 
 pub use envelope::{
-    Envelope, EuHandling, EuInformation, EuSource, Grading, Tlp, UkHandling, UkIntelligence,
-    UkSource,
+    Envelope, EuHandling, EuInformation, EuSource, Grading, GradingError, Tlp, UkHandling,
+    UkIntelligence, UkSource,
 };
 pub use record::{ContentHash, FieldError, RawRecord, Record};
 pub use schema::{Model, PropertyDef, SchemaDef, SchemaError};

@@ -1,0 +1,49 @@
+//! `corridor export --format ftm`: every current record as one FollowTheMoney entity per line.
+//!
+//! The FtM fields are `id`, `schema` and `properties`; the envelope travels under `corridor`,
+//! which FtM tools ignore and `corridor ingest` reads back, so export → ingest round-trips:
+//! re-ingesting an export into the store it came from appends nothing.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Result;
+use corridor_model::Envelope;
+use corridor_store::{SCAN_LIMIT_MAX, Store};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct FtmLine<'a> {
+    id: &'a str,
+    schema: &'a str,
+    properties: &'a BTreeMap<String, Vec<String>>,
+    corridor: &'a Envelope,
+}
+
+/// Writes every live record in (originator, id) order; returns how many.
+pub fn ftm(store: &mut dyn Store, out: &mut dyn Write) -> Result<u64> {
+    let mut after: Option<(String, String)> = None;
+    let mut n = 0u64;
+    loop {
+        let page = store.scan_live(
+            after.as_ref().map(|(o, r)| (o.as_str(), r.as_str())),
+            SCAN_LIMIT_MAX,
+        )?;
+        let Some(last) = page.last() else { break };
+        after = Some((last.envelope.originator.clone(), last.record.id.clone()));
+        for v in &page {
+            serde_json::to_writer(
+                &mut *out,
+                &FtmLine {
+                    id: &v.record.id,
+                    schema: &v.record.schema,
+                    properties: &v.record.properties,
+                    corridor: &v.envelope,
+                },
+            )?;
+            out.write_all(b"\n")?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
