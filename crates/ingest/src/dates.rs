@@ -158,7 +158,7 @@ mod tests {
             parse_date("01/07/2023 04:30", &uk).unwrap(),
             "2023-07-01T04:30"
         );
-        assert_eq!(parse_date("%m.%Y", &f(&["%m.%Y"])).is_err(), true);
+        assert!(parse_date("%m.%Y", &f(&["%m.%Y"])).is_err());
         assert_eq!(parse_date("05.1987", &f(&["%m.%Y"])).unwrap(), "1987-05");
     }
 

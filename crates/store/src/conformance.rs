@@ -18,8 +18,11 @@ pub trait Fixture {
     fn reopen(&self) -> Box<dyn Store>;
 }
 
+/// A conformance check: panics, naming the broken property, when the backend fails it.
+pub type Check = fn(&dyn Fixture);
+
 /// Every check, by name.
-pub const CHECKS: &[(&str, fn(&dyn Fixture))] = &[
+pub const CHECKS: &[(&str, Check)] = &[
     ("empty_store", empty_store),
     ("append_and_read_back", append_and_read_back),
     ("reappend_is_a_no_op", reappend_is_a_no_op),
