@@ -107,7 +107,7 @@ pub fn run(store: Option<&str>) -> Result<u8> {
     );
     let checked = store.verify()?;
     let mut export = Vec::new();
-    let exported = crate::export::ftm(store.as_mut(), &mut export)?;
+    let exported = corridor_ingest::export::ftm(store.as_mut(), &mut export)?;
     println!(
         "\nstore: {} live records, log position {}, {} batches; heads verified for {checked} records",
         c.live_records, c.log_position, c.batches

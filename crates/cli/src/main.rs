@@ -5,7 +5,6 @@
 //! but rejected some rows (the rest are committed; the rejects file says why).
 
 mod demo;
-mod export;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -184,14 +183,14 @@ fn run(cli: Cli) -> Result<u8> {
                     let file = std::fs::File::create(path)
                         .with_context(|| format!("creating {}", path.display()))?;
                     let mut w = std::io::BufWriter::new(file);
-                    let n = export::ftm(store.as_mut(), &mut w)?;
+                    let n = corridor_ingest::export::ftm(store.as_mut(), &mut w)?;
                     std::io::Write::flush(&mut w)?;
                     n
                 }
                 None => {
                     let stdout = std::io::stdout();
                     let mut w = std::io::BufWriter::new(stdout.lock());
-                    let n = export::ftm(store.as_mut(), &mut w)?;
+                    let n = corridor_ingest::export::ftm(store.as_mut(), &mut w)?;
                     std::io::Write::flush(&mut w)?;
                     n
                 }

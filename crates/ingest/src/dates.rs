@@ -46,7 +46,7 @@ pub fn parse_date(value: &str, formats: &[String]) -> Result<String, String> {
     let value = value.trim();
     for f in formats {
         if let Some(iso) = match_format(value, f) {
-            return partial_date(&iso);
+            return partial_date(&iso).map_err(|e| format!("'{value}' read as '{iso}': {e}"));
         }
     }
     partial_date(value).map_err(|_| {

@@ -13,6 +13,7 @@
 
 pub mod csvread;
 pub mod dates;
+pub mod export;
 pub mod mapping;
 
 use std::collections::BTreeMap;

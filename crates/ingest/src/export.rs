@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use anyhow::Result;
 use corridor_model::Envelope;
 use corridor_store::{SCAN_LIMIT_MAX, Store};
 use serde::Serialize;
@@ -20,8 +19,19 @@ struct FtmLine<'a> {
     corridor: &'a Envelope,
 }
 
+/// Why an export stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("reading the store: {0}")]
+    Store(#[from] corridor_store::StoreError),
+    #[error("writing: {0}")]
+    Write(#[from] std::io::Error),
+    #[error("encoding: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
 /// Writes every live record in (originator, id) order; returns how many.
-pub fn ftm(store: &mut dyn Store, out: &mut dyn Write) -> Result<u64> {
+pub fn ftm(store: &mut dyn Store, out: &mut dyn Write) -> Result<u64, ExportError> {
     let mut after: Option<(String, String)> = None;
     let mut n = 0u64;
     loop {
