@@ -332,7 +332,11 @@ pub fn parse(text: &str, header: Option<&[String]>, model: &Model) -> Result<Map
     let keys: Vec<&String> = file.entities.keys().collect();
     let mut entities = Vec::new();
     // Entities map columns; FtM lines carry their own entities and use only the envelope.
-    let mapped = if header.is_some() { &file.entities } else { &BTreeMap::new() };
+    let mapped = if header.is_some() {
+        &file.entities
+    } else {
+        &BTreeMap::new()
+    };
     for (key, e) in mapped {
         let at = format!("entities.{key}");
         let schema = model

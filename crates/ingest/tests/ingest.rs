@@ -37,8 +37,12 @@ fn mixed_csv() -> Vec<u8> {
     let mut f: Vec<u8> = b"\xEF\xBB\xBF".to_vec();
     let lines: Vec<Vec<u8>> = vec![
         b"id,ime,rodjen,drz,tel,izvor,napomena".to_vec(),
-        "p1,Ђорђе Јовановић,12.06.1984,SRB,063 123 4567,B,ok".as_bytes().to_vec(),
-        "p2,\"Ana\r\nAnić\",01.01.1990,rs,,A,\"multi\r\nline note\"".as_bytes().to_vec(),
+        "p1,Ђорђе Јовановић,12.06.1984,SRB,063 123 4567,B,ok"
+            .as_bytes()
+            .to_vec(),
+        "p2,\"Ana\r\nAnić\",01.01.1990,rs,,A,\"multi\r\nline note\""
+            .as_bytes()
+            .to_vec(),
         b"p3,Marko,31.02.1990,SRB,,B,".to_vec(),
         b"p4,Ivan,01.01.1980,SRB,,D,".to_vec(),
         b"p5,Bad\xff,01.01.1980,SRB,,B,".to_vec(),
@@ -64,13 +68,24 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-fn ingest(store: &mut dyn Store, path: &Path, batch_records: usize) -> Result<Summary, IngestError> {
+fn ingest(
+    store: &mut dyn Store,
+    path: &Path,
+    batch_records: usize,
+) -> Result<Summary, IngestError> {
     let options = Options {
         batch_records,
         submitted_at: "2024-05-02T00:00:00Z".into(),
         ..Options::default()
     };
-    ingest_file(store, path, Format::Csv, Some((MAPPING, "test.toml")), &options, &mut |_| {})
+    ingest_file(
+        store,
+        path,
+        Format::Csv,
+        Some((MAPPING, "test.toml")),
+        &options,
+        &mut |_| {},
+    )
 }
 
 #[test]
@@ -109,21 +124,40 @@ mixed.csv,16,drz,Person.nationality: 'ZZ' is not an ISO 3166 country code
     assert_eq!(prop(0, "birthDate"), ["1984-06-12"]);
     assert_eq!(prop(0, "nationality"), ["rs"]);
     assert_eq!(prop(0, "phone"), ["+381631234567"]);
-    assert_eq!(prop(1, "name"), ["Ana Anić"], "a quoted newline in a name collapses");
-    assert_eq!(prop(1, "notes"), ["multi\r\nline note"], "free text keeps its lines");
-    assert_eq!(prop(2, "name"), ["=cmd|' /C calc'!A0"], "stored verbatim, not executed");
+    assert_eq!(
+        prop(1, "name"),
+        ["Ana Anić"],
+        "a quoted newline in a name collapses"
+    );
+    assert_eq!(
+        prop(1, "notes"),
+        ["multi\r\nline note"],
+        "free text keeps its lines"
+    );
+    assert_eq!(
+        prop(2, "name"),
+        ["=cmd|' /C calc'!A0"],
+        "stored verbatim, not executed"
+    );
     assert_eq!(prop(2, "notes"), ["=HYPERLINK(\"http://x\")"]);
     assert_eq!(prop(3, "birthDate"), ["1975"], "year-only stays year-only");
     assert_eq!(prop(3, "nationality"), ["xk"]);
     assert_eq!(prop(3, "notes"), ["quote \"inside\""]);
     let lines: Vec<Option<u64>> = live.iter().map(|v| v.source_line).collect();
     assert_eq!(lines, [Some(2), Some(3), Some(10), Some(13)]);
-    let grades: Vec<String> = live.iter().map(|v| v.envelope.grading.to_string()).collect();
-    assert_eq!(grades, ["4x4 B/2/H1", "4x4 A/2/H1", "4x4 B/2/H1", "4x4 C/2/H1"]);
+    let grades: Vec<String> = live
+        .iter()
+        .map(|v| v.envelope.grading.to_string())
+        .collect();
+    assert_eq!(
+        grades,
+        ["4x4 B/2/H1", "4x4 A/2/H1", "4x4 B/2/H1", "4x4 C/2/H1"]
+    );
     assert_eq!(live[0].envelope.review_by, "2025-05-01");
     assert_eq!(live[0].envelope.source_ref, "mixed.csv:2");
     // The raw row is kept: nothing the agency sent is lost.
-    let cells: Vec<String> = serde_json::from_str(live[0].source_cells.as_deref().unwrap()).unwrap();
+    let cells: Vec<String> =
+        serde_json::from_str(live[0].source_cells.as_deref().unwrap()).unwrap();
     assert_eq!(cells[4], "063 123 4567");
     assert_eq!(store.verify().unwrap(), 4);
 }
@@ -165,13 +199,25 @@ impl Store for FailingStore {
         self.appends_before_failure -= 1;
         self.inner.append_batch(b)
     }
-    fn head(&mut self, o: &str, r: &str) -> corridor_store::Result<Option<corridor_store::StoredVersion>> {
+    fn head(
+        &mut self,
+        o: &str,
+        r: &str,
+    ) -> corridor_store::Result<Option<corridor_store::StoredVersion>> {
         self.inner.head(o, r)
     }
-    fn versions(&mut self, o: &str, r: &str) -> corridor_store::Result<Vec<corridor_store::StoredVersion>> {
+    fn versions(
+        &mut self,
+        o: &str,
+        r: &str,
+    ) -> corridor_store::Result<Vec<corridor_store::StoredVersion>> {
         self.inner.versions(o, r)
     }
-    fn scan(&mut self, after: i64, limit: usize) -> corridor_store::Result<Vec<corridor_store::StoredVersion>> {
+    fn scan(
+        &mut self,
+        after: i64,
+        limit: usize,
+    ) -> corridor_store::Result<Vec<corridor_store::StoredVersion>> {
         self.inner.scan(after, limit)
     }
     fn scan_live(
@@ -214,9 +260,16 @@ fn failed_batch_commits_nothing_and_a_rerun_completes() {
         panic!("want a failure")
     };
     assert!(message.contains("disk full"), "{message}");
-    assert_eq!((committed.rows_accepted, committed.records_appended), (10, 10));
+    assert_eq!(
+        (committed.rows_accepted, committed.records_appended),
+        (10, 10)
+    );
     let mut store = SqliteStore::open(&db).unwrap();
-    assert_eq!(store.counts().unwrap().log_entries, 10, "only the first batch");
+    assert_eq!(
+        store.counts().unwrap().log_entries,
+        10,
+        "only the first batch"
+    );
     let s = ingest(&mut store, &csv, 10).unwrap();
     assert_eq!((s.records_appended, s.records_unchanged), (15, 10));
     assert_eq!(store.counts().unwrap().live_records, 25);
@@ -230,20 +283,29 @@ fn ftm_export_round_trips() {
     let mut first = SqliteStore::open(dir.path().join("a.db")).unwrap();
     ingest(&mut first, &csv, 100).unwrap();
     let mut exported = Vec::new();
-    assert_eq!(corridor_ingest::export::ftm(&mut first, &mut exported).unwrap(), 4);
+    assert_eq!(
+        corridor_ingest::export::ftm(&mut first, &mut exported).unwrap(),
+        4
+    );
     let lines = write(dir.path(), "export.ftm.jsonl", &exported);
 
     let none = Options::default();
     // Into the store it came from: nothing new.
     let s = ingest_file(&mut first, &lines, Format::Ftm, None, &none, &mut |_| {}).unwrap();
-    assert_eq!((s.rows_accepted, s.records_appended, s.records_unchanged), (4, 0, 4));
+    assert_eq!(
+        (s.rows_accepted, s.records_appended, s.records_unchanged),
+        (4, 0, 4)
+    );
     // Into a fresh store: the same records, exported byte for byte alike.
     let mut second = SqliteStore::open(dir.path().join("b.db")).unwrap();
     let s = ingest_file(&mut second, &lines, Format::Ftm, None, &none, &mut |_| {}).unwrap();
     assert_eq!((s.rows_accepted, s.rows_rejected), (4, 0));
     let mut again = Vec::new();
     corridor_ingest::export::ftm(&mut second, &mut again).unwrap();
-    assert_eq!(String::from_utf8(again).unwrap(), String::from_utf8(exported).unwrap());
+    assert_eq!(
+        String::from_utf8(again).unwrap(),
+        String::from_utf8(exported).unwrap()
+    );
 }
 
 #[test]
@@ -276,8 +338,14 @@ fn ftm_lines_without_envelope_take_the_mapping_or_are_rejected() {
     .unwrap();
     assert_eq!((s.rows_accepted, s.rows_rejected), (1, 2));
     let rejects = std::fs::read_to_string(dir.path().join("bare.jsonl.rejects.csv")).unwrap();
-    assert!(rejects.contains("bare.jsonl,2,schema,'Spaceship' is not a schema"), "{rejects}");
-    assert!(rejects.contains("bare.jsonl,3,properties.name,must be a list of strings"), "{rejects}");
+    assert!(
+        rejects.contains("bare.jsonl,2,schema,'Spaceship' is not a schema"),
+        "{rejects}"
+    );
+    assert!(
+        rejects.contains("bare.jsonl,3,properties.name,must be a list of strings"),
+        "{rejects}"
+    );
     let head = store.head("RS_BP", "x1").unwrap().unwrap();
     assert_eq!(head.envelope.grading.to_string(), "4x4 B/2/H1");
 }
@@ -288,9 +356,21 @@ fn usage_errors_name_the_mapping_and_commit_nothing() {
     let csv = write(dir.path(), "good.csv", &good_csv(3));
     let mut store = SqliteStore::open_in_memory().unwrap();
     let bad = MAPPING.replace("\"rodjen\"", "\"born\"");
-    let err = ingest_file(&mut store, &csv, Format::Csv, Some((&bad, "rs.toml")), &Options::default(), &mut |_| {})
-        .unwrap_err();
-    let IngestError::Usage(msg) = err else { panic!("want usage") };
-    assert!(msg.starts_with("mapping rs.toml: entities.p.properties.birthDate: column 'born'"), "{msg}");
+    let err = ingest_file(
+        &mut store,
+        &csv,
+        Format::Csv,
+        Some((&bad, "rs.toml")),
+        &Options::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    let IngestError::Usage(msg) = err else {
+        panic!("want usage")
+    };
+    assert!(
+        msg.starts_with("mapping rs.toml: entities.p.properties.birthDate: column 'born'"),
+        "{msg}"
+    );
     assert_eq!(store.counts().unwrap().log_entries, 0);
 }
