@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use corridor_store::{Store, SqliteStore};
-//! let store = SqliteStore::open_in_memory().unwrap();
+//! let mut store = SqliteStore::open_in_memory().unwrap();
 //! assert_eq!(store.log_position().unwrap(), 0);
 //! assert_eq!(store.backend(), "sqlite");
 //! ```

@@ -51,6 +51,18 @@ impl SqliteStore {
     }
 
     fn migrate(&mut self) -> Result<()> {
+        // Readers opening a store that is being written must not queue for the write lock, so
+        // the lock is taken only when a migration is actually pending.
+        let known = MIGRATIONS.last().map_or(0, |m| m.0);
+        let applied: Option<i64> = self
+            .conn
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
+            .unwrap_or(None);
+        if applied == Some(known) {
+            return Ok(());
+        }
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
