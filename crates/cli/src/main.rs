@@ -15,6 +15,11 @@ use corridor_ingest::{Format, IngestError, Options, Summary};
 use corridor_model::limits::BATCH_RECORDS_DEFAULT;
 use corridor_store::{Batch, Entry, Store, Tombstone};
 
+/// mimalloc rather than the system allocator: ingest allocates on the parser thread and frees on
+/// the writer thread, the pattern glibc's arenas handle worst (measured in docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const EXIT_FAILURE: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 

@@ -221,6 +221,7 @@ pub fn ingest_file(
         header: header.as_deref(),
         file_name: &file_name,
         submitted_at: &options.submitted_at,
+        review_by_of: Default::default(),
     };
     let (tx, rx) = sync_channel::<Result<Chunk, String>>(CHANNEL_BATCHES_MAX);
     std::thread::scope(|scope| {
@@ -371,18 +372,22 @@ fn write_all(
             ..Batch::default()
         };
         let (mut read, mut accepted, mut empty) = (0u64, 0u64, 0u64);
-        for row in &chunk.rows {
+        let mut rejected = Vec::new();
+        for row in chunk.rows {
             match row {
                 RowOutcome::Accepted { line, versions } => {
-                    batch.first_line.get_or_insert(*line);
-                    batch.last_line = Some(*line);
+                    batch.first_line.get_or_insert(line);
+                    batch.last_line = Some(line);
                     batch
                         .entries
-                        .extend(versions.iter().cloned().map(Entry::Version));
+                        .extend(versions.into_iter().map(Entry::Version));
                     accepted += 1;
                     read += 1;
                 }
-                RowOutcome::Rejected { .. } => read += 1,
+                RowOutcome::Rejected { line, errors } => {
+                    rejected.push((line, errors));
+                    read += 1;
+                }
                 RowOutcome::Empty => empty += 1,
             }
         }
@@ -399,28 +404,27 @@ fn write_all(
         }
         // Rejects are written once their batch is settled, so the file never names a row from a
         // batch that did not commit as the only thing wrong with it.
-        for row in &chunk.rows {
-            if let RowOutcome::Rejected { line, errors } = row {
-                rejects
-                    .write(&summary.file, *line, errors)
-                    .map_err(|e| format!("writing rejects: {e}"))?;
-                summary.rows_rejected += 1;
-                let mut seen = Vec::new();
-                for e in errors {
-                    if seen.contains(&&e.field) {
-                        continue;
-                    }
-                    seen.push(&e.field);
-                    let entry = summary
-                        .rejects_by_field
-                        .entry(if e.field.is_empty() {
-                            "(row)".into()
-                        } else {
-                            e.field.clone()
-                        })
-                        .or_insert_with(|| (0, e.reason.clone()));
-                    entry.0 += 1;
+        for (line, errors) in &rejected {
+            rejects
+                .write(&summary.file, *line, errors)
+                .map_err(|e| format!("writing rejects: {e}"))?;
+            summary.rows_rejected += 1;
+            let mut seen: Vec<&String> = Vec::new();
+            for e in errors {
+                if seen.contains(&&e.field) {
+                    continue;
                 }
+                seen.push(&e.field);
+                let key = if e.field.is_empty() {
+                    "(row)".to_owned()
+                } else {
+                    e.field.clone()
+                };
+                let entry = summary
+                    .rejects_by_field
+                    .entry(key)
+                    .or_insert_with(|| (0, e.reason.clone()));
+                entry.0 += 1;
             }
         }
         rejects
@@ -486,6 +490,8 @@ struct RowParser<'a> {
     header: Option<&'a [String]>,
     file_name: &'a str,
     submitted_at: &'a str,
+    /// The last (submission time, review date) computed: rows of a file mostly share one.
+    review_by_of: std::cell::RefCell<(String, String)>,
 }
 
 impl RowParser<'_> {
@@ -599,7 +605,16 @@ impl RowParser<'_> {
         };
         let review_by = match (&m.review_by, m.review_after_days) {
             (Some(r), _) => date(r, "review_by", &mut errors).unwrap_or_default(),
-            (None, Some(days)) => add_days(&submitted_at, days).unwrap_or_default(),
+            (None, Some(days)) => {
+                let mut last = self.review_by_of.borrow_mut();
+                if last.0 != submitted_at {
+                    *last = (
+                        submitted_at.clone(),
+                        add_days(&submitted_at, days).unwrap_or_default(),
+                    );
+                }
+                last.1.clone()
+            }
             (None, None) => String::new(),
         };
         let source_ref = match &m.source_ref {

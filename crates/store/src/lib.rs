@@ -69,18 +69,28 @@ pub struct NewVersion {
     pub envelope: Envelope,
     pub hash: ContentHash,
     pub provenance: Provenance,
+    /// The properties as the log stores them (JSON), encoded where the version is made so that
+    /// the encoding runs on the producer's thread, not the single writer's.
+    properties_json: String,
 }
 
 impl NewVersion {
-    /// A version whose hash is computed from its content.
+    /// A version whose hash and stored encoding are computed from its content.
     pub fn new(record: Record, envelope: Envelope, provenance: Provenance) -> Self {
         let hash = ContentHash::of_record(&record, &envelope);
+        let properties_json = properties_json(&record);
         NewVersion {
             record,
             envelope,
             hash,
             provenance,
+            properties_json,
         }
+    }
+
+    /// The properties as stored.
+    pub fn properties_json(&self) -> &str {
+        &self.properties_json
     }
 }
 
@@ -269,10 +279,6 @@ pub fn format_unix_seconds(secs: i64) -> String {
 pub(crate) fn properties_json(record: &Record) -> String {
     // A BTreeMap of strings always serialises.
     serde_json::to_string(&record.properties).unwrap_or_else(|_| "{}".into())
-}
-
-pub(crate) fn grading_json(envelope: &Envelope) -> String {
-    serde_json::to_string(&envelope.grading).unwrap_or_else(|_| "{}".into())
 }
 
 /// Columns of a stored version, in the order every backend's SELECT returns them.

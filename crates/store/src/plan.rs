@@ -3,22 +3,28 @@
 
 use std::collections::HashMap;
 
-use corridor_model::ContentHash;
+use corridor_model::{ContentHash, Grading};
 
 use crate::{Batch, Entry, Result, StoreError};
 
 /// A record's current version as the head index holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Head {
+    /// Log position of the head version; [`IN_BATCH`] for a version planned in this batch.
+    pub pos: i64,
     pub version: i64,
     pub hash: ContentHash,
     pub tombstone: bool,
 }
 
-/// An entry to append, with its version number.
+/// Marks a head that is itself part of the batch being planned (its position is not known yet).
+pub(crate) const IN_BATCH: i64 = -1;
+
+/// An entry to append, with its version number and the head it supersedes.
 pub(crate) struct Planned<'a> {
     pub entry: &'a Entry,
     pub version: i64,
+    pub prev: Option<Head>,
 }
 
 /// Decides what to append. `lookup` reads a head from the store; heads changed earlier in the
@@ -57,12 +63,17 @@ pub(crate) fn plan<'a>(
         touched.insert(
             key,
             Head {
+                pos: IN_BATCH,
                 version,
                 hash,
                 tombstone: matches!(entry, Entry::Tombstone(_)),
             },
         );
-        planned.push(Planned { entry, version });
+        planned.push(Planned {
+            entry,
+            version,
+            prev: head,
+        });
     }
     Ok((planned, unchanged))
 }
@@ -74,13 +85,13 @@ pub(crate) struct Row<'a> {
     pub record_id: &'a str,
     pub schema: &'a str,
     pub tombstone: bool,
-    pub properties: String,
+    pub properties: &'a str,
     pub hash: ContentHash,
     pub contributor: &'a str,
     pub submitted_at: &'a str,
     pub source_ref: &'a str,
     pub review_by: &'a str,
-    pub grading: String,
+    pub grading: &'a Grading,
     pub note: Option<&'a str>,
     pub source_line: Option<i64>,
     pub source_cells: Option<&'a str>,
@@ -94,13 +105,13 @@ impl<'a> Row<'a> {
                 record_id: &v.record.id,
                 schema: &v.record.schema,
                 tombstone: false,
-                properties: crate::properties_json(&v.record),
+                properties: v.properties_json(),
                 hash: v.hash,
                 contributor: &v.envelope.contributor,
                 submitted_at: &v.envelope.submitted_at,
                 source_ref: &v.envelope.source_ref,
                 review_by: &v.envelope.review_by,
-                grading: crate::grading_json(&v.envelope),
+                grading: &v.envelope.grading,
                 note: None,
                 source_line: v.provenance.line.and_then(|l| i64::try_from(l).ok()),
                 source_cells: v.provenance.cells.as_deref(),
@@ -110,17 +121,34 @@ impl<'a> Row<'a> {
                 record_id: &t.record_id,
                 schema: &t.schema,
                 tombstone: true,
-                properties: "{}".to_owned(),
+                properties: "{}",
                 hash: entry.hash(),
                 contributor: &t.envelope.contributor,
                 submitted_at: &t.envelope.submitted_at,
                 source_ref: &t.envelope.source_ref,
                 review_by: &t.envelope.review_by,
-                grading: crate::grading_json(&t.envelope),
+                grading: &t.envelope.grading,
                 note: Some(&t.reason),
                 source_line: None,
                 source_cells: None,
             },
         }
+    }
+}
+
+/// Encodes gradings as stored, once per distinct grading in a batch: a file's rows mostly share
+/// one grading, and this keeps the single writer thread from re-encoding it per record.
+#[derive(Default)]
+pub(crate) struct GradingCache {
+    encoded: HashMap<Grading, String>,
+}
+
+impl GradingCache {
+    pub(crate) fn json(&mut self, grading: &Grading) -> &str {
+        if !self.encoded.contains_key(grading) {
+            let json = serde_json::to_string(grading).unwrap_or_else(|_| "{}".into());
+            self.encoded.insert(grading.clone(), json);
+        }
+        self.encoded.get(grading).map_or("{}", String::as_str)
     }
 }

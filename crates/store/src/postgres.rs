@@ -10,7 +10,7 @@ use std::io::Write;
 
 use ::postgres::{Client, NoTls, Transaction};
 
-use crate::plan::{Head, Row, plan};
+use crate::plan::{GradingCache, Head, Row, plan};
 use crate::sqlite::{VERIFY_SQL, prefixed};
 use crate::{
     Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SELECT_COLUMNS, SourceInfo, Store,
@@ -130,7 +130,7 @@ impl PgStore {
 fn load_heads(tx: &mut Transaction<'_>, batch: &Batch) -> Result<HashMap<(String, String), Head>> {
     let (originators, ids): (Vec<&str>, Vec<&str>) = batch.entries.iter().map(|e| e.key()).unzip();
     let rows = tx.query(
-        "SELECT h.originator, h.record_id, h.version, h.content_hash, h.tombstone
+        "SELECT h.originator, h.record_id, h.version, h.content_hash, h.tombstone, h.pos
          FROM record_heads h
          JOIN unnest($1::text[], $2::text[]) AS k (originator, record_id)
            ON h.originator = k.originator AND h.record_id = k.record_id",
@@ -145,6 +145,7 @@ fn load_heads(tx: &mut Transaction<'_>, batch: &Batch) -> Result<HashMap<(String
         heads.insert(
             (r.try_get(0)?, r.try_get(1)?),
             Head {
+                pos: r.try_get(5)?,
                 version: r.try_get(2)?,
                 hash: ContentHash(hash),
                 tombstone: r.try_get(4)?,
@@ -244,8 +245,10 @@ impl Store for PgStore {
             .try_get(0)?;
         if !planned.is_empty() {
             let mut buf = Vec::with_capacity(planned.len() * 512);
+            let mut gradings = GradingCache::default();
             for p in &planned {
                 let row = Row::of(p.entry);
+                let grading = gradings.json(row.grading).to_owned();
                 let version = p.version.to_string();
                 let hash = format!("\\x{}", row.hash.to_hex());
                 let line = row.source_line.map(|l| l.to_string());
@@ -255,13 +258,13 @@ impl Store for PgStore {
                     Some(&version),
                     Some(row.schema),
                     Some(if row.tombstone { "t" } else { "f" }),
-                    Some(&row.properties),
+                    Some(row.properties),
                     Some(&hash),
                     Some(row.contributor),
                     Some(row.submitted_at),
                     Some(row.source_ref),
                     Some(row.review_by),
-                    Some(&row.grading),
+                    Some(&grading),
                     row.note,
                     None,
                     line.as_deref(),

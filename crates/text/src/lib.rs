@@ -23,7 +23,13 @@ use unicode_normalization::UnicodeNormalization;
 pub fn clean(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut pending_space = false;
-    for ch in input.nfc() {
+    // Most values are already NFC; the quick check proves it without composing anything.
+    let composed: Box<dyn Iterator<Item = char>> =
+        match unicode_normalization::is_nfc_quick(input.chars()) {
+            unicode_normalization::IsNormalized::Yes => Box::new(input.chars()),
+            _ => Box::new(input.nfc()),
+        };
+    for ch in composed {
         if ch.is_whitespace() {
             pending_space = !out.is_empty();
             continue;

@@ -39,8 +39,12 @@ CREATE TABLE record_log (
     batch_id      INTEGER NOT NULL REFERENCES batches (id),
     source_line   INTEGER,
     source_cells  TEXT,                               -- JSON array: the raw row, as read
-    UNIQUE (originator, record_id, version)
+    prev_pos      INTEGER REFERENCES record_log (pos) -- the record's previous version, if any
 );
+-- No index on (originator, record_id, version): record_heads finds a record's newest version
+-- and prev_pos chains back through the older ones, so each append maintains one index fewer.
+-- Versions stay unique because appends are serialised by the write lock and numbered from
+-- the head (and `verify` checks the chains).
 
 CREATE TABLE record_heads (
     originator   TEXT NOT NULL,
