@@ -10,8 +10,8 @@ use std::io::Write;
 
 use ::postgres::{Client, NoTls, Transaction};
 
-use crate::plan::{GradingCache, Head, Row, plan};
-use crate::sqlite::{VERIFY_SQL, prefixed};
+use crate::plan::{GradingCache, Head, Plan, Row, plan};
+use crate::sqlite::{CHAIN_SQL, VERIFY_SQL, prefixed};
 use crate::{
     Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SELECT_COLUMNS, SourceInfo, Store,
     StoreCounts, StoreError, StoredVersion,
@@ -173,6 +173,63 @@ fn copy_text(out: &mut Vec<u8>, value: Option<&str>) {
     }
 }
 
+/// The planned rows in COPY text format. Numbers and the hash are written straight into the
+/// buffer: this runs on the single writer thread, once per appended version.
+fn copy_rows(planned: &Plan<'_>, batch_id: i64) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut cache = GradingCache::default();
+    let mut buf = Vec::with_capacity(planned.rows.len() * 768);
+    for p in &planned.rows {
+        let row = Row::of(p.entry);
+        // Writing into a Vec cannot fail.
+        let _ = write!(buf, "{}\t", p.pos);
+        copy_text(&mut buf, Some(row.originator));
+        buf.push(b'\t');
+        copy_text(&mut buf, Some(row.record_id));
+        let _ = write!(buf, "\t{}\t", p.version);
+        copy_text(&mut buf, Some(row.schema));
+        buf.extend_from_slice(if row.tombstone { b"\tt\t" } else { b"\tf\t" });
+        copy_text(&mut buf, Some(row.properties));
+        buf.extend_from_slice(b"\t\\\\x");
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for b in row.hash.0 {
+            buf.push(HEX[usize::from(b >> 4)]);
+            buf.push(HEX[usize::from(b & 15)]);
+        }
+        for v in [
+            row.contributor,
+            row.submitted_at,
+            row.source_ref,
+            row.review_by,
+        ] {
+            buf.push(b'\t');
+            copy_text(&mut buf, Some(v));
+        }
+        buf.push(b'\t');
+        copy_text(&mut buf, Some(cache.json(row.grading)));
+        buf.push(b'\t');
+        copy_text(&mut buf, row.note);
+        let _ = write!(buf, "\t{batch_id}\t");
+        match row.source_line {
+            Some(l) => {
+                let _ = write!(buf, "{l}");
+            }
+            None => buf.extend_from_slice(b"\\N"),
+        }
+        buf.push(b'\t');
+        copy_text(&mut buf, row.source_cells);
+        buf.push(b'\t');
+        match p.prev_pos {
+            Some(prev) => {
+                let _ = write!(buf, "{prev}");
+            }
+            None => buf.extend_from_slice(b"\\N"),
+        }
+        buf.push(b'\n');
+    }
+    buf
+}
+
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
@@ -220,8 +277,12 @@ impl Store for PgStore {
         }
         let mut tx = self.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK_KEY])?;
+        // Under the lock the log cannot grow, so MAX(pos) + 1 is the next position.
+        let first_pos: i64 = tx
+            .query_one("SELECT COALESCE(MAX(pos), 0) + 1 FROM record_log", &[])?
+            .try_get(0)?;
         let heads = load_heads(&mut tx, batch)?;
-        let (planned, unchanged) = plan(batch, |o, r| {
+        let planned = plan(batch, first_pos, |o, r| {
             Ok(heads.get(&(o.to_owned(), r.to_owned())).copied())
         })?;
         let first_line = batch.first_line.and_then(|l| i64::try_from(l).ok());
@@ -235,77 +296,55 @@ impl Store for PgStore {
                     &first_line,
                     &last_line,
                     &(batch.entries.len() as i64),
-                    &(planned.len() as i64),
+                    &(planned.rows.len() as i64),
                     &crate::now_rfc3339(),
                 ],
             )?
             .try_get(0)?;
-        let before: i64 = tx
-            .query_one("SELECT COALESCE(MAX(pos), 0) FROM record_log", &[])?
-            .try_get(0)?;
-        if !planned.is_empty() {
-            let mut buf = Vec::with_capacity(planned.len() * 512);
-            let mut gradings = GradingCache::default();
-            for p in &planned {
-                let row = Row::of(p.entry);
-                let grading = gradings.json(row.grading).to_owned();
-                let version = p.version.to_string();
-                let hash = format!("\\x{}", row.hash.to_hex());
-                let line = row.source_line.map(|l| l.to_string());
-                let fields: [Option<&str>; 16] = [
-                    Some(row.originator),
-                    Some(row.record_id),
-                    Some(&version),
-                    Some(row.schema),
-                    Some(if row.tombstone { "t" } else { "f" }),
-                    Some(row.properties),
-                    Some(&hash),
-                    Some(row.contributor),
-                    Some(row.submitted_at),
-                    Some(row.source_ref),
-                    Some(row.review_by),
-                    Some(&grading),
-                    row.note,
-                    None,
-                    line.as_deref(),
-                    row.source_cells,
-                ];
-                let batch_text = batch_id.to_string();
-                for (i, f) in fields.iter().enumerate() {
-                    if i > 0 {
-                        buf.push(b'\t');
-                    }
-                    // Column 13 is the batch id, known only after the batch row exists.
-                    copy_text(&mut buf, if i == 13 { Some(&batch_text) } else { *f });
-                }
-                buf.push(b'\n');
-            }
+        if !planned.rows.is_empty() {
+            let buf = copy_rows(&planned, batch_id);
             let mut writer = tx.copy_in(
-                "COPY record_log (originator, record_id, version, schema, tombstone, properties,
-                    content_hash, contributor, submitted_at, source_ref, review_by, grading, note,
-                    batch_id, source_line, source_cells) FROM STDIN",
+                "COPY record_log (pos, originator, record_id, version, schema, tombstone,
+                    properties, content_hash, contributor, submitted_at, source_ref, review_by,
+                    grading, note, batch_id, source_line, source_cells, prev_pos) FROM STDIN",
             )?;
             writer.write_all(&buf)?;
             writer.finish()?;
+            let n = planned.newest.len();
+            let (mut originators, mut ids, mut versions, mut positions, mut hashes, mut tombs) = (
+                Vec::with_capacity(n),
+                Vec::with_capacity(n),
+                Vec::with_capacity(n),
+                Vec::with_capacity(n),
+                Vec::with_capacity(n),
+                Vec::with_capacity(n),
+            );
+            for &i in &planned.newest {
+                let p = &planned.rows[i];
+                let (o, r) = p.entry.key();
+                originators.push(o);
+                ids.push(r);
+                versions.push(p.version);
+                positions.push(p.pos);
+                hashes.push(p.entry.hash().0.to_vec());
+                tombs.push(matches!(p.entry, crate::Entry::Tombstone(_)));
+            }
             tx.execute(
                 "INSERT INTO record_heads (originator, record_id, version, pos, content_hash, tombstone)
-                 SELECT DISTINCT ON (originator, record_id)
-                        originator, record_id, version, pos, content_hash, tombstone
-                 FROM record_log WHERE pos > $1
-                 ORDER BY originator, record_id, version DESC
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[],
+                                      $5::bytea[], $6::boolean[])
                  ON CONFLICT (originator, record_id) DO UPDATE SET version = excluded.version,
                     pos = excluded.pos, content_hash = excluded.content_hash,
                     tombstone = excluded.tombstone",
-                &[&before],
+                &[&originators, &ids, &versions, &positions, &hashes, &tombs],
             )?;
         }
-        let log_position: i64 = tx
-            .query_one("SELECT COALESCE(MAX(pos), 0) FROM record_log", &[])?
-            .try_get(0)?;
+        let log_position = first_pos - 1 + planned.rows.len() as i64;
+        let (appended, unchanged) = (planned.rows.len() as u64, planned.unchanged);
         tx.commit()?;
         Ok(BatchOutcome {
             batch_id,
-            appended: planned.len() as u64,
+            appended,
             unchanged,
             log_position,
         })
@@ -321,8 +360,14 @@ impl Store for PgStore {
 
     fn versions(&mut self, originator: &str, record_id: &str) -> Result<Vec<StoredVersion>> {
         let sql = format!(
-            "SELECT {SELECT_COLUMNS} FROM record_log WHERE originator = $1 AND record_id = $2
-             ORDER BY version"
+            "WITH RECURSIVE chain (pos, depth) AS (
+               SELECT pos, 0 FROM record_heads WHERE originator = $1 AND record_id = $2
+               UNION ALL
+               SELECT l.prev_pos, c.depth + 1 FROM record_log l JOIN chain c ON l.pos = c.pos
+               WHERE l.prev_pos IS NOT NULL AND c.depth < {})
+             SELECT {SELECT_COLUMNS} FROM record_log WHERE pos IN (SELECT pos FROM chain)
+             ORDER BY version",
+            crate::sqlite::VERSIONS_MAX
         );
         self.query_versions(&sql, &[&originator, &record_id])
     }
@@ -384,6 +429,12 @@ impl Store for PgStore {
         if mismatched != 0 {
             return Err(StoreError::Corrupt(format!(
                 "{mismatched} records whose head does not match their newest log entry"
+            )));
+        }
+        let broken: i64 = self.client.query_one(CHAIN_SQL, &[])?.try_get(0)?;
+        if broken != 0 {
+            return Err(StoreError::Corrupt(format!(
+                "{broken} log entries whose previous-version link or batch is wrong"
             )));
         }
         Ok(self

@@ -5,9 +5,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use std::collections::HashMap;
-
-use crate::plan::{GradingCache, Head, IN_BATCH, Row, plan};
+use crate::plan::{GradingCache, Head, Planned, Row, plan};
 use crate::{
     Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SELECT_COLUMNS, SourceInfo, Store,
     StoreCounts, StoreError, StoredVersion,
@@ -29,7 +27,39 @@ const WAL_AUTOCHECKPOINT_PAGES: i64 = 16 * 1024;
 
 /// Most versions `versions` walks back through: a bound on the chain walk, far above any real
 /// record's history.
-const VERSIONS_MAX: i64 = 1_000_000;
+pub(crate) const VERSIONS_MAX: i64 = 1_000_000;
+
+/// Log rows per INSERT statement: fewer statements, less per-statement work, while
+/// 18 × 64 parameters stay far below SQLite's limit of 32,766.
+const ROWS_PER_STATEMENT: usize = 64;
+
+fn insert_log_sql(rows: usize) -> String {
+    let one = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    format!(
+        "INSERT INTO record_log (pos, originator, record_id, version, schema, tombstone,
+            properties, content_hash, contributor, submitted_at, source_ref, review_by, grading,
+            note, batch_id, source_line, source_cells, prev_pos) VALUES {}",
+        vec![one; rows].join(", ")
+    )
+}
+
+fn upsert_heads_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO record_heads (originator, record_id, version, pos, content_hash, tombstone)
+         VALUES {}
+         ON CONFLICT (originator, record_id) DO UPDATE SET version = excluded.version,
+            pos = excluded.pos, content_hash = excluded.content_hash,
+            tombstone = excluded.tombstone",
+        vec!["(?, ?, ?, ?, ?, ?)"; rows].join(", ")
+    )
+}
+
+fn grading_of(entry: &crate::Entry) -> &corridor_model::Grading {
+    match entry {
+        crate::Entry::Version(v) => &v.envelope.grading,
+        crate::Entry::Tombstone(t) => &t.envelope.grading,
+    }
+}
 
 /// How long a writer waits for another process's write transaction before failing.
 const BUSY_TIMEOUT_MS: u64 = 30_000;
@@ -192,12 +222,18 @@ impl Store for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let (planned, unchanged) = {
+        // The write lock is held and the log never shrinks, so MAX(pos) + 1 is the next position.
+        let first_pos: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(pos), 0) + 1 FROM record_log",
+            [],
+            |r| r.get(0),
+        )?;
+        let planned = {
             let mut head_stmt = tx.prepare_cached(
                 "SELECT version, content_hash, tombstone, pos FROM record_heads
                  WHERE originator = ?1 AND record_id = ?2",
             )?;
-            plan(batch, |o, r| {
+            plan(batch, first_pos, |o, r| {
                 let row = head_stmt
                     .query_row(params![o, r], |row| {
                         Ok((
@@ -230,78 +266,71 @@ impl Store for SqliteStore {
                 batch.first_line.and_then(|l| i64::try_from(l).ok()),
                 batch.last_line.and_then(|l| i64::try_from(l).ok()),
                 batch.entries.len() as i64,
-                planned.len() as i64,
+                planned.rows.len() as i64,
                 crate::now_rfc3339()
             ],
         )?;
         let batch_id = tx.last_insert_rowid();
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO record_log (originator, record_id, version, schema, tombstone,
-                    properties, content_hash, contributor, submitted_at, source_ref, review_by,
-                    grading, note, batch_id, source_line, source_cells, prev_pos)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-            )?;
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO record_heads (originator, record_id, version, pos, content_hash, tombstone)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (originator, record_id) DO UPDATE SET version = excluded.version,
-                    pos = excluded.pos, content_hash = excluded.content_hash,
-                    tombstone = excluded.tombstone",
-            )?;
-            let mut gradings = GradingCache::default();
-            // Positions given in this batch, for records that appear in it more than once.
-            let mut batch_pos: HashMap<(&str, &str), i64> = HashMap::new();
-            for p in &planned {
-                let row = Row::of(p.entry);
-                let grading = gradings.json(row.grading);
-                let key = (row.originator, row.record_id);
-                let prev_pos = match p.prev {
-                    Some(h) if h.pos == IN_BATCH => batch_pos.get(&key).copied(),
-                    Some(h) => Some(h.pos),
-                    None => None,
-                };
-                insert.execute(params![
-                    row.originator,
-                    row.record_id,
-                    p.version,
-                    row.schema,
-                    row.tombstone,
-                    row.properties,
-                    &row.hash.0[..],
-                    row.contributor,
-                    row.submitted_at,
-                    row.source_ref,
-                    row.review_by,
-                    grading,
-                    row.note,
-                    batch_id,
-                    row.source_line,
-                    row.source_cells,
-                    prev_pos
-                ])?;
-                let pos = tx.last_insert_rowid();
-                if planned.len() > 1 {
-                    batch_pos.insert(key, pos);
-                }
-                upsert.execute(params![
-                    row.originator,
-                    row.record_id,
-                    p.version,
-                    pos,
-                    &row.hash.0[..],
-                    row.tombstone
-                ])?;
+        let mut cache = GradingCache::default();
+        let gradings: Vec<String> = planned
+            .rows
+            .iter()
+            .map(|p| cache.json(grading_of(p.entry)).to_owned())
+            .collect();
+        for (chunk_index, chunk) in planned.rows.chunks(ROWS_PER_STATEMENT).enumerate() {
+            let mut insert = tx.prepare_cached(&insert_log_sql(chunk.len()))?;
+            let base = chunk_index * ROWS_PER_STATEMENT;
+            let rows: Vec<Row<'_>> = chunk.iter().map(|p| Row::of(p.entry)).collect();
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 18);
+            for (i, (row, p)) in rows.iter().zip(chunk).enumerate() {
+                values.extend_from_slice(&[
+                    &p.pos as &dyn rusqlite::ToSql,
+                    &row.originator,
+                    &row.record_id,
+                    &p.version,
+                    &row.schema,
+                    &row.tombstone,
+                    &row.properties,
+                    &row.hash.0,
+                    &row.contributor,
+                    &row.submitted_at,
+                    &row.source_ref,
+                    &row.review_by,
+                    &gradings[base + i],
+                    &row.note,
+                    &batch_id,
+                    &row.source_line,
+                    &row.source_cells,
+                    &p.prev_pos,
+                ]);
             }
+            insert.execute(values.as_slice())?;
         }
-        let log_position: i64 =
-            tx.query_row("SELECT COALESCE(MAX(pos), 0) FROM record_log", [], |r| {
-                r.get(0)
-            })?;
+        for chunk in planned.newest.chunks(ROWS_PER_STATEMENT) {
+            let mut upsert = tx.prepare_cached(&upsert_heads_sql(chunk.len()))?;
+            let rows: Vec<(Row<'_>, &Planned<'_>)> = chunk
+                .iter()
+                .map(|&i| (Row::of(planned.rows[i].entry), &planned.rows[i]))
+                .collect();
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 6);
+            for (row, p) in &rows {
+                values.extend_from_slice(&[
+                    &row.originator as &dyn rusqlite::ToSql,
+                    &row.record_id,
+                    &p.version,
+                    &p.pos,
+                    &row.hash.0,
+                    &row.tombstone,
+                ]);
+            }
+            upsert.execute(values.as_slice())?;
+        }
+        let log_position = first_pos - 1 + planned.rows.len() as i64;
+        let (appended, unchanged) = (planned.rows.len() as u64, planned.unchanged);
         tx.commit()?;
         Ok(BatchOutcome {
             batch_id,
-            appended: planned.len() as u64,
+            appended,
             unchanged,
             log_position,
         })
@@ -393,7 +422,7 @@ impl Store for SqliteStore {
         let broken: i64 = self.conn.query_row(CHAIN_SQL, [], |r| r.get(0))?;
         if broken != 0 {
             return Err(StoreError::Corrupt(format!(
-                "{broken} log entries whose previous-version link is wrong"
+                "{broken} log entries whose previous-version link or batch is wrong"
             )));
         }
         Ok(self
@@ -405,10 +434,14 @@ impl Store for SqliteStore {
 }
 
 /// Counts records whose head disagrees with the newest version in the log, in either direction.
-/// Counts log entries whose `prev_pos` link does not point at the same record's previous version.
-const CHAIN_SQL: &str = "
-    SELECT COUNT(*) FROM record_log l LEFT JOIN record_log p ON p.pos = l.prev_pos
-    WHERE (l.version = 1 AND l.prev_pos IS NOT NULL)
+/// Counts log entries whose `prev_pos` link does not point at the same record's previous
+/// version, or whose batch does not exist.
+pub(crate) const CHAIN_SQL: &str = "
+    SELECT COUNT(*) FROM record_log l
+    LEFT JOIN record_log p ON p.pos = l.prev_pos
+    LEFT JOIN batches b ON b.id = l.batch_id
+    WHERE b.id IS NULL
+       OR (l.version = 1 AND l.prev_pos IS NOT NULL)
        OR (l.version > 1 AND (p.pos IS NULL OR p.version <> l.version - 1
            OR p.originator <> l.originator OR p.record_id <> l.record_id))";
 

@@ -99,19 +99,27 @@ fn countries() -> &'static [Country] {
 /// The lower-case ISO 3166-1 alpha-2 code (FtM's form) for an alpha-2 or alpha-3 code in any
 /// case, or `None` when the code is not assigned. Kosovo is `xk`.
 pub fn country_alpha2(code: &str) -> Option<&'static str> {
-    let code = code.trim();
-    let table = countries();
-    match code.len() {
-        2 => table
-            .iter()
-            .find(|c| c.alpha2.eq_ignore_ascii_case(code))
-            .map(|c| c.alpha2_lower.as_str()),
-        3 => table
-            .iter()
-            .find(|c| c.alpha3.eq_ignore_ascii_case(code))
-            .map(|c| c.alpha2_lower.as_str()),
-        _ => None,
+    static INDEX: OnceLock<std::collections::HashMap<[u8; 3], usize>> = OnceLock::new();
+    let code = code.trim().as_bytes();
+    if !(2..=3).contains(&code.len()) {
+        return None;
     }
+    let table = countries();
+    let index = INDEX.get_or_init(|| {
+        let mut map = std::collections::HashMap::new();
+        for (i, c) in table.iter().enumerate() {
+            let a2 = c.alpha2.as_bytes();
+            let a3 = c.alpha3.as_bytes();
+            map.insert([a2[0], a2[1], 0], i);
+            map.insert([a3[0], a3[1], a3[2]], i);
+        }
+        map
+    });
+    let mut key = [0u8; 3];
+    for (k, b) in key.iter_mut().zip(code) {
+        *k = b.to_ascii_uppercase();
+    }
+    index.get(&key).map(|&i| table[i].alpha2_lower.as_str())
 }
 
 /// The upper-case ISO 4217 code, or `None` when the code is not assigned.

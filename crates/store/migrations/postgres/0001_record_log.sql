@@ -24,9 +24,9 @@ CREATE TABLE batches (
 );
 
 CREATE TABLE record_log (
-    pos           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    originator    TEXT NOT NULL,
-    record_id     TEXT NOT NULL,
+    pos           BIGINT PRIMARY KEY,   -- given by the appender under the append lock
+    originator    TEXT COLLATE "C" NOT NULL,
+    record_id     TEXT COLLATE "C" NOT NULL,
     version       BIGINT NOT NULL,
     schema        TEXT NOT NULL,
     tombstone     BOOLEAN NOT NULL,
@@ -38,15 +38,17 @@ CREATE TABLE record_log (
     review_by     TEXT NOT NULL,
     grading       TEXT NOT NULL,
     note          TEXT,
-    batch_id      BIGINT NOT NULL REFERENCES batches (id),
+    batch_id      BIGINT NOT NULL,      -- batches (id); checked by verify, not per row
     source_line   BIGINT,
     source_cells  TEXT,
-    UNIQUE (originator, record_id, version)
+    prev_pos      BIGINT                -- the record's previous version, if any
 );
+-- As in SQLite: no index on (originator, record_id, version). record_heads finds the newest
+-- version and prev_pos chains back; appends are serialised by an advisory lock.
 
 CREATE TABLE record_heads (
-    originator   TEXT NOT NULL,
-    record_id    TEXT NOT NULL,
+    originator   TEXT COLLATE "C" NOT NULL,
+    record_id    TEXT COLLATE "C" NOT NULL,
     version      BIGINT NOT NULL,
     pos          BIGINT NOT NULL,
     content_hash BYTEA NOT NULL,

@@ -36,15 +36,16 @@ CREATE TABLE record_log (
     review_by     TEXT NOT NULL,
     grading       TEXT NOT NULL,                      -- JSON, the originator's code system
     note          TEXT,                               -- why a tombstone retracts
-    batch_id      INTEGER NOT NULL REFERENCES batches (id),
+    batch_id      INTEGER NOT NULL,                   -- batches (id); checked by verify
     source_line   INTEGER,
     source_cells  TEXT,                               -- JSON array: the raw row, as read
-    prev_pos      INTEGER REFERENCES record_log (pos) -- the record's previous version, if any
+    prev_pos      INTEGER                             -- the record's previous version, if any
 );
 -- No index on (originator, record_id, version): record_heads finds a record's newest version
 -- and prev_pos chains back through the older ones, so each append maintains one index fewer.
 -- Versions stay unique because appends are serialised by the write lock and numbered from
--- the head (and `verify` checks the chains).
+-- the head (and `verify` checks the chains). Links are checked by `verify`, not by foreign
+-- keys: a foreign key costs an index probe per appended row.
 
 CREATE TABLE record_heads (
     originator   TEXT NOT NULL,
