@@ -149,7 +149,13 @@ fn run(cli: Cli) -> Result<u8> {
             files,
         } => {
             let mapping_text = match &mapping {
-                Some(p) => Some(read_mapping(p)?),
+                Some(p) => match read_mapping(p) {
+                    Ok(text) => Some(text),
+                    Err(e) => {
+                        eprintln!("error: {e:#}");
+                        return Ok(EXIT_USAGE);
+                    }
+                },
                 None => None,
             };
             if rejects.is_some() && files.len() > 1 {

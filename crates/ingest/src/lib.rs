@@ -196,6 +196,9 @@ pub fn ingest_file(
             name: file_name.clone(),
             file_hash,
             format: format.as_str().into(),
+            mapping_hash: mapping
+                .map(|(text, _)| blake3::hash(text.as_bytes()).to_hex().to_string())
+                .unwrap_or_default(),
             header: header.clone(),
             mapping: parsed_mapping.as_ref().map(|m| m.text.clone()),
         })
@@ -205,6 +208,14 @@ pub fn ingest_file(
                 format!("{file_name}: registering the source: {e}"),
             )
         })?;
+    // Rows up to this line were committed by an earlier run of the same file and mapping (one
+    // that was killed, or that finished): they are read and checked again, but not appended.
+    let resume_after = store.committed_through(source_id).map_err(|e| {
+        failed(
+            &summary,
+            format!("{file_name}: reading the source's progress: {e}"),
+        )
+    })?;
     let rejects_path = options.rejects_path.clone().unwrap_or_else(|| {
         let mut p = path.as_os_str().to_owned();
         p.push(".rejects.csv");
@@ -228,7 +239,7 @@ pub fn ingest_file(
         let handle = scope.spawn(move || parse_all(reader, &parser, batch_records, tx));
         let result = write_all(
             store,
-            source_id,
+            (source_id, resume_after),
             rx,
             &mut rejects,
             &mut summary,
@@ -358,7 +369,7 @@ fn parse_all(
 
 fn write_all(
     store: &mut dyn Store,
-    source_id: i64,
+    (source_id, resume_after): (i64, u64),
     rx: Receiver<Result<Chunk, String>>,
     rejects: &mut Rejects,
     summary: &mut Summary,
@@ -375,6 +386,11 @@ fn write_all(
         let mut rejected = Vec::new();
         for row in chunk.rows {
             match row {
+                RowOutcome::Accepted { line, versions } if line <= resume_after => {
+                    summary.records_unchanged += versions.len() as u64;
+                    accepted += 1;
+                    read += 1;
+                }
                 RowOutcome::Accepted { line, versions } => {
                     batch.first_line.get_or_insert(line);
                     batch.last_line = Some(line);
@@ -727,7 +743,11 @@ impl RowParser<'_> {
                         None
                     } else {
                         let mut h = blake3::Hasher::new();
-                        for part in [m.agency.as_str(), e.key.as_str()].iter().chain(&values) {
+                        // Agency, schema and prefix, not the entity's key in the mapping: two
+                        // entities of one schema keyed alike (a payer's and a beneficiary's
+                        // account, both by IBAN) must get the same id for the same values.
+                        let head = [m.agency.as_str(), e.schema.as_str(), e.prefix.as_str()];
+                        for part in head.iter().chain(&values) {
                             h.update(&(part.len() as u64).to_le_bytes());
                             h.update(part.as_bytes());
                         }

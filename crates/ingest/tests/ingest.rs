@@ -176,6 +176,33 @@ fn rerun_adds_nothing() {
     assert_eq!(after.sources, 1, "the same file is one source");
 }
 
+#[test]
+fn a_file_that_updates_its_own_records_reruns_as_a_no_op() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = b"id,ime,rodjen,drz,tel,izvor,napomena\n".to_vec();
+    for round in 0..3 {
+        for i in 0..4 {
+            f.extend(format!("p{i},Osoba {i},01.02.1990,AFG,,B,round {round}\n").as_bytes());
+        }
+    }
+    let csv = write(dir.path(), "changes.csv", &f);
+    let mut store = SqliteStore::open(dir.path().join("c.db")).unwrap();
+    let first = ingest(&mut store, &csv, 5).unwrap();
+    assert_eq!((first.records_appended, first.records_unchanged), (12, 0));
+    let again = ingest(&mut store, &csv, 5).unwrap();
+    assert_eq!((again.records_appended, again.records_unchanged), (0, 12));
+    assert_eq!(store.versions("RS_BP", "p3").unwrap().len(), 3);
+    assert_eq!(
+        store
+            .head("RS_BP", "p3")
+            .unwrap()
+            .unwrap()
+            .record
+            .properties["notes"],
+        ["round 2"]
+    );
+}
+
 /// A store that fails the n-th append, as a full disk or a lost connection would.
 struct FailingStore {
     inner: SqliteStore,
@@ -191,6 +218,9 @@ impl Store for FailingStore {
     }
     fn register_source(&mut self, s: &corridor_store::SourceInfo) -> corridor_store::Result<i64> {
         self.inner.register_source(s)
+    }
+    fn committed_through(&mut self, source_id: i64) -> corridor_store::Result<u64> {
+        self.inner.committed_through(source_id)
     }
     fn append_batch(&mut self, b: &Batch) -> corridor_store::Result<BatchOutcome> {
         if self.appends_before_failure == 0 {

@@ -189,8 +189,11 @@ impl Model {
     }
 }
 
-/// BLAKE3 of a record's content and envelope, with the submission time left out: the same facts
-/// graded and handled the same way are the same version, whenever and however often they are sent.
+/// BLAKE3 of what a record says and how it may be handled: originator, id, schema, properties
+/// and grading. The rest of the envelope — contributor, source reference, submission time,
+/// review date — is provenance of the version that first said it: the same account named in two
+/// reports, or the same vehicle stopped by two units, is one version, not one per sighting.
+/// A change of grading or handling is a new version, because it changes who may see what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ContentHash(pub [u8; 32]);
 
@@ -217,9 +220,6 @@ impl ContentHash {
                 field(v.as_bytes());
             }
         }
-        field(envelope.contributor.as_bytes());
-        field(envelope.source_ref.as_bytes());
-        field(envelope.review_by.as_bytes());
         let g = envelope.grading.to_fields();
         for part in [
             Some(&g.system),
@@ -327,6 +327,9 @@ mod tests {
         assert_eq!(a, b);
         let mut later = env();
         later.submitted_at = "2025-01-01".into();
+        later.review_by = "2028-01-01".into();
+        later.source_ref = "2025-009".into();
+        later.contributor = "UGP Šid".into();
         assert_eq!(
             ContentHash::of_record(&a, &env()),
             ContentHash::of_record(&b, &later)

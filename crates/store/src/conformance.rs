@@ -401,6 +401,7 @@ fn sources_register_once(f: &dyn Fixture) {
         name: "presevo.csv".into(),
         file_hash: "ab".repeat(32),
         format: "csv".into(),
+        mapping_hash: "ef".repeat(32),
         header: Some(vec!["ime".into(), "prezime".into()]),
         mapping: Some("[source]\nagency = \"RS_BP\"\n".into()),
     };
@@ -410,20 +411,35 @@ fn sources_register_once(f: &dyn Fixture) {
     let other = s
         .register_source(&SourceInfo {
             file_hash: "cd".repeat(32),
-            ..src
+            ..src.clone()
         })
         .unwrap();
     assert_ne!(a, other);
-    let out = s
-        .append_batch(&Batch {
-            source_id: Some(a),
-            first_line: Some(2),
-            last_line: Some(2),
-            entries: vec![person("RS_BP", "a", "Marko")],
+    let remapped = s
+        .register_source(&SourceInfo {
+            mapping_hash: "01".repeat(32),
+            ..src.clone()
         })
         .unwrap();
-    assert_eq!(out.appended, 1);
-    assert_eq!(s.counts().unwrap().sources, 2);
+    assert_ne!(
+        a, remapped,
+        "the same file through another mapping is another source"
+    );
+    assert_eq!(s.committed_through(a).unwrap(), 0);
+    for (first, last) in [(2, 40), (41, 97)] {
+        let out = s
+            .append_batch(&Batch {
+                source_id: Some(a),
+                first_line: Some(first),
+                last_line: Some(last),
+                entries: vec![person("RS_BP", &format!("r{first}"), "Marko")],
+            })
+            .unwrap();
+        assert_eq!(out.appended, 1);
+    }
+    assert_eq!(s.committed_through(a).unwrap(), 97);
+    assert_eq!(s.committed_through(other).unwrap(), 0);
+    assert_eq!(s.counts().unwrap().sources, 3);
 }
 
 fn second_handle_sees_commits(f: &dyn Fixture) {

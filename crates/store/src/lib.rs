@@ -137,6 +137,9 @@ pub struct SourceInfo {
     /// BLAKE3 of the file's bytes, hex.
     pub file_hash: String,
     pub format: String,
+    /// BLAKE3 of the mapping's text, hex (empty without a mapping): the same file read through
+    /// another mapping is another source.
+    pub mapping_hash: String,
     pub header: Option<Vec<String>>,
     pub mapping: Option<String>,
 }
@@ -204,6 +207,10 @@ pub trait Store: Send {
 
     /// Registers a source file (idempotent on name, hash and format) and returns its id.
     fn register_source(&mut self, source: &SourceInfo) -> Result<i64>;
+
+    /// The last source line of `source_id` that a committed batch covers (0 if none): a re-run
+    /// of the same file through the same mapping resumes after it.
+    fn committed_through(&mut self, source_id: i64) -> Result<u64>;
 
     /// Appends a batch atomically. Entries whose content equals the record's current version are
     /// skipped; the rest get the next version numbers and log positions in batch order.

@@ -248,12 +248,14 @@ impl Store for PgStore {
             .as_ref()
             .map(|h| serde_json::to_string(h).unwrap_or_default());
         self.client.execute(
-            "INSERT INTO sources (name, file_hash, format, header, mapping, registered_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name, file_hash, format) DO NOTHING",
+            "INSERT INTO sources (name, file_hash, format, mapping_hash, header, mapping, registered_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (name, file_hash, format, mapping_hash) DO NOTHING",
             &[
                 &s.name,
                 &s.file_hash,
                 &s.format,
+                &s.mapping_hash,
                 &header,
                 &s.mapping,
                 &crate::now_rfc3339(),
@@ -262,10 +264,22 @@ impl Store for PgStore {
         Ok(self
             .client
             .query_one(
-                "SELECT id FROM sources WHERE name = $1 AND file_hash = $2 AND format = $3",
-                &[&s.name, &s.file_hash, &s.format],
+                "SELECT id FROM sources
+                 WHERE name = $1 AND file_hash = $2 AND format = $3 AND mapping_hash = $4",
+                &[&s.name, &s.file_hash, &s.format, &s.mapping_hash],
             )?
             .try_get(0)?)
+    }
+
+    fn committed_through(&mut self, source_id: i64) -> Result<u64> {
+        let line: i64 = self
+            .client
+            .query_one(
+                "SELECT COALESCE(MAX(last_line), 0) FROM batches WHERE source_id = $1",
+                &[&source_id],
+            )?
+            .try_get(0)?;
+        Ok(u64::try_from(line).unwrap_or(0))
     }
 
     fn append_batch(&mut self, batch: &Batch) -> Result<BatchOutcome> {

@@ -192,22 +192,34 @@ impl Store for SqliteStore {
             .as_ref()
             .map(|h| serde_json::to_string(h).unwrap_or_default());
         self.conn.execute(
-            "INSERT INTO sources (name, file_hash, format, header, mapping, registered_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name, file_hash, format) DO NOTHING",
+            "INSERT INTO sources (name, file_hash, format, mapping_hash, header, mapping, registered_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (name, file_hash, format, mapping_hash) DO NOTHING",
             params![
                 s.name,
                 s.file_hash,
                 s.format,
+                s.mapping_hash,
                 header,
                 s.mapping,
                 crate::now_rfc3339()
             ],
         )?;
         Ok(self.conn.query_row(
-            "SELECT id FROM sources WHERE name = ?1 AND file_hash = ?2 AND format = ?3",
-            params![s.name, s.file_hash, s.format],
+            "SELECT id FROM sources
+             WHERE name = ?1 AND file_hash = ?2 AND format = ?3 AND mapping_hash = ?4",
+            params![s.name, s.file_hash, s.format, s.mapping_hash],
             |r| r.get(0),
         )?)
+    }
+
+    fn committed_through(&mut self, source_id: i64) -> Result<u64> {
+        let line: i64 = self.conn.query_row(
+            "SELECT COALESCE(MAX(last_line), 0) FROM batches WHERE source_id = ?1",
+            params![source_id],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(line).unwrap_or(0))
     }
 
     fn append_batch(&mut self, batch: &Batch) -> Result<BatchOutcome> {

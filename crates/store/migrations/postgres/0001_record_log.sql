@@ -7,10 +7,11 @@ CREATE TABLE sources (
     name          TEXT NOT NULL,
     file_hash     TEXT NOT NULL,
     format        TEXT NOT NULL,
+    mapping_hash  TEXT NOT NULL,
     header        TEXT,
     mapping       TEXT,
     registered_at TEXT NOT NULL,
-    UNIQUE (name, file_hash, format)
+    UNIQUE (name, file_hash, format, mapping_hash)
 );
 
 CREATE TABLE batches (
@@ -22,6 +23,9 @@ CREATE TABLE batches (
     appended     BIGINT NOT NULL,
     committed_at TEXT NOT NULL
 );
+
+-- How far a source has been committed: where a re-run of the same file resumes.
+CREATE INDEX batches_by_source ON batches (source_id, last_line);
 
 CREATE TABLE record_log (
     pos           BIGINT PRIMARY KEY,   -- given by the appender under the append lock

@@ -5,10 +5,11 @@ CREATE TABLE sources (
     name          TEXT NOT NULL,            -- file name as given to ingest, no directories
     file_hash     TEXT NOT NULL,            -- BLAKE3 of the file's bytes
     format        TEXT NOT NULL,            -- csv | ftm
+    mapping_hash  TEXT NOT NULL,            -- BLAKE3 of the mapping's text ('' without one)
     header        TEXT,                     -- JSON array of column names (CSV)
     mapping       TEXT,                     -- the mapping file's text, as used
     registered_at TEXT NOT NULL,
-    UNIQUE (name, file_hash, format)
+    UNIQUE (name, file_hash, format, mapping_hash)
 );
 
 CREATE TABLE batches (
@@ -20,6 +21,9 @@ CREATE TABLE batches (
     appended     INTEGER NOT NULL,
     committed_at TEXT NOT NULL
 );
+
+-- How far a source has been committed: where a re-run of the same file resumes.
+CREATE INDEX batches_by_source ON batches (source_id, last_line);
 
 CREATE TABLE record_log (
     pos           INTEGER PRIMARY KEY AUTOINCREMENT,  -- the log position derived state follows
