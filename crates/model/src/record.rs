@@ -235,7 +235,8 @@ impl ContentHash {
         ContentHash(*blake3::hash(&buf).as_bytes())
     }
 
-    /// Hash of a tombstone: depends on what it retracts and why, so retracting twice is a no-op.
+    /// Hash of a tombstone, recorded with it. Retracting a record that is already retracted is
+    /// a no-op whatever the reason given: the store compares with the head's tombstone flag.
     pub fn of_tombstone(originator: &str, record_id: &str, reason: &str) -> ContentHash {
         let mut h = blake3::Hasher::new();
         for part in ["corridor-tombstone-v1", originator, record_id, reason] {

@@ -240,6 +240,10 @@ pub fn partial_date(v: &str) -> Result<String, String> {
             .strip_suffix('Z')
             .or_else(|| {
                 let cut = t.len().checked_sub(6)?;
+                // The time part is untrusted text: never split inside a character.
+                if !t.is_char_boundary(cut) {
+                    return None;
+                }
                 let (clock, zone) = t.split_at(cut);
                 let zb = zone.as_bytes();
                 (matches!(zb[0], b'+' | b'-')

@@ -152,6 +152,11 @@ pub fn iban(input: &str) -> Result<String, ValueError> {
         .filter(|c| !c.is_whitespace() && *c != '-')
         .map(|c| c.to_ascii_uppercase())
         .collect();
+    if !compact.is_ascii() {
+        return Err(ValueError(
+            "IBAN holds a character that is not a Latin letter or digit".into(),
+        ));
+    }
     if !(15..=34).contains(&compact.len()) {
         return Err(ValueError(format!(
             "IBAN must have 15 to 34 characters, found {}",
@@ -197,9 +202,15 @@ pub fn iban(input: &str) -> Result<String, ValueError> {
 }
 
 /// Canonical E.164 form of a telephone number. `default_region` (ISO alpha-2, e.g. "RS") reads
-/// national forms such as `063 123 4567`; without it only international forms are accepted.
-/// Structure is checked (country code, length), not whether an operator has assigned the range:
-/// seized phones carry numbers from every kind of plan.
+/// national forms such as `063 123 4567`; without it only international forms (`+…`, `00…`)
+/// are accepted. Structure is checked (a known country calling code, 8 to 15 digits in all),
+/// not whether an operator has assigned the range: seized phones carry numbers from every plan.
+///
+/// International forms are read by hand rather than by the `phonenumber` parser, whose trunk
+/// prefix stripping after a country code depends on the default region (it turned
+/// `+7 812 123-45-67` into `+7121234567` without one). Only the explicit `(0)` convention
+/// (`+44 (0)20 …`) is dropped. National forms go through `phonenumber` with the source's region,
+/// and the result must read back to itself.
 pub fn phone_e164(input: &str, default_region: Option<&str>) -> Result<String, ValueError> {
     let trimmed = input.trim();
     let digits = trimmed.chars().filter(char::is_ascii_digit).count();
@@ -208,27 +219,69 @@ pub fn phone_e164(input: &str, default_region: Option<&str>) -> Result<String, V
             "phone number must have 4 to 17 digits, found {digits}"
         )));
     }
-    // "00" is the international prefix across the region; the parser only knows "+".
-    let international: Cow<'_, str> = match trimmed.strip_prefix("00") {
-        Some(rest) => Cow::Owned(format!("+{rest}")),
-        None => Cow::Borrowed(trimmed),
-    };
+    if let Some(rest) = trimmed
+        .strip_prefix('+')
+        .or_else(|| trimmed.strip_prefix("00"))
+    {
+        return international_e164(rest);
+    }
     let region = default_region.and_then(|r| r.to_ascii_uppercase().parse().ok());
-    if !international.starts_with('+') && region.is_none() {
+    let Some(region) = region else {
         return Err(ValueError(
             "phone number is in national form and the source names no default region".into(),
         ));
-    }
-    let parsed = phonenumber::parse(region, international.as_ref())
+    };
+    let parsed = phonenumber::parse(Some(region), trimmed)
         .map_err(|e| ValueError(format!("not a phone number: {e}")))?;
     let formatted = parsed.format().mode(phonenumber::Mode::E164).to_string();
-    let national_digits = formatted.len().saturating_sub(1);
-    if !(7..=15).contains(&national_digits) {
+    let canonical = international_e164(formatted.trim_start_matches('+'))?;
+    if canonical != formatted {
         return Err(ValueError(format!(
-            "phone number has {national_digits} digits in E.164 form, 7 to 15 are allowed"
+            "'{trimmed}' reads as {formatted}, which is not a well-formed international number"
         )));
     }
-    Ok(formatted)
+    Ok(canonical)
+}
+
+/// Digits in a full international number, country code included (E.164 allows 15; fewer than
+/// 8 is no real subscriber number).
+const E164_DIGITS: std::ops::RangeInclusive<usize> = 8..=15;
+
+/// The number after `+` or `00`: digits with the separators people type, an optional `(0)`
+/// trunk marker, and a country calling code that exists.
+fn international_e164(rest: &str) -> Result<String, ValueError> {
+    let without_trunk = rest.replacen("(0)", "", 1);
+    let mut digits = String::with_capacity(16);
+    for c in without_trunk.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '.' | '/' | '(' | ')' | '\u{a0}' => {}
+            other => {
+                return Err(ValueError(format!(
+                    "'{other}' has no place in an international phone number"
+                )));
+            }
+        }
+    }
+    if !E164_DIGITS.contains(&digits.len()) {
+        return Err(ValueError(format!(
+            "international number has {} digits, E.164 allows 8 to 15",
+            digits.len()
+        )));
+    }
+    let known = (1..=3).any(|n| {
+        digits[..n]
+            .parse::<u16>()
+            .ok()
+            .and_then(|code| phonenumber::metadata::DATABASE.region(&code))
+            .is_some()
+    });
+    if !known {
+        return Err(ValueError(format!(
+            "+{digits} does not start with a country calling code"
+        )));
+    }
+    Ok(format!("+{digits}"))
 }
 
 #[cfg(test)]
@@ -301,6 +354,22 @@ mod tests {
         );
         assert!(phone_e164("063 123 4567", None).is_err());
         assert!(phone_e164("12", Some("RS")).is_err());
+        assert_eq!(
+            phone_e164("+7 812 123-45-67", None).unwrap(),
+            "+78121234567"
+        );
+        assert_eq!(
+            phone_e164("+7 812 123-45-67", Some("RS")).unwrap(),
+            "+78121234567"
+        );
+        assert_eq!(
+            phone_e164("+44 (0)20 7946 0958", Some("RU")).unwrap(),
+            "+442079460958"
+        );
+        assert!(
+            phone_e164("+999 1234 5678", None).is_err(),
+            "no such country code"
+        );
         assert!(phone_e164("not a number", Some("RS")).is_err());
     }
 
