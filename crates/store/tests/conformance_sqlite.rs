@@ -74,3 +74,21 @@ fn log_survives_reopen_and_refuses_rewrites() {
 fn rusqlite_conn(path: &std::path::Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).unwrap()
 }
+
+#[test]
+fn a_store_from_a_newer_build_is_refused() {
+    let f = SqliteFixture::new();
+    drop(f.fresh());
+    let conn = rusqlite_conn(&f.path());
+    conn.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    match SqliteStore::open(f.path()) {
+        Err(corridor_store::StoreError::TooNew { found: 99, known }) => assert!(known < 99),
+        Err(e) => panic!("want TooNew, got {e}"),
+        Ok(_) => panic!("a store migrated by a newer build must not be opened"),
+    }
+}
