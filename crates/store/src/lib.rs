@@ -18,6 +18,7 @@
 pub mod conformance;
 mod plan;
 mod postgres;
+mod sql;
 mod sqlite;
 
 use std::collections::BTreeMap;
@@ -288,7 +289,7 @@ pub(crate) fn properties_json(record: &Record) -> String {
     serde_json::to_string(&record.properties).unwrap_or_else(|_| "{}".into())
 }
 
-/// Columns of a stored version, in the order every backend's SELECT returns them.
+/// Columns of a stored version, in the order of [`sql::SELECT_COLUMNS`].
 pub(crate) struct Columns {
     pub pos: i64,
     pub originator: String,
@@ -308,10 +309,6 @@ pub(crate) struct Columns {
     pub source_line: Option<i64>,
     pub source_cells: Option<String>,
 }
-
-pub(crate) const SELECT_COLUMNS: &str = "pos, originator, record_id, version, schema, tombstone, \
-    properties, content_hash, contributor, submitted_at, source_ref, review_by, grading, note, \
-    batch_id, source_line, source_cells";
 
 impl Columns {
     pub(crate) fn into_version(self) -> Result<StoredVersion> {
@@ -350,6 +347,21 @@ impl Columns {
             source_cells: self.source_cells,
         })
     }
+}
+
+/// Turns the two integrity counts into the verdict `Store::verify` returns.
+pub(crate) fn verify_verdict(bad_heads: i64, bad_links: i64, heads: i64) -> Result<u64> {
+    if bad_heads != 0 {
+        return Err(StoreError::Corrupt(format!(
+            "{bad_heads} records whose head does not match their newest log entry"
+        )));
+    }
+    if bad_links != 0 {
+        return Err(StoreError::Corrupt(format!(
+            "{bad_links} log entries whose previous-version link or batch is wrong"
+        )));
+    }
+    Ok(u64::try_from(heads).unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -101,7 +101,7 @@ pub(crate) fn plan<'a>(
     })
 }
 
-/// The column values of one log row, in [`crate::SELECT_COLUMNS`] order (less pos, version and
+/// The column values of one log row, in [`crate::sql::SELECT_COLUMNS`] order (less pos, version and
 /// batch id, which the backend assigns).
 pub(crate) struct Row<'a> {
     pub originator: &'a str,

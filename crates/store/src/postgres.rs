@@ -11,10 +11,10 @@ use std::io::Write;
 use ::postgres::{Client, NoTls, Transaction};
 
 use crate::plan::{GradingCache, Head, Plan, Row, plan};
-use crate::sqlite::{CHAIN_SQL, VERIFY_SQL, prefixed};
+use crate::sql;
 use crate::{
-    Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SELECT_COLUMNS, SourceInfo, Store,
-    StoreCounts, StoreError, StoredVersion,
+    Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SourceInfo, Store, StoreCounts,
+    StoreError, StoredVersion,
 };
 use corridor_model::ContentHash;
 use corridor_model::limits::BATCH_RECORDS_MAX;
@@ -238,7 +238,7 @@ impl Store for PgStore {
     fn schema_version(&mut self) -> Result<i64> {
         Ok(self
             .client
-            .query_one("SELECT MAX(version) FROM schema_migrations", &[])?
+            .query_one(sql::SCHEMA_VERSION, &[])?
             .try_get(0)?)
     }
 
@@ -248,9 +248,7 @@ impl Store for PgStore {
             .as_ref()
             .map(|h| serde_json::to_string(h).unwrap_or_default());
         self.client.execute(
-            "INSERT INTO sources (name, file_hash, format, mapping_hash, header, mapping, registered_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (name, file_hash, format, mapping_hash) DO NOTHING",
+            sql::INSERT_SOURCE,
             &[
                 &s.name,
                 &s.file_hash,
@@ -264,8 +262,7 @@ impl Store for PgStore {
         Ok(self
             .client
             .query_one(
-                "SELECT id FROM sources
-                 WHERE name = $1 AND file_hash = $2 AND format = $3 AND mapping_hash = $4",
+                sql::SOURCE_ID,
                 &[&s.name, &s.file_hash, &s.format, &s.mapping_hash],
             )?
             .try_get(0)?)
@@ -274,10 +271,7 @@ impl Store for PgStore {
     fn committed_through(&mut self, source_id: i64) -> Result<u64> {
         let line: i64 = self
             .client
-            .query_one(
-                "SELECT COALESCE(MAX(last_line), 0) FROM batches WHERE source_id = $1",
-                &[&source_id],
-            )?
+            .query_one(sql::COMMITTED_THROUGH, &[&source_id])?
             .try_get(0)?;
         Ok(u64::try_from(line).unwrap_or(0))
     }
@@ -292,9 +286,7 @@ impl Store for PgStore {
         let mut tx = self.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK_KEY])?;
         // Under the lock the log cannot grow, so MAX(pos) + 1 is the next position.
-        let first_pos: i64 = tx
-            .query_one("SELECT COALESCE(MAX(pos), 0) + 1 FROM record_log", &[])?
-            .try_get(0)?;
+        let first_pos: i64 = tx.query_one(sql::NEXT_POSITION, &[])?.try_get(0)?;
         let heads = load_heads(&mut tx, batch)?;
         let planned = plan(batch, first_pos, |o, r| {
             Ok(heads.get(&(o.to_owned(), r.to_owned())).copied())
@@ -365,31 +357,18 @@ impl Store for PgStore {
     }
 
     fn head(&mut self, originator: &str, record_id: &str) -> Result<Option<StoredVersion>> {
-        let sql = format!(
-            "SELECT {SELECT_COLUMNS} FROM record_log WHERE pos =
-               (SELECT pos FROM record_heads WHERE originator = $1 AND record_id = $2)"
-        );
-        Ok(self.query_versions(&sql, &[&originator, &record_id])?.pop())
+        Ok(self
+            .query_versions(&sql::HEAD, &[&originator, &record_id])?
+            .pop())
     }
 
     fn versions(&mut self, originator: &str, record_id: &str) -> Result<Vec<StoredVersion>> {
-        let sql = format!(
-            "WITH RECURSIVE chain (pos, depth) AS (
-               SELECT pos, 0 FROM record_heads WHERE originator = $1 AND record_id = $2
-               UNION ALL
-               SELECT l.prev_pos, c.depth + 1 FROM record_log l JOIN chain c ON l.pos = c.pos
-               WHERE l.prev_pos IS NOT NULL AND c.depth < {})
-             SELECT {SELECT_COLUMNS} FROM record_log WHERE pos IN (SELECT pos FROM chain)
-             ORDER BY version",
-            crate::sqlite::VERSIONS_MAX
-        );
-        self.query_versions(&sql, &[&originator, &record_id])
+        self.query_versions(&sql::VERSIONS, &[&originator, &record_id])
     }
 
     fn scan(&mut self, after: i64, limit: usize) -> Result<Vec<StoredVersion>> {
-        let sql =
-            format!("SELECT {SELECT_COLUMNS} FROM record_log WHERE pos > $1 ORDER BY pos LIMIT $2");
-        self.query_versions(&sql, &[&after, &(limit.min(SCAN_LIMIT_MAX) as i64)])
+        let limit = limit.min(SCAN_LIMIT_MAX) as i64;
+        self.query_versions(&sql::SCAN, &[&after, &limit])
     }
 
     fn scan_live(
@@ -398,35 +377,16 @@ impl Store for PgStore {
         limit: usize,
     ) -> Result<Vec<StoredVersion>> {
         let (o, r) = after.unwrap_or(("", ""));
-        // COLLATE "C": byte order, the same order SQLite uses, so both backends export alike.
-        let sql = format!(
-            "SELECT {} FROM record_heads h JOIN record_log l ON l.pos = h.pos
-             WHERE NOT h.tombstone
-               AND (h.originator COLLATE \"C\", h.record_id COLLATE \"C\") > ($1, $2)
-             ORDER BY h.originator COLLATE \"C\", h.record_id COLLATE \"C\" LIMIT $3",
-            prefixed("l")
-        );
-        self.query_versions(&sql, &[&o, &r, &(limit.min(SCAN_LIMIT_MAX) as i64)])
+        let limit = limit.min(SCAN_LIMIT_MAX) as i64;
+        self.query_versions(&sql::SCAN_LIVE, &[&o, &r, &limit])
     }
 
     fn log_position(&mut self) -> Result<i64> {
-        Ok(self
-            .client
-            .query_one("SELECT COALESCE(MAX(pos), 0) FROM record_log", &[])?
-            .try_get(0)?)
+        Ok(self.client.query_one(sql::LOG_POSITION, &[])?.try_get(0)?)
     }
 
     fn counts(&mut self) -> Result<StoreCounts> {
-        let r = self.client.query_one(
-            "SELECT
-               (SELECT COUNT(*) FROM record_heads WHERE NOT tombstone),
-               (SELECT COUNT(*) FROM record_log),
-               (SELECT COUNT(*) FROM record_log WHERE tombstone),
-               (SELECT COUNT(*) FROM batches),
-               (SELECT COUNT(*) FROM sources),
-               (SELECT COALESCE(MAX(pos), 0) FROM record_log)",
-            &[],
-        )?;
+        let r = self.client.query_one(sql::COUNTS, &[])?;
         let n = |i: usize| -> Result<u64> { Ok(r.try_get::<_, i64>(i)? as u64) };
         Ok(StoreCounts {
             live_records: n(0)?,
@@ -439,22 +399,10 @@ impl Store for PgStore {
     }
 
     fn verify(&mut self) -> Result<u64> {
-        let mismatched: i64 = self.client.query_one(VERIFY_SQL, &[])?.try_get(0)?;
-        if mismatched != 0 {
-            return Err(StoreError::Corrupt(format!(
-                "{mismatched} records whose head does not match their newest log entry"
-            )));
-        }
-        let broken: i64 = self.client.query_one(CHAIN_SQL, &[])?.try_get(0)?;
-        if broken != 0 {
-            return Err(StoreError::Corrupt(format!(
-                "{broken} log entries whose previous-version link or batch is wrong"
-            )));
-        }
-        Ok(self
-            .client
-            .query_one("SELECT COUNT(*) FROM record_heads", &[])?
-            .try_get::<_, i64>(0)? as u64)
+        let mut count = |q: &str| -> Result<i64> { Ok(self.client.query_one(q, &[])?.try_get(0)?) };
+        let bad_heads = count(sql::VERIFY_HEADS)?;
+        let bad_links = count(sql::VERIFY_CHAINS)?;
+        crate::verify_verdict(bad_heads, bad_links, count(sql::HEADS_COUNT)?)
     }
 }
 

@@ -6,9 +6,10 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::plan::{GradingCache, Head, Planned, Row, plan};
+use crate::sql;
 use crate::{
-    Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SELECT_COLUMNS, SourceInfo, Store,
-    StoreCounts, StoreError, StoredVersion,
+    Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SourceInfo, Store, StoreCounts,
+    StoreError, StoredVersion,
 };
 use corridor_model::ContentHash;
 use corridor_model::limits::BATCH_RECORDS_MAX;
@@ -24,10 +25,6 @@ const CACHE_KIB: i64 = 64 * 1024;
 
 /// WAL pages (4 KiB each) after which a commit checkpoints the WAL into the database file.
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 16 * 1024;
-
-/// Most versions `versions` walks back through: a bound on the chain walk, far above any real
-/// record's history.
-pub(crate) const VERSIONS_MAX: i64 = 1_000_000;
 
 /// Log rows per INSERT statement: fewer statements, less per-statement work, while
 /// 18 × 64 parameters stay far below SQLite's limit of 32,766.
@@ -104,9 +101,7 @@ impl SqliteStore {
         let known = MIGRATIONS.last().map_or(0, |m| m.0);
         let applied: Option<i64> = self
             .conn
-            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
-                r.get(0)
-            })
+            .query_row(sql::SCHEMA_VERSION, [], |r| r.get(0))
             .unwrap_or(None);
         if applied == Some(known) {
             return Ok(());
@@ -179,11 +174,7 @@ impl Store for SqliteStore {
     }
 
     fn schema_version(&mut self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
-                r.get(0)
-            })?)
+        Ok(self.conn.query_row(sql::SCHEMA_VERSION, [], |r| r.get(0))?)
     }
 
     fn register_source(&mut self, s: &SourceInfo) -> Result<i64> {
@@ -192,9 +183,7 @@ impl Store for SqliteStore {
             .as_ref()
             .map(|h| serde_json::to_string(h).unwrap_or_default());
         self.conn.execute(
-            "INSERT INTO sources (name, file_hash, format, mapping_hash, header, mapping, registered_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (name, file_hash, format, mapping_hash) DO NOTHING",
+            sql::INSERT_SOURCE,
             params![
                 s.name,
                 s.file_hash,
@@ -206,19 +195,16 @@ impl Store for SqliteStore {
             ],
         )?;
         Ok(self.conn.query_row(
-            "SELECT id FROM sources
-             WHERE name = ?1 AND file_hash = ?2 AND format = ?3 AND mapping_hash = ?4",
+            sql::SOURCE_ID,
             params![s.name, s.file_hash, s.format, s.mapping_hash],
             |r| r.get(0),
         )?)
     }
 
     fn committed_through(&mut self, source_id: i64) -> Result<u64> {
-        let line: i64 = self.conn.query_row(
-            "SELECT COALESCE(MAX(last_line), 0) FROM batches WHERE source_id = ?1",
-            params![source_id],
-            |r| r.get(0),
-        )?;
+        let line: i64 = self
+            .conn
+            .query_row(sql::COMMITTED_THROUGH, params![source_id], |r| r.get(0))?;
         Ok(u64::try_from(line).unwrap_or(0))
     }
 
@@ -235,11 +221,7 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         // The write lock is held and the log never shrinks, so MAX(pos) + 1 is the next position.
-        let first_pos: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(pos), 0) + 1 FROM record_log",
-            [],
-            |r| r.get(0),
-        )?;
+        let first_pos: i64 = tx.query_row(sql::NEXT_POSITION, [], |r| r.get(0))?;
         let planned = {
             let mut head_stmt = tx.prepare_cached(
                 "SELECT version, content_hash, tombstone, pos FROM record_heads
@@ -349,33 +331,18 @@ impl Store for SqliteStore {
     }
 
     fn head(&mut self, originator: &str, record_id: &str) -> Result<Option<StoredVersion>> {
-        let sql = format!(
-            "SELECT {SELECT_COLUMNS} FROM record_log WHERE pos =
-               (SELECT pos FROM record_heads WHERE originator = ?1 AND record_id = ?2)"
-        );
         Ok(self
-            .query_versions(&sql, params![originator, record_id])?
+            .query_versions(&sql::HEAD, params![originator, record_id])?
             .pop())
     }
 
     fn versions(&mut self, originator: &str, record_id: &str) -> Result<Vec<StoredVersion>> {
-        // Walk the version chain back from the head: no index on the log is needed for it.
-        let sql = format!(
-            "WITH RECURSIVE chain (pos, depth) AS (
-               SELECT pos, 0 FROM record_heads WHERE originator = ?1 AND record_id = ?2
-               UNION ALL
-               SELECT l.prev_pos, c.depth + 1 FROM record_log l JOIN chain c ON l.pos = c.pos
-               WHERE l.prev_pos IS NOT NULL AND c.depth < {VERSIONS_MAX})
-             SELECT {SELECT_COLUMNS} FROM record_log WHERE pos IN (SELECT pos FROM chain)
-             ORDER BY version"
-        );
-        self.query_versions(&sql, params![originator, record_id])
+        self.query_versions(&sql::VERSIONS, params![originator, record_id])
     }
 
     fn scan(&mut self, after: i64, limit: usize) -> Result<Vec<StoredVersion>> {
-        let sql =
-            format!("SELECT {SELECT_COLUMNS} FROM record_log WHERE pos > ?1 ORDER BY pos LIMIT ?2");
-        self.query_versions(&sql, params![after, limit.min(SCAN_LIMIT_MAX) as i64])
+        let limit = limit.min(SCAN_LIMIT_MAX) as i64;
+        self.query_versions(&sql::SCAN, params![after, limit])
     }
 
     fn scan_live(
@@ -384,93 +351,34 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<StoredVersion>> {
         let (o, r) = after.unwrap_or(("", ""));
-        let sql = format!(
-            "SELECT {} FROM record_heads h JOIN record_log l ON l.pos = h.pos
-             WHERE h.tombstone = 0 AND (h.originator, h.record_id) > (?1, ?2)
-             ORDER BY h.originator, h.record_id LIMIT ?3",
-            prefixed("l")
-        );
-        self.query_versions(&sql, params![o, r, limit.min(SCAN_LIMIT_MAX) as i64])
+        let limit = limit.min(SCAN_LIMIT_MAX) as i64;
+        self.query_versions(&sql::SCAN_LIVE, params![o, r, limit])
     }
 
     fn log_position(&mut self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT COALESCE(MAX(pos), 0) FROM record_log", [], |r| {
-                r.get(0)
-            })?)
+        Ok(self.conn.query_row(sql::LOG_POSITION, [], |r| r.get(0))?)
     }
 
     fn counts(&mut self) -> Result<StoreCounts> {
-        Ok(self.conn.query_row(
-            "SELECT
-               (SELECT COUNT(*) FROM record_heads WHERE tombstone = 0),
-               (SELECT COUNT(*) FROM record_log),
-               (SELECT COUNT(*) FROM record_log WHERE tombstone = 1),
-               (SELECT COUNT(*) FROM batches),
-               (SELECT COUNT(*) FROM sources),
-               (SELECT COALESCE(MAX(pos), 0) FROM record_log)",
-            [],
-            |r| {
-                Ok(StoreCounts {
-                    live_records: r.get::<_, i64>(0)? as u64,
-                    log_entries: r.get::<_, i64>(1)? as u64,
-                    tombstones: r.get::<_, i64>(2)? as u64,
-                    batches: r.get::<_, i64>(3)? as u64,
-                    sources: r.get::<_, i64>(4)? as u64,
-                    log_position: r.get(5)?,
-                })
-            },
-        )?)
+        Ok(self.conn.query_row(sql::COUNTS, [], |r| {
+            let n = |i: usize| -> rusqlite::Result<u64> { Ok(r.get::<_, i64>(i)? as u64) };
+            Ok(StoreCounts {
+                live_records: n(0)?,
+                log_entries: n(1)?,
+                tombstones: n(2)?,
+                batches: n(3)?,
+                sources: n(4)?,
+                log_position: r.get(5)?,
+            })
+        })?)
     }
 
     fn verify(&mut self) -> Result<u64> {
-        let mismatched: i64 = self.conn.query_row(VERIFY_SQL, [], |r| r.get(0))?;
-        if mismatched != 0 {
-            return Err(StoreError::Corrupt(format!(
-                "{mismatched} records whose head does not match their newest log entry"
-            )));
-        }
-        let broken: i64 = self.conn.query_row(CHAIN_SQL, [], |r| r.get(0))?;
-        if broken != 0 {
-            return Err(StoreError::Corrupt(format!(
-                "{broken} log entries whose previous-version link or batch is wrong"
-            )));
-        }
-        Ok(self
-            .conn
-            .query_row("SELECT COUNT(*) FROM record_heads", [], |r| {
-                r.get::<_, i64>(0)
-            })? as u64)
+        let count = |q: &str| self.conn.query_row(q, [], |r| r.get::<_, i64>(0));
+        crate::verify_verdict(
+            count(sql::VERIFY_HEADS)?,
+            count(sql::VERIFY_CHAINS)?,
+            count(sql::HEADS_COUNT)?,
+        )
     }
-}
-
-/// Counts records whose head disagrees with the newest version in the log, in either direction.
-/// Counts log entries whose `prev_pos` link does not point at the same record's previous
-/// version, or whose batch does not exist.
-pub(crate) const CHAIN_SQL: &str = "
-    SELECT COUNT(*) FROM record_log l
-    LEFT JOIN record_log p ON p.pos = l.prev_pos
-    LEFT JOIN batches b ON b.id = l.batch_id
-    WHERE b.id IS NULL
-       OR (l.version = 1 AND l.prev_pos IS NOT NULL)
-       OR (l.version > 1 AND (p.pos IS NULL OR p.version <> l.version - 1
-           OR p.originator <> l.originator OR p.record_id <> l.record_id))";
-
-pub(crate) const VERIFY_SQL: &str = "
-    SELECT COUNT(*) FROM (
-      SELECT l.originator, l.record_id, MAX(l.version) AS v FROM record_log l
-      GROUP BY l.originator, l.record_id) m
-    FULL OUTER JOIN record_heads h ON h.originator = m.originator AND h.record_id = m.record_id
-    LEFT JOIN record_log hl ON hl.pos = h.pos
-    WHERE h.version IS NULL OR m.v IS NULL OR h.version <> m.v OR hl.version IS NULL
-       OR hl.version <> h.version OR hl.content_hash <> h.content_hash
-       OR hl.originator <> h.originator OR hl.record_id <> h.record_id";
-
-pub(crate) fn prefixed(alias: &str) -> String {
-    SELECT_COLUMNS
-        .split(", ")
-        .map(|c| format!("{alias}.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

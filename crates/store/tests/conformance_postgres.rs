@@ -59,46 +59,7 @@ impl Fixture for PgFixture {
     }
 }
 
-/// Runs `check` on PostgreSQL, or skips when skipping was asked for.
-struct MaybePg(Option<PgFixture>);
-
-impl Fixture for MaybePg {
-    fn fresh(&self) -> Box<dyn Store> {
-        self.0.as_ref().expect("fixture").fresh()
-    }
-    fn reopen(&self) -> Box<dyn Store> {
-        self.0.as_ref().expect("fixture").reopen()
-    }
-}
-
-macro_rules! pg_tests {
-    ($($name:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                let fixture = MaybePg(PgFixture::new());
-                if fixture.0.is_none() {
-                    eprintln!("skipped: CORRIDOR_TEST_PG=skip");
-                    return;
-                }
-                let check = corridor_store::conformance::CHECKS
-                    .iter()
-                    .find(|(n, _)| *n == stringify!($name))
-                    .expect("check exists");
-                (check.1)(&fixture);
-            }
-        )*
-        #[test]
-        fn every_check_is_run() {
-            let ours: &[&str] = &[$(stringify!($name)),*];
-            for (name, _) in corridor_store::conformance::CHECKS {
-                assert!(ours.contains(name), "conformance check {name} is not run");
-            }
-        }
-    };
-}
-
-pg_tests!(
+corridor_store::conformance_tests!(PgFixture::new();
     empty_store,
     append_and_read_back,
     reappend_is_a_no_op,

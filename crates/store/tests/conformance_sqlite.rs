@@ -28,7 +28,7 @@ impl Fixture for SqliteFixture {
     }
 }
 
-corridor_store::conformance_tests!(SqliteFixture::new();
+corridor_store::conformance_tests!(Some(SqliteFixture::new());
     empty_store,
     append_and_read_back,
     reappend_is_a_no_op,
