@@ -70,6 +70,27 @@ macro_rules! conformance_tests {
     };
 }
 
+/// The whole suite for one backend: every check in [`CHECKS`], each its own `#[test]`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($fixture:expr) => {
+        $crate::conformance_tests!($fixture;
+            empty_store,
+            append_and_read_back,
+            reappend_is_a_no_op,
+            changes_make_versions,
+            duplicates_within_a_batch,
+            tombstones,
+            failed_batch_commits_nothing,
+            scan_follows_positions,
+            scan_live_is_ordered_and_paged,
+            sources_register_once,
+            second_handle_sees_commits,
+            concurrent_writers_agree,
+        );
+    };
+}
+
 fn grading(system: &str, kv: &[(&str, &str)]) -> Grading {
     let mut f = GradingFields {
         system: system.into(),

@@ -28,20 +28,7 @@ impl Fixture for SqliteFixture {
     }
 }
 
-corridor_store::conformance_tests!(Some(SqliteFixture::new());
-    empty_store,
-    append_and_read_back,
-    reappend_is_a_no_op,
-    changes_make_versions,
-    duplicates_within_a_batch,
-    tombstones,
-    failed_batch_commits_nothing,
-    scan_follows_positions,
-    scan_live_is_ordered_and_paged,
-    sources_register_once,
-    second_handle_sees_commits,
-    concurrent_writers_agree,
-);
+corridor_store::conformance_suite!(Some(SqliteFixture::new()));
 
 #[test]
 fn log_survives_reopen_and_refuses_rewrites() {
