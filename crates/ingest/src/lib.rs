@@ -233,6 +233,8 @@ pub fn ingest_file(
         file_name: &file_name,
         submitted_at: &options.submitted_at,
         review_by_of: Default::default(),
+        submitted_memo: Default::default(),
+        grading_memo: Default::default(),
     };
     let (tx, rx) = sync_channel::<Result<Chunk, String>>(CHANNEL_BATCHES_MAX);
     std::thread::scope(|scope| {
@@ -508,6 +510,10 @@ struct RowParser<'a> {
     submitted_at: &'a str,
     /// The last (submission time, review date) computed: rows of a file mostly share one.
     review_by_of: std::cell::RefCell<(String, String)>,
+    /// The last submission time read: (as written, as ISO).
+    submitted_memo: std::cell::RefCell<(String, String)>,
+    /// The last grading read: (its codes as written, the grading).
+    grading_memo: std::cell::RefCell<Option<(Vec<String>, Grading)>>,
 }
 
 impl RowParser<'_> {
@@ -616,7 +622,16 @@ impl RowParser<'_> {
             }
         };
         let submitted_at = match &m.submitted_at {
-            Some(r) => date(r, "submitted_at", &mut errors).unwrap_or_default(),
+            Some(r) => {
+                // Rows of a file mostly share their submission time: read it once.
+                let raw = self.resolve(r, cells);
+                let mut memo = self.submitted_memo.borrow_mut();
+                if memo.0 != raw || memo.1.is_empty() {
+                    let read = date(r, "submitted_at", &mut errors).unwrap_or_default();
+                    *memo = (raw.to_owned(), read);
+                }
+                memo.1.clone()
+            }
             None => self.submitted_at.to_owned(),
         };
         let review_by = match (&m.review_by, m.review_after_days) {
@@ -637,17 +652,34 @@ impl RowParser<'_> {
             Some(r) => self.resolve(r, cells).to_owned(),
             None => format!("{}:{line}", self.file_name),
         };
+        let codes: Vec<&str> = m
+            .grading
+            .iter()
+            .map(|(_, r)| self.resolve(r, cells))
+            .collect();
+        let remembered = self
+            .grading_memo
+            .borrow()
+            .as_ref()
+            .filter(|(seen, _)| seen.iter().map(String::as_str).eq(codes.iter().copied()))
+            .map(|(_, g)| g.clone());
         let mut fields = GradingFields {
             system: m.grading_system.clone(),
             ..GradingFields::default()
         };
-        for (name, r) in &m.grading {
-            let v = self.resolve(r, cells);
-            if !v.is_empty() {
-                mapping::set_grading_field(&mut fields, name, v.to_owned());
+        for ((name, _), v) in m.grading.iter().zip(&codes) {
+            if !v.is_empty() && remembered.is_none() {
+                mapping::set_grading_field(&mut fields, name, (*v).to_owned());
             }
         }
-        let grading = match Grading::from_fields(&fields) {
+        let parsed = match remembered {
+            Some(g) => Ok(g),
+            None => Grading::from_fields(&fields).inspect(|g| {
+                *self.grading_memo.borrow_mut() =
+                    Some((codes.iter().map(|c| (*c).to_owned()).collect(), g.clone()));
+            }),
+        };
+        let grading = match parsed {
             Ok(g) => Some(g),
             Err(e) => {
                 // Name the column the faulty code came from, or the grading field if the

@@ -225,11 +225,27 @@ pub fn phone_e164(input: &str, default_region: Option<&str>) -> Result<String, V
     {
         return international_e164(rest);
     }
-    let region = default_region.and_then(|r| r.to_ascii_uppercase().parse().ok());
-    let Some(region) = region else {
+    let Some(region_code) = default_region.map(str::to_ascii_uppercase) else {
         return Err(ValueError(
             "phone number is in national form and the source names no default region".into(),
         ));
+    };
+    if let Some(plan) = trunk_plans().get(region_code.as_str())
+        && let Some(digits) = plain_digits(trimmed)
+    {
+        // The common case: a region whose national form is an optional trunk prefix and the
+        // national number. Read it directly; `phonenumber`'s general parser costs ~5 µs a number.
+        let national = match plan.trunk_prefix.as_deref() {
+            Some(prefix) => digits.strip_prefix(prefix).unwrap_or(&digits),
+            None => &digits,
+        };
+        return international_e164(&format!("{}{national}", plan.country_code));
+    }
+    let region = region_code.parse().ok();
+    let Some(region) = region else {
+        return Err(ValueError(format!(
+            "default region '{region_code}' is not a known telephone region"
+        )));
     };
     let parsed = phonenumber::parse(Some(region), trimmed)
         .map_err(|e| ValueError(format!("not a phone number: {e}")))?;
@@ -241,6 +257,51 @@ pub fn phone_e164(input: &str, default_region: Option<&str>) -> Result<String, V
         )));
     }
     Ok(canonical)
+}
+
+/// How a region's national numbers become international ones, for regions where that is simply
+/// "drop the trunk prefix if present, put the country code in front".
+struct TrunkPlan {
+    country_code: u16,
+    trunk_prefix: Option<String>,
+}
+
+/// Regions whose national prefix needs no pattern or transformation to recognise (all of the
+/// Western Balkans and the EU among them). Built once from `phonenumber`'s metadata.
+fn trunk_plans() -> &'static std::collections::HashMap<String, TrunkPlan> {
+    static PLANS: OnceLock<std::collections::HashMap<String, TrunkPlan>> = OnceLock::new();
+    PLANS.get_or_init(|| {
+        phonenumber::metadata::DATABASE
+            .iter()
+            .filter(|m| {
+                m.national_prefix_transform_rule().is_none()
+                    && m.national_prefix_for_parsing().is_none()
+            })
+            .map(|m| {
+                (
+                    m.id().to_owned(),
+                    TrunkPlan {
+                        country_code: m.country_code(),
+                        trunk_prefix: m.national_prefix().map(str::to_owned),
+                    },
+                )
+            })
+            .collect()
+    })
+}
+
+/// The digits of a number written with the usual separators only, or `None` if it holds
+/// anything else (letters, extensions), which the general parser then handles.
+fn plain_digits(text: &str) -> Option<String> {
+    let mut digits = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '.' | '/' | '(' | ')' | '\u{a0}' => {}
+            _ => return None,
+        }
+    }
+    Some(digits)
 }
 
 /// Digits in a full international number, country code included (E.164 allows 15; fewer than
@@ -371,6 +432,46 @@ mod tests {
             "no such country code"
         );
         assert!(phone_e164("not a number", Some("RS")).is_err());
+    }
+
+    /// The direct reading of national numbers must agree with `phonenumber`'s general parser.
+    #[test]
+    fn national_fast_path_agrees_with_the_general_parser() {
+        let samples = [
+            ("RS", "063 123 4567"),
+            ("RS", "011/123-4567"),
+            ("RS", "63 123 4567"),
+            ("MK", "070 123 456"),
+            ("MK", "02 3123 456"),
+            ("AL", "069 123 4567"),
+            ("XK", "044 123 456"),
+            ("GB", "07700 900123"),
+            ("GB", "020 7946 0958"),
+            ("GR", "694 123 4567"),
+            ("HU", "06 20 123 4567"),
+            ("DE", "0151 2345 6789"),
+            ("TR", "0532 123 45 67"),
+            ("AF", "070 123 4567"),
+            ("AT", "0664 1234567"),
+            ("BG", "0888 123 456"),
+            ("HR", "091 123 4567"),
+        ];
+        for region in ["RS", "MK", "AL", "XK", "GR", "HU", "HR", "BG"] {
+            assert!(
+                trunk_plans().contains_key(region),
+                "{region} has a simple plan"
+            );
+        }
+        for (region, number) in samples {
+            let fast = phone_e164(number, Some(region)).unwrap();
+            let id: phonenumber::country::Id = region.parse().unwrap();
+            let general = phonenumber::parse(Some(id), number)
+                .unwrap()
+                .format()
+                .mode(phonenumber::Mode::E164)
+                .to_string();
+            assert_eq!(fast, general, "{region} {number}");
+        }
     }
 
     #[test]
