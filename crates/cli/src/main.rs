@@ -59,6 +59,21 @@ enum Command {
         #[arg(long)]
         store: Option<String>,
     },
+    /// Generate a synthetic scenario: agency files with their mappings, and the ground truth.
+    #[command(
+        after_help = "Example:\n  corridor synth --preset demo --seed 7 --out scenario\n  corridor ingest --mapping scenario/RS_BP/interceptions.toml scenario/RS_BP/interceptions.csv"
+    )]
+    Synth {
+        /// Size: demo, test, year or bench.
+        #[arg(long, default_value = "demo")]
+        preset: String,
+        /// Seed: the same seed gives byte-identical output.
+        #[arg(long, default_value_t = 20231101)]
+        seed: u64,
+        /// Output directory (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Ingest agency files (CSV with a mapping, or FtM JSON lines) into the store.
     #[command(
         after_help = "Examples:\n  corridor ingest --mapping rs.toml interceptions.csv\n  corridor ingest --format ftm exported.ftm.jsonl\n\nExit status: 0 all rows accepted; 3 some rejected (the rest committed);\n2 usage error; 1 failure (earlier batches committed, the failing one not)."
@@ -140,6 +155,29 @@ fn open_store(locator: &str) -> Result<Box<dyn Store>> {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Demo { store } => demo::run(store.as_deref()),
+        Command::Synth { preset, seed, out } => {
+            let Some(preset) = corridor_synth::Preset::parse(&preset) else {
+                eprintln!("error: --preset must be demo, test, year or bench, not '{preset}'");
+                return Ok(EXIT_USAGE);
+            };
+            let config = corridor_synth::Config::preset(preset, seed);
+            let summary = corridor_synth::generate(&config, &out)
+                .with_context(|| format!("writing the scenario to {}", out.display()))?;
+            println!(
+                "{} persons, {} border stops; agency files under {}:",
+                summary.persons,
+                summary.interceptions,
+                out.display()
+            );
+            for a in &summary.agencies {
+                println!(
+                    "    {:<7} {:>8} rows  {}/interceptions.csv (+ .toml mapping)",
+                    a.code, a.rows, a.code
+                );
+            }
+            println!("ground truth: {}/truth/", out.display());
+            Ok(0)
+        }
         Command::Ingest {
             store,
             format,

@@ -1,0 +1,170 @@
+//! `corridor synth`: a synthetic Western Balkans scenario. A simulated **world** (migrants, their
+//! routes and border stops, the drivers and vans of local smuggling cells) is built first; then
+//! each **agency** observes the stops in its own country through its recording profile —
+//! language, script, date format, romanisation habits, typing errors, missing or placeholder
+//! dates of birth — and writes a CSV with the mapping file `corridor ingest` reads it with.
+//! Ground truth goes to `truth/`, which the system under test never reads.
+//!
+//! Deterministic: the same seed and preset give byte-identical output, and each part of the
+//! simulation draws from its own named random stream.
+//!
+//! This is the first part of the scenario generator: border interceptions by the police of
+//! Serbia, North Macedonia, Kosovo and Albania. Networks and roles beyond drivers, phones,
+//! money, FIU reports and the UK agencies are not generated yet.
+
+pub mod agency;
+pub mod catalog;
+pub mod rng;
+pub mod translit;
+pub mod world;
+
+use std::path::Path;
+
+/// The scenario sizes of the specification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    Demo,
+    Test,
+    Year,
+    Bench,
+}
+
+impl Preset {
+    /// The preset named `name` (`demo`, `test`, `year`, `bench`).
+    pub fn parse(name: &str) -> Option<Preset> {
+        Some(match name {
+            "demo" => Preset::Demo,
+            "test" => Preset::Test,
+            "year" => Preset::Year,
+            "bench" => Preset::Bench,
+            _ => return None,
+        })
+    }
+}
+
+/// Everything that decides the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub seed: u64,
+    /// Length of the window, from 2023-01-01.
+    pub days: u32,
+    pub migrants: u32,
+    pub drivers_per_country: u32,
+}
+
+impl Config {
+    /// The configuration of a preset.
+    pub fn preset(preset: Preset, seed: u64) -> Config {
+        let (migrants, drivers) = match preset {
+            Preset::Demo => (600, 6),
+            Preset::Test => (5_000, 20),
+            Preset::Year => (100_000, 120),
+            Preset::Bench => (1_200_000, 600),
+        };
+        Config {
+            seed,
+            days: 365,
+            migrants,
+            drivers_per_country: drivers,
+        }
+    }
+}
+
+/// Ground-truth rows, as the specification lists them.
+#[derive(Debug, Default)]
+pub(crate) struct Truth {
+    record_person: Vec<[String; 4]>,
+    record_object: Vec<[String; 4]>,
+    record_event: Vec<[String; 3]>,
+    noise_log: Vec<[String; 6]>,
+}
+
+/// What a run wrote.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub persons: u64,
+    pub interceptions: u64,
+    pub agencies: Vec<agency::AgencyOutput>,
+}
+
+/// Simulates the world of `config` and writes every agency's files and the truth under `out`.
+pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
+    let world = world::simulate(config);
+    std::fs::create_dir_all(out.join("truth"))?;
+    let mut truth = Truth::default();
+    let mut agencies = Vec::new();
+    for p in agency::profiles() {
+        agencies.push(agency::write_agency(
+            config.seed,
+            &p,
+            &world,
+            out,
+            &mut truth,
+        )?);
+    }
+    let catalog = catalog::Catalog::get();
+    let persons: Vec<[String; 7]> = world
+        .persons
+        .iter()
+        .map(|p| {
+            let (y, m, d) = p.dob;
+            let given = catalog.names[p.given].canonical;
+            let family = catalog.names[p.family].canonical;
+            [
+                p.id.clone(),
+                p.kind.as_str().to_owned(),
+                if p.male { "M" } else { "F" }.to_owned(),
+                format!("{y:04}-{m:02}-{d:02}"),
+                p.nationality.to_owned(),
+                format!("{{\"given\":\"{given}\",\"family\":\"{family}\"}}"),
+                "[]".to_owned(),
+            ]
+        })
+        .collect();
+    let t = out.join("truth");
+    agency::write_table(
+        &t.join("persons.csv"),
+        [
+            "person_id",
+            "kind",
+            "sex",
+            "dob",
+            "nationalities",
+            "native_name_json",
+            "aliases_json",
+        ],
+        &persons,
+    )?;
+    agency::write_table(
+        &t.join("record_person.csv"),
+        ["agency", "record_id", "person_slot", "person_id"],
+        &truth.record_person,
+    )?;
+    agency::write_table(
+        &t.join("record_object.csv"),
+        ["agency", "record_id", "object_kind", "object_id"],
+        &truth.record_object,
+    )?;
+    agency::write_table(
+        &t.join("record_event.csv"),
+        ["agency", "record_id", "event_id"],
+        &truth.record_event,
+    )?;
+    agency::write_table(
+        &t.join("noise_log.csv"),
+        [
+            "agency",
+            "record_id",
+            "field",
+            "noise_kind",
+            "original_value",
+            "emitted_value",
+        ],
+        &truth.noise_log,
+    )?;
+    Ok(Summary {
+        persons: world.persons.len() as u64,
+        interceptions: world.interceptions.len() as u64,
+        agencies,
+    })
+}
