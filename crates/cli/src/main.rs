@@ -175,6 +175,10 @@ fn run(cli: Cli) -> Result<u8> {
                     a.code, a.rows, a.code
                 );
             }
+            println!(
+                "    ledger  {:>8} transactions ({} illicit)  ledger/transactions.csv",
+                summary.ledger.transactions, summary.ledger.illicit
+            );
             println!("ground truth: {}/truth/", out.display());
             Ok(0)
         }

@@ -9,11 +9,14 @@
 //! simulation draws from its own named random stream.
 //!
 //! This is the first part of the scenario generator: border interceptions by the police of
-//! Serbia, North Macedonia, Kosovo and Albania. Networks and roles beyond drivers, phones,
-//! money, FIU reports and the UK agencies are not generated yet.
+//! Serbia, North Macedonia, Kosovo and Albania, and a ledger with hawala escrow, payroll,
+//! structuring, broker settlement and a layering cycle in legitimate background traffic.
+//! Networks and roles beyond drivers, phones, FIU reports and the UK agencies are not
+//! generated yet.
 
 pub mod agency;
 pub mod catalog;
+pub mod money;
 pub mod rng;
 pub mod translit;
 pub mod world;
@@ -50,22 +53,25 @@ pub struct Config {
     pub days: u32,
     pub migrants: u32,
     pub drivers_per_country: u32,
+    /// Ledger size: legitimate background plus the illicit flows.
+    pub transactions: u64,
 }
 
 impl Config {
     /// The configuration of a preset.
     pub fn preset(preset: Preset, seed: u64) -> Config {
-        let (migrants, drivers) = match preset {
-            Preset::Demo => (600, 6),
-            Preset::Test => (5_000, 20),
-            Preset::Year => (100_000, 120),
-            Preset::Bench => (1_200_000, 600),
+        let (migrants, drivers, transactions) = match preset {
+            Preset::Demo => (600, 6, 20_000),
+            Preset::Test => (5_000, 20, 300_000),
+            Preset::Year => (100_000, 120, 10_000_000),
+            Preset::Bench => (1_200_000, 600, 100_000_000),
         };
         Config {
             seed,
             days: 365,
             migrants,
             drivers_per_country: drivers,
+            transactions,
         }
     }
 }
@@ -85,6 +91,7 @@ pub struct Summary {
     pub persons: u64,
     pub interceptions: u64,
     pub agencies: Vec<agency::AgencyOutput>,
+    pub ledger: money::Ledger,
 }
 
 /// Simulates the world of `config` and writes every agency's files and the truth under `out`.
@@ -162,9 +169,11 @@ pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
         ],
         &truth.noise_log,
     )?;
+    let ledger = money::write(config, &world, out)?;
     Ok(Summary {
         persons: world.persons.len() as u64,
         interceptions: world.interceptions.len() as u64,
         agencies,
+        ledger,
     })
 }

@@ -124,3 +124,51 @@ fn serbian_and_macedonian_police_write_in_both_scripts() {
         assert!(noise.contains(kind), "no {kind} in the noise log");
     }
 }
+
+#[test]
+fn the_ledger_is_ordered_labelled_and_conserves_journey_money() {
+    use std::collections::HashMap;
+    let dir = tempfile::tempdir().unwrap();
+    let summary = generate(&Config::preset(Preset::Demo, 5), dir.path()).unwrap();
+    let ledger = std::fs::read_to_string(dir.path().join("ledger/transactions.csv")).unwrap();
+    let mut rows: HashMap<String, Vec<String>> = HashMap::new();
+    let mut last = String::new();
+    for line in ledger.lines().skip(1) {
+        let cols: Vec<String> = line.split(',').map(str::to_owned).collect();
+        assert_eq!(cols.len(), 7, "{line}");
+        assert!(cols[1] >= last, "ledger not in time order at {line}");
+        last = cols[1].clone();
+        assert!(cols[4].parse::<f64>().unwrap() > 0.0);
+        assert!(rows.insert(cols[0].clone(), cols).is_none(), "duplicate id");
+    }
+    assert_eq!(rows.len() as u64, summary.ledger.transactions);
+    let truth = std::fs::read_to_string(dir.path().join("truth/transactions_truth.csv")).unwrap();
+    // Per journey: what the payer deposits is what the network collects plus a 2-5% commission.
+    let mut journeys: HashMap<String, (f64, f64)> = HashMap::new();
+    let mut illicit = 0;
+    for line in truth.lines().skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        let tx = rows
+            .get(c[0])
+            .unwrap_or_else(|| panic!("truth names a missing tx {}", c[0]));
+        illicit += 1;
+        if c[2] == "HAWALA_ESCROW" {
+            let amount: f64 = tx[4].parse().unwrap();
+            let entry = journeys.entry(c[3].to_owned()).or_default();
+            match c[4] {
+                "payment" => entry.0 += amount,
+                "collection" => entry.1 += amount,
+                other => panic!("unexpected stage {other}"),
+            }
+        }
+    }
+    assert_eq!(illicit, summary.ledger.illicit);
+    assert!(!journeys.is_empty());
+    for (journey, (deposit, release)) in journeys {
+        let commission = deposit / release - 1.0;
+        assert!(
+            (0.019..=0.051).contains(&commission),
+            "{journey}: {deposit} vs {release}"
+        );
+    }
+}
