@@ -1,7 +1,9 @@
-//! `corridor demo`: the README's main command. Writes the bundled example files of four
-//! agencies (compiled into the binary, so it runs from any directory) into a scratch folder,
-//! ingests each into a fresh store, prints what each agency's files gave, and checks the store.
-//! The examples hold a few deliberately broken rows, so the rejects are part of the show.
+//! `corridor demo`: the README's main command. Generates the `demo` synthetic scenario (border
+//! stops recorded by the police of Serbia, North Macedonia, Kosovo and Albania) and writes the
+//! bundled example files of four more sources (compiled into the binary, so it runs from any
+//! directory) into a scratch folder, ingests everything into a fresh store, prints what each
+//! agency's files gave, re-ingests to show nothing is added twice, and checks the store. The
+//! examples hold a few deliberately broken rows, so rejects are part of the show.
 
 use std::path::Path;
 
@@ -61,15 +63,43 @@ pub fn run(store: Option<&str>) -> Result<u8> {
         Some(s) => s.to_owned(),
         None => scratch.path().join("corridor.db").display().to_string(),
     };
-    println!("Corridor demo: ingesting the example files of four agencies into {locator}\n");
+    // The scenario: border stops recorded by four police forces, generated for this run.
+    let scenario = scratch.path().join("scenario");
+    let config = corridor_synth::Config::preset(corridor_synth::Preset::Demo, DEMO_SEED);
+    let generated = corridor_synth::generate(&config, &scenario)
+        .with_context(|| format!("generating the scenario in {}", scenario.display()))?;
+    let mut sources: Vec<Source> = Vec::new();
+    for agency in &generated.agencies {
+        let dir = scenario.join(&agency.code);
+        let mapping = std::fs::read_to_string(dir.join("interceptions.toml"))?;
+        sources.push(Source {
+            path: dir.join("interceptions.csv"),
+            format: Format::Csv,
+            mapping: Some((mapping, format!("{}/interceptions.toml", agency.code))),
+        });
+    }
+    // The bundled examples: more agencies and formats, with deliberately broken rows.
+    for ex in EXAMPLES {
+        sources.push(Source {
+            path: write(scratch.path(), ex.file, ex.data)?,
+            format: ex.format,
+            mapping: ex
+                .mapping
+                .map(|(name, text)| (text.to_owned(), name.to_owned())),
+        });
+    }
+    println!(
+        "Corridor demo: a synthetic scenario ({} persons, {} border stops, seed {DEMO_SEED}) \
+         and the example files of four agencies, into {locator}\n",
+        generated.persons, generated.interceptions
+    );
     let mut store = crate::open_store(&locator)?;
     let options = Options::default();
-    for ex in EXAMPLES {
-        let path = write(scratch.path(), ex.file, ex.data)?;
-        let mapping = ex.mapping.map(|(name, text)| (text, name.to_owned()));
-        let code = crate::ingest_one(store.as_mut(), &path, ex.format, mapping, &options);
+    for src in &sources {
+        let mapping = src.mapping.as_ref().map(|(t, n)| (t.as_str(), n.clone()));
+        let code = crate::ingest_one(store.as_mut(), &src.path, src.format, mapping, &options);
         if code == 1 || code == 2 {
-            anyhow::bail!("ingesting {} failed", ex.file);
+            anyhow::bail!("ingesting {} failed", src.path.display());
         }
     }
     // A second pass over the same files must add nothing: that is what makes re-sending safe.
@@ -79,13 +109,12 @@ pub fn run(store: Option<&str>) -> Result<u8> {
         ..Options::default()
     };
     let mut appended_again = 0;
-    for ex in EXAMPLES {
-        let path = scratch.path().join(ex.file);
-        let mapping = ex.mapping.map(|(name, text)| (text, name));
+    for src in &sources {
+        let mapping = src.mapping.as_ref().map(|(t, n)| (t.as_str(), n.as_str()));
         let s = corridor_ingest::ingest_file(
             store.as_mut(),
-            &path,
-            ex.format,
+            &src.path,
+            src.format,
             mapping,
             &quiet,
             &mut |_| {},
@@ -118,6 +147,16 @@ pub fn run(store: Option<&str>) -> Result<u8> {
         export.len()
     );
     Ok(0)
+}
+
+/// The demo's scenario seed: fixed, so every run shows the same world.
+const DEMO_SEED: u64 = 20231101;
+
+/// A file to ingest.
+struct Source {
+    path: std::path::PathBuf,
+    format: Format,
+    mapping: Option<(String, String)>,
 }
 
 fn write(dir: &Path, name: &str, data: &str) -> Result<std::path::PathBuf> {
