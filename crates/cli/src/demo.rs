@@ -63,19 +63,19 @@ pub fn run(store: Option<&str>) -> Result<u8> {
         Some(s) => s.to_owned(),
         None => scratch.path().join("corridor.db").display().to_string(),
     };
-    // The scenario: border stops recorded by four police forces, generated for this run.
+    // The scenario: border stops recorded by four police forces and small-boat arrivals in
+    // the UK, generated for this run.
     let scenario = scratch.path().join("scenario");
     let config = corridor_synth::Config::preset(corridor_synth::Preset::Demo, DEMO_SEED);
     let generated = corridor_synth::generate(&config, &scenario)
         .with_context(|| format!("generating the scenario in {}", scenario.display()))?;
     let mut sources: Vec<Source> = Vec::new();
     for agency in &generated.agencies {
-        let dir = scenario.join(&agency.code);
-        let mapping = std::fs::read_to_string(dir.join("interceptions.toml"))?;
+        let mapping = std::fs::read_to_string(scenario.join(&agency.mapping_file))?;
         sources.push(Source {
-            path: dir.join("interceptions.csv"),
+            path: scenario.join(&agency.data_file),
             format: Format::Csv,
-            mapping: Some((mapping, format!("{}/interceptions.toml", agency.code))),
+            mapping: Some((mapping, agency.mapping_file.clone())),
         });
     }
     // The bundled examples: more agencies and formats, with deliberately broken rows.

@@ -171,8 +171,8 @@ fn run(cli: Cli) -> Result<u8> {
             );
             for a in &summary.agencies {
                 println!(
-                    "    {:<7} {:>8} rows  {}/interceptions.csv (+ .toml mapping)",
-                    a.code, a.rows, a.code
+                    "    {:<7} {:>8} rows  {} (mapping {})",
+                    a.code, a.rows, a.data_file, a.mapping_file
                 );
             }
             println!(

@@ -423,6 +423,9 @@ fn render(
 pub struct AgencyOutput {
     pub code: String,
     pub rows: u64,
+    /// The data file and its mapping, relative to the output directory.
+    pub data_file: String,
+    pub mapping_file: String,
 }
 
 /// Writes the agency's CSV and mapping under `dir/<code>/` and appends its truth rows.
@@ -482,32 +485,7 @@ pub(crate) fn write_agency(
                 });
                 std::mem::swap(&mut family, &mut given);
             }
-            let true_dob = p.date(person.dob);
-            let dob = if person.kind == Kind::Smuggler {
-                true_dob.clone()
-            } else if rng.random_bool(p.dob_missing) {
-                String::new()
-            } else if rng.random_bool(p.dob_placeholder) {
-                p.date((person.dob.0, 1, 1))
-            } else if rng.random_bool(p.dob_year_only) {
-                person.dob.0.to_string()
-            } else {
-                true_dob.clone()
-            };
-            if dob != true_dob {
-                let kind = match dob.len() {
-                    0 => "dob_missing",
-                    4 => "dob_year_only",
-                    _ => "dob_placeholder_01_01",
-                };
-                noise.push(Noise {
-                    record_id: record_id.clone(),
-                    field: "dob",
-                    kind,
-                    original: true_dob,
-                    emitted: dob.clone(),
-                });
-            }
+            let dob = recorded_dob(&mut rng, p, person, &record_id, &mut noise);
             let sex = match (person.male, cyrillic) {
                 (true, true) => "М",
                 (false, true) => "Ж",
@@ -557,9 +535,57 @@ pub(crate) fn write_agency(
         }
     }
     out.flush()?;
+    flush_noise(p.code, noise, truth);
+    Ok(AgencyOutput {
+        code: p.code.to_owned(),
+        rows,
+        data_file: format!("{}/interceptions.csv", p.code),
+        mapping_file: format!("{}/interceptions.toml", p.code),
+    })
+}
+
+/// The date of birth as the form shows it: smugglers' from their papers; migrants' as declared,
+/// with the missing, 01-01 placeholder and year-only habits of the profile, each logged.
+fn recorded_dob(
+    rng: &mut ChaCha8Rng,
+    p: &Profile,
+    person: &Person,
+    record_id: &str,
+    noise: &mut Vec<Noise>,
+) -> String {
+    let true_dob = p.date(person.dob);
+    let dob = if person.kind == Kind::Smuggler {
+        true_dob.clone()
+    } else if rng.random_bool(p.dob_missing) {
+        String::new()
+    } else if rng.random_bool(p.dob_placeholder) {
+        p.date((person.dob.0, 1, 1))
+    } else if rng.random_bool(p.dob_year_only) {
+        person.dob.0.to_string()
+    } else {
+        true_dob.clone()
+    };
+    if dob != true_dob {
+        let kind = match dob.len() {
+            0 => "dob_missing",
+            4 => "dob_year_only",
+            _ => "dob_placeholder_01_01",
+        };
+        noise.push(Noise {
+            record_id: record_id.to_owned(),
+            field: "dob",
+            kind,
+            original: true_dob,
+            emitted: dob.clone(),
+        });
+    }
+    dob
+}
+
+fn flush_noise(code: &str, noise: Vec<Noise>, truth: &mut crate::Truth) {
     for n in noise {
         truth.noise_log.push([
-            p.code.to_owned(),
+            code.to_owned(),
             n.record_id,
             n.field.to_owned(),
             n.kind.to_owned(),
@@ -567,10 +593,6 @@ pub(crate) fn write_agency(
             n.emitted,
         ]);
     }
-    Ok(AgencyOutput {
-        code: p.code.to_owned(),
-        rows,
-    })
 }
 
 /// Writes rows of a truth table.
@@ -586,4 +608,181 @@ pub(crate) fn write_table<const N: usize>(
     }
     out.flush()?;
     Ok(())
+}
+
+/// UK Border Force: one record per person arriving by small boat, English columns, names
+/// romanised by English convention (no diacritics), dates `dd/MM/yyyy`, graded 3x5x2.
+pub fn uk_border_force() -> Profile {
+    Profile {
+        code: "UK_BF",
+        country: "GB",
+        contributor: "Border Force, Small Boats Operational Command",
+        headers: [
+            "arrival_ref",
+            "person_no",
+            "person_ref",
+            "arrival_date",
+            "location",
+            "team",
+            "surname",
+            "forenames",
+            "sex",
+            "date_of_birth",
+            "nationality",
+            "role",
+            "",
+            "",
+            "boat_ref",
+            "",
+        ],
+        cyrillic: None,
+        date_sep: '/',
+        trailing_dot: false,
+        typo: 0.03,
+        variant: 0.25,
+        diacritics_dropped: 1.0,
+        swapped: 0.05,
+        dob_missing: 0.05,
+        dob_placeholder: 0.14,
+        dob_year_only: 0.02,
+    }
+}
+
+const UK_MAPPING: &str = r#"# UK_BF: small-boat arrivals at Dover, one row per person.
+# Written by `corridor synth`; synthetic data.
+
+[source]
+agency = "UK_BF"
+contributor = { column = "team" }
+language = "en"
+script = "Latn"
+date_formats = ["%d/%m/%Y"]
+review_after_days = 2190
+source_ref = { column = "arrival_ref" }
+
+[grading]
+system = "3x5x2"
+source = "2"
+intelligence = "B"
+handling = "P"
+
+[entities.person]
+schema = "Person"
+id = { column = "person_ref" }
+[entities.person.properties]
+lastName = "surname"
+firstName = "forenames"
+gender = "sex"
+birthDate = "date_of_birth"
+nationality = "nationality"
+position = "role"
+
+[entities.boat]
+schema = "Vessel"
+id = { column = "boat_ref", prefix = "boat-" }
+[entities.boat.properties]
+name = "boat_ref"
+type = { value = "small boat" }
+
+[entities.arrival]
+schema = "Crossing"
+id = { column = "person_ref", prefix = "arrival-" }
+[entities.arrival.properties]
+recordId = "arrival_ref"
+date = "arrival_date"
+place = "location"
+person = "@person"
+vehicle = "@boat"
+fromCountry = { value = "FR" }
+toCountry = { value = "GB" }
+"#;
+
+/// Writes UK Border Force's arrivals under `dir/UK_BF/` and appends its truth rows.
+pub(crate) fn write_uk_arrivals(
+    seed: u64,
+    world: &World,
+    dir: &Path,
+    truth: &mut crate::Truth,
+) -> io::Result<AgencyOutput> {
+    let p = uk_border_force();
+    let agency_dir = dir.join(p.code);
+    std::fs::create_dir_all(&agency_dir)?;
+    std::fs::write(agency_dir.join("arrivals.toml"), UK_MAPPING)?;
+    let mut out = csv::Writer::from_writer(BufWriter::new(File::create(
+        agency_dir.join("arrivals.csv"),
+    )?));
+    out.write_record([
+        "arrival_ref",
+        "person_ref",
+        "arrival_date",
+        "location",
+        "team",
+        "surname",
+        "forenames",
+        "sex",
+        "date_of_birth",
+        "nationality",
+        "role",
+        "boat_ref",
+    ])?;
+    let mut rng = stream(seed, "agency/UK_BF");
+    let mut noise = Vec::new();
+    let mut rows = 0u64;
+    for a in &world.arrivals {
+        let person = &world.persons[a.migrant];
+        let record_id = format!("UK_BF-{}", a.id);
+        let mut form = Form {
+            rng: &mut rng,
+            noise: &mut noise,
+            record_id: &record_id,
+            cyrillic: false,
+        };
+        let mut family = render(&mut form, &p, person, person.family, "family");
+        let mut given = render(&mut form, &p, person, person.given, "given");
+        if rng.random_bool(p.swapped) {
+            noise.push(Noise {
+                record_id: record_id.clone(),
+                field: "name",
+                kind: "given_family_swapped",
+                original: format!("{given} / {family}"),
+                emitted: format!("{family} / {given}"),
+            });
+            std::mem::swap(&mut family, &mut given);
+        }
+        let dob = recorded_dob(&mut rng, &p, person, &record_id, &mut noise);
+        out.write_record([
+            format!("DOV-{}", a.boat).as_str(),
+            &record_id,
+            &p.date(civil(a.day)),
+            "Dover",
+            p.contributor,
+            &family.to_uppercase(),
+            &given,
+            if person.male { "M" } else { "F" },
+            &dob,
+            person.nationality,
+            if a.pilot { "pilot" } else { "passenger" },
+            &a.boat,
+        ])?;
+        rows += 1;
+        truth.record_person.push([
+            p.code.to_owned(),
+            record_id.clone(),
+            "1".into(),
+            person.id.clone(),
+        ]);
+        truth.record_event.push([
+            p.code.to_owned(),
+            format!("arrival-{record_id}"),
+            a.id.clone(),
+        ]);
+    }
+    out.flush()?;
+    flush_noise(p.code, noise, truth);
+    Ok(AgencyOutput {
+        code: p.code.to_owned(),
+        rows,
+        data_file: format!("{}/arrivals.csv", p.code),
+        mapping_file: format!("{}/arrivals.toml", p.code),
+    })
 }

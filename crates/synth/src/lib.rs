@@ -109,6 +109,12 @@ pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
             &mut truth,
         )?);
     }
+    agencies.push(agency::write_uk_arrivals(
+        config.seed,
+        &world,
+        out,
+        &mut truth,
+    )?);
     let catalog = catalog::Catalog::get();
     let persons: Vec<[String; 7]> = world
         .persons

@@ -69,13 +69,31 @@ pub struct Interception {
     pub vehicle: Option<usize>,
 }
 
+/// A small-boat arrival in the UK (the route's tail: France to Dover).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrival {
+    pub id: String,
+    pub day: u32,
+    pub migrant: usize,
+    pub boat: String,
+    /// The migrant made to steer the boat, as crossings are organised.
+    pub pilot: bool,
+}
+
 /// Everything the agencies can observe.
 #[derive(Debug, Default)]
 pub struct World {
     pub persons: Vec<Person>,
     pub vehicles: Vec<Vehicle>,
     pub interceptions: Vec<Interception>,
+    pub arrivals: Vec<Arrival>,
 }
+
+/// Share of journeys that continue from Western Europe across the Channel.
+pub const UK_TAIL_SHARE: f64 = 0.15;
+
+/// People per small boat (the boat's passengers are grouped by crossing day).
+pub const BOAT_PEOPLE_MAX: usize = 60;
 
 const MIGRANT_MIX: &[(&str, &str, f64)] = &[
     ("SY", "SYR", 0.40),
@@ -208,6 +226,7 @@ pub fn simulate(config: &Config) -> World {
     // Migrants and their journeys.
     let mut rng = stream(config.seed, "world/migrants");
     let weights: Vec<f64> = catalog.routes.iter().map(|r| r.weight).collect();
+    let mut tails: Vec<(usize, u32)> = Vec::new();
     for _ in 0..config.migrants {
         let roll: f64 = rng.random();
         let mut acc = 0.0;
@@ -266,6 +285,45 @@ pub fn simulate(config: &Config) -> World {
             }
             day += rng.random_range(0..3);
         }
+        // The UK tail: a separate stream, so the continental world does not change with it.
+        tails.push((migrant, day));
+    }
+    let mut tail_rng = stream(config.seed, "world/uk_tail");
+    // The boat currently filling up on each day: (boat id, people aboard).
+    let mut open_boats: std::collections::BTreeMap<u32, (String, usize)> = Default::default();
+    let mut boat_count = 0usize;
+    for (migrant, day) in tails {
+        if !tail_rng.random_bool(UK_TAIL_SHARE) {
+            continue;
+        }
+        let day = day + tail_rng.random_range(20..90);
+        if day >= config.days {
+            continue;
+        }
+        // People crossing the same day share a boat until it is full; the first aboard is made
+        // to steer it.
+        let open = open_boats
+            .get_mut(&day)
+            .filter(|(_, aboard)| *aboard < BOAT_PEOPLE_MAX);
+        let (boat, pilot) = match open {
+            Some((id, aboard)) => {
+                *aboard += 1;
+                (id.clone(), false)
+            }
+            None => {
+                boat_count += 1;
+                let id = format!("B{boat_count:05}");
+                open_boats.insert(day, (id.clone(), 1));
+                (id, true)
+            }
+        };
+        world.arrivals.push(Arrival {
+            id: format!("A{:07}", world.arrivals.len() + 1),
+            day,
+            migrant,
+            boat,
+            pilot,
+        });
     }
     world
 }

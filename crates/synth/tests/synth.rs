@@ -36,7 +36,7 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
     generate(&config, b.path()).unwrap();
     generate(&Config::preset(Preset::Demo, 43), c.path()).unwrap();
     let (fa, fb, fc) = (files(a.path()), files(b.path()), files(c.path()));
-    assert!(fa.len() >= 4 * 2 + 5, "{} files", fa.len());
+    assert!(fa.len() >= 5 * 2 + 6, "{} files", fa.len());
     assert_eq!(fa, fb, "same seed, same bytes");
     assert_ne!(fa, fc, "another seed, another scenario");
 }
@@ -58,11 +58,10 @@ fn every_agency_file_ingests_without_rejects_and_truth_covers_every_record() {
     let mut store = corridor_store::SqliteStore::open(dir.path().join("c.db")).unwrap();
     for agency in &summary.agencies {
         assert!(agency.rows > 0, "{} recorded nothing", agency.code);
-        let base = dir.path().join(&agency.code);
-        let mapping = std::fs::read_to_string(base.join("interceptions.toml")).unwrap();
+        let mapping = std::fs::read_to_string(dir.path().join(&agency.mapping_file)).unwrap();
         let s = corridor_ingest::ingest_file(
             &mut store,
-            &base.join("interceptions.csv"),
+            &dir.path().join(&agency.data_file),
             corridor_ingest::Format::Csv,
             Some((&mapping, "interceptions.toml")),
             &corridor_ingest::Options::default(),
