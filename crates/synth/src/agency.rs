@@ -516,26 +516,27 @@ pub(crate) fn write_agency(
                 grade,
             ])?;
             rows += 1;
-            truth.record_person.push([
+            truth.record_person.write_record([
                 p.code.to_owned(),
                 record_id.clone(),
                 "1".into(),
                 person.id.clone(),
-            ]);
-            truth.record_event.push([
+            ])?;
+            truth.record_event.write_record([
                 p.code.to_owned(),
                 format!("stop-{record_id}"),
                 event.id.clone(),
-            ]);
+            ])?;
             if let (Some(v), Some(rid)) = (vehicle, vehicle_record) {
                 truth
                     .record_object
-                    .push([p.code.to_owned(), rid, "vehicle".into(), v.id.clone()]);
+                    .write_record([p.code, &rid, "vehicle", &v.id])?;
             }
         }
+        flush_noise(p.code, &mut noise, truth)?;
     }
     out.flush()?;
-    flush_noise(p.code, noise, truth);
+    flush_noise(p.code, &mut noise, truth)?;
     Ok(AgencyOutput {
         code: p.code.to_owned(),
         rows,
@@ -582,31 +583,18 @@ fn recorded_dob(
     dob
 }
 
-fn flush_noise(code: &str, noise: Vec<Noise>, truth: &mut crate::Truth) {
-    for n in noise {
-        truth.noise_log.push([
-            code.to_owned(),
-            n.record_id,
-            n.field.to_owned(),
-            n.kind.to_owned(),
-            n.original,
-            n.emitted,
-        ]);
+/// Moves the logged noise into the truth file, leaving `noise` empty for the next record.
+fn flush_noise(code: &str, noise: &mut Vec<Noise>, truth: &mut crate::Truth) -> io::Result<()> {
+    for n in noise.drain(..) {
+        truth.noise_log.write_record([
+            code,
+            &n.record_id,
+            n.field,
+            n.kind,
+            &n.original,
+            &n.emitted,
+        ])?;
     }
-}
-
-/// Writes rows of a truth table.
-pub(crate) fn write_table<const N: usize>(
-    path: &Path,
-    header: [&str; N],
-    rows: &[[String; N]],
-) -> io::Result<()> {
-    let mut out = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
-    out.write_record(header)?;
-    for r in rows {
-        out.write_record(r)?;
-    }
-    out.flush()?;
     Ok(())
 }
 
@@ -765,20 +753,21 @@ pub(crate) fn write_uk_arrivals(
             &a.boat,
         ])?;
         rows += 1;
-        truth.record_person.push([
+        truth.record_person.write_record([
             p.code.to_owned(),
             record_id.clone(),
             "1".into(),
             person.id.clone(),
-        ]);
-        truth.record_event.push([
+        ])?;
+        truth.record_event.write_record([
             p.code.to_owned(),
             format!("arrival-{record_id}"),
             a.id.clone(),
-        ]);
+        ])?;
+        flush_noise(p.code, &mut noise, truth)?;
     }
     out.flush()?;
-    flush_noise(p.code, noise, truth);
+    flush_noise(p.code, &mut noise, truth)?;
     Ok(AgencyOutput {
         code: p.code.to_owned(),
         rows,

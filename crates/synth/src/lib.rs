@@ -76,13 +76,58 @@ impl Config {
     }
 }
 
-/// Ground-truth rows, as the specification lists them.
-#[derive(Debug, Default)]
+/// A ground-truth table, written as rows arrive so that no preset holds its truth in memory.
+pub(crate) type TruthFile = csv::Writer<std::io::BufWriter<std::fs::File>>;
+
+fn truth_file<const N: usize>(path: &Path, header: [&str; N]) -> std::io::Result<TruthFile> {
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(path)?));
+    w.write_record(header)?;
+    Ok(w)
+}
+
+/// The ground-truth tables the agencies' writers append to, as the specification lists them.
 pub(crate) struct Truth {
-    record_person: Vec<[String; 4]>,
-    record_object: Vec<[String; 4]>,
-    record_event: Vec<[String; 3]>,
-    noise_log: Vec<[String; 6]>,
+    pub(crate) record_person: TruthFile,
+    pub(crate) record_object: TruthFile,
+    pub(crate) record_event: TruthFile,
+    pub(crate) noise_log: TruthFile,
+}
+
+impl Truth {
+    fn create(dir: &Path) -> std::io::Result<Truth> {
+        Ok(Truth {
+            record_person: truth_file(
+                &dir.join("record_person.csv"),
+                ["agency", "record_id", "person_slot", "person_id"],
+            )?,
+            record_object: truth_file(
+                &dir.join("record_object.csv"),
+                ["agency", "record_id", "object_kind", "object_id"],
+            )?,
+            record_event: truth_file(
+                &dir.join("record_event.csv"),
+                ["agency", "record_id", "event_id"],
+            )?,
+            noise_log: truth_file(
+                &dir.join("noise_log.csv"),
+                [
+                    "agency",
+                    "record_id",
+                    "field",
+                    "noise_kind",
+                    "original_value",
+                    "emitted_value",
+                ],
+            )?,
+        })
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        self.record_person.flush()?;
+        self.record_object.flush()?;
+        self.record_event.flush()?;
+        self.noise_log.flush()
+    }
 }
 
 /// What a run wrote.
@@ -98,7 +143,7 @@ pub struct Summary {
 pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
     let world = world::simulate(config);
     std::fs::create_dir_all(out.join("truth"))?;
-    let mut truth = Truth::default();
+    let mut truth = Truth::create(&out.join("truth"))?;
     let mut agencies = Vec::new();
     for p in agency::profiles() {
         agencies.push(agency::write_agency(
@@ -116,27 +161,8 @@ pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
         &mut truth,
     )?);
     let catalog = catalog::Catalog::get();
-    let persons: Vec<[String; 7]> = world
-        .persons
-        .iter()
-        .map(|p| {
-            let (y, m, d) = p.dob;
-            let given = catalog.names[p.given].canonical;
-            let family = catalog.names[p.family].canonical;
-            [
-                p.id.clone(),
-                p.kind.as_str().to_owned(),
-                if p.male { "M" } else { "F" }.to_owned(),
-                format!("{y:04}-{m:02}-{d:02}"),
-                p.nationality.to_owned(),
-                format!("{{\"given\":\"{given}\",\"family\":\"{family}\"}}"),
-                "[]".to_owned(),
-            ]
-        })
-        .collect();
-    let t = out.join("truth");
-    agency::write_table(
-        &t.join("persons.csv"),
+    let mut persons = truth_file(
+        &out.join("truth/persons.csv"),
         [
             "person_id",
             "kind",
@@ -146,35 +172,23 @@ pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
             "native_name_json",
             "aliases_json",
         ],
-        &persons,
     )?;
-    agency::write_table(
-        &t.join("record_person.csv"),
-        ["agency", "record_id", "person_slot", "person_id"],
-        &truth.record_person,
-    )?;
-    agency::write_table(
-        &t.join("record_object.csv"),
-        ["agency", "record_id", "object_kind", "object_id"],
-        &truth.record_object,
-    )?;
-    agency::write_table(
-        &t.join("record_event.csv"),
-        ["agency", "record_id", "event_id"],
-        &truth.record_event,
-    )?;
-    agency::write_table(
-        &t.join("noise_log.csv"),
-        [
-            "agency",
-            "record_id",
-            "field",
-            "noise_kind",
-            "original_value",
-            "emitted_value",
-        ],
-        &truth.noise_log,
-    )?;
+    for p in &world.persons {
+        let (y, m, d) = p.dob;
+        let given = catalog.names[p.given].canonical;
+        let family = catalog.names[p.family].canonical;
+        persons.write_record([
+            p.id.as_str(),
+            p.kind.as_str(),
+            if p.male { "M" } else { "F" },
+            &format!("{y:04}-{m:02}-{d:02}"),
+            p.nationality,
+            &format!("{{\"given\":\"{given}\",\"family\":\"{family}\"}}"),
+            "[]",
+        ])?;
+    }
+    persons.flush()?;
+    truth.finish()?;
     let ledger = money::write(config, &world, out)?;
     Ok(Summary {
         persons: world.persons.len() as u64,
