@@ -188,8 +188,9 @@ pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
         ])?;
     }
     persons.flush()?;
+    let (ledger, fius) = money::write(config, &world, out, &mut truth)?;
+    agencies.extend(fius);
     truth.finish()?;
-    let ledger = money::write(config, &world, out)?;
     Ok(Summary {
         persons: world.persons.len() as u64,
         interceptions: world.interceptions.len() as u64,

@@ -198,6 +198,219 @@ fn illicit(config: &Config, world: &World) -> Vec<Tx> {
     txs
 }
 
+/// The financial intelligence units' reports: Serbia's APML receives the bank's suspicious-
+/// activity reports on cash deposits just under the reporting threshold; Albania's GDPML those on
+/// transfers of a Tirana front company. Each report is one CSV row in the unit's own columns.
+struct Fiu {
+    rs: csv::Writer<BufWriter<File>>,
+    al: csv::Writer<BufWriter<File>>,
+    rs_rows: u64,
+    al_rows: u64,
+}
+
+const RS_FIU_MAPPING: &str = r#"# RS_FIU (APML): suspicious-activity reports on cash deposits, one transaction per row.
+# Written by `corridor synth`; synthetic data.
+
+[source]
+agency = "RS_FIU"
+contributor = "Uprava za sprečavanje pranja novca"
+language = "sr"
+script = "Latn"
+date_formats = ["%d.%m.%Y %H:%M"]
+review_after_days = 1825
+source_ref = { column = "broj_izvestaja" }
+
+[grading]
+system = "tlp"
+tlp = "AMBER"
+
+[entities.uplatilac]
+schema = "BankAccount"
+id = { column = "racun_uplatioca", prefix = "acct-" }
+[entities.uplatilac.properties]
+accountNumber = "racun_uplatioca"
+
+[entities.primalac]
+schema = "BankAccount"
+id = { column = "racun_primaoca", prefix = "acct-" }
+[entities.primalac.properties]
+accountNumber = "racun_primaoca"
+
+[entities.uplata]
+schema = "Payment"
+id = { column = "broj_izvestaja" }
+[entities.uplata.properties]
+recordId = "transakcija"
+date = "datum"
+amount = "iznos"
+currency = "valuta"
+programme = "kanal"
+purpose = "opis"
+payerAccount = "@uplatilac"
+beneficiaryAccount = "@primalac"
+"#;
+
+const AL_FIU_MAPPING: &str = r#"# AL_FIU (GDPML): suspicious-transaction reports on a front company's transfers.
+# Written by `corridor synth`; synthetic data.
+
+[source]
+agency = "AL_FIU"
+contributor = "Drejtoria e Përgjithshme për Parandalimin e Pastrimit të Parave"
+language = "sq"
+script = "Latn"
+delimiter = ";"
+date_formats = ["%d.%m.%Y"]
+decimal_separator = ","
+thousands_separator = "."
+review_after_days = 1825
+source_ref = { column = "nr_raportit" }
+
+[grading]
+system = "tlp"
+tlp = "AMBER"
+
+[entities.paguesi]
+schema = "BankAccount"
+id = { column = "llogaria_paguese", prefix = "acct-" }
+[entities.paguesi.properties]
+accountNumber = "llogaria_paguese"
+
+[entities.perfituesi]
+schema = "BankAccount"
+id = { column = "llogaria_perfituese", prefix = "acct-" }
+[entities.perfituesi.properties]
+accountNumber = "llogaria_perfituese"
+
+[entities.pagesa]
+schema = "Payment"
+id = { column = "nr_raportit" }
+[entities.pagesa.properties]
+recordId = "transaksioni"
+date = "data"
+amount = "shuma"
+currency = "monedha"
+purpose = "pershkrimi"
+payerAccount = "@paguesi"
+beneficiaryAccount = "@perfituesi"
+"#;
+
+/// The Tirana front company whose transfers the Albanian unit reports.
+const AL_REPORTED_COMPANY: &str = "CO-MINIMARKET-TIA";
+
+impl Fiu {
+    fn create(out: &Path) -> io::Result<Fiu> {
+        let open = |code: &str, mapping: &str, delimiter: u8, header: &[&str]| -> io::Result<_> {
+            let dir = out.join(code);
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(dir.join("reports.toml"), mapping)?;
+            let mut w = csv::WriterBuilder::new()
+                .delimiter(delimiter)
+                .from_writer(BufWriter::new(File::create(dir.join("reports.csv"))?));
+            w.write_record(header)?;
+            Ok(w)
+        };
+        Ok(Fiu {
+            rs: open(
+                "RS_FIU",
+                RS_FIU_MAPPING,
+                b',',
+                &[
+                    "broj_izvestaja",
+                    "transakcija",
+                    "datum",
+                    "racun_uplatioca",
+                    "racun_primaoca",
+                    "iznos",
+                    "valuta",
+                    "kanal",
+                    "opis",
+                ],
+            )?,
+            al: open(
+                "AL_FIU",
+                AL_FIU_MAPPING,
+                b';',
+                &[
+                    "nr_raportit",
+                    "transaksioni",
+                    "data",
+                    "llogaria_paguese",
+                    "llogaria_perfituese",
+                    "shuma",
+                    "monedha",
+                    "pershkrimi",
+                ],
+            )?,
+            rs_rows: 0,
+            al_rows: 0,
+        })
+    }
+
+    fn report(&mut self, id: u64, t: &Tx, truth: &mut crate::Truth) -> io::Result<()> {
+        let tx = format!("T{id:010}");
+        let (y, m, d) = civil(t.day);
+        if t.typology == "STRUCTURING" {
+            self.rs_rows += 1;
+            let report = format!("APML-SAR-{:07}", self.rs_rows);
+            self.rs.write_record([
+                report.as_str(),
+                &tx,
+                &format!(
+                    "{d:02}.{m:02}.{y} {:02}:{:02}",
+                    t.second / 3600,
+                    t.second / 60 % 60
+                ),
+                &t.from,
+                &t.to,
+                &amount(t.cents),
+                t.currency,
+                t.channel,
+                "Gotovinski depozit ispod praga za prijavu",
+            ])?;
+            truth.record_event.write_record(["RS_FIU", &report, &tx])?;
+        } else if t.typology == "CYCLE"
+            && (t.from == AL_REPORTED_COMPANY || t.to == AL_REPORTED_COMPANY)
+        {
+            self.al_rows += 1;
+            let report = format!("GDPML-STR-{:07}", self.al_rows);
+            let euros = t.cents / 100;
+            // Albanian number format: thousands with '.', decimals with ','.
+            let shuma = format!("{}.{:03},{:02}", euros / 1000, euros % 1000, t.cents % 100);
+            self.al.write_record([
+                report.as_str(),
+                &tx,
+                &format!("{d:02}.{m:02}.{y}"),
+                &t.from,
+                &t.to,
+                &shuma,
+                t.currency,
+                "Transfertë ndërmjet shoqërive pa arsye ekonomike",
+            ])?;
+            truth.record_event.write_record(["AL_FIU", &report, &tx])?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<Vec<crate::agency::AgencyOutput>> {
+        self.rs.flush()?;
+        self.al.flush()?;
+        Ok(vec![
+            crate::agency::AgencyOutput {
+                code: "RS_FIU".into(),
+                rows: self.rs_rows,
+                data_file: "RS_FIU/reports.csv".into(),
+                mapping_file: "RS_FIU/reports.toml".into(),
+            },
+            crate::agency::AgencyOutput {
+                code: "AL_FIU".into(),
+                rows: self.al_rows,
+                data_file: "AL_FIU/reports.csv".into(),
+                mapping_file: "AL_FIU/reports.toml".into(),
+            },
+        ])
+    }
+}
+
 fn write_truth(out: &mut impl Write, id: u64, t: &Tx) -> io::Result<()> {
     // Journey payments carry their journey; everything here belongs to the one network the
     // scenario has so far.
@@ -228,7 +441,13 @@ fn amount(cents: u64) -> String {
 }
 
 /// Writes the ledger (background and illicit flows merged in time order) and its truth.
-pub fn write(config: &Config, world: &World, out: &Path) -> io::Result<Ledger> {
+pub(crate) fn write(
+    config: &Config,
+    world: &World,
+    out: &Path,
+    truth_tables: &mut crate::Truth,
+) -> io::Result<(Ledger, Vec<crate::agency::AgencyOutput>)> {
+    let mut fiu = Fiu::create(out)?;
     std::fs::create_dir_all(out.join("ledger"))?;
     let mut ledger =
         BufWriter::with_capacity(1 << 20, File::create(out.join("ledger/transactions.csv"))?);
@@ -268,6 +487,7 @@ pub fn write(config: &Config, world: &World, out: &Path) -> io::Result<Ledger> {
                     t.channel
                 )?;
                 write_truth(&mut truth, id, t)?;
+                fiu.report(id, t, truth_tables)?;
                 counts.illicit += 1;
             }
             id += 1;
@@ -306,10 +526,11 @@ pub fn write(config: &Config, world: &World, out: &Path) -> io::Result<Ledger> {
             t.channel
         )?;
         write_truth(&mut truth, id, t)?;
+        fiu.report(id, t, truth_tables)?;
         counts.illicit += 1;
     }
     counts.transactions = id;
     ledger.flush()?;
     truth.flush()?;
-    Ok(counts)
+    Ok((counts, fiu.finish()?))
 }
