@@ -171,3 +171,34 @@ fn the_ledger_is_ordered_labelled_and_conserves_journey_money() {
         );
     }
 }
+
+#[test]
+fn every_romanisation_variant_of_the_catalogue_is_produced_in_the_test_preset() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(&Config::preset(Preset::Test, 20231101), dir.path()).unwrap();
+    let noise = std::fs::read_to_string(dir.path().join("truth/noise_log.csv")).unwrap();
+    let emitted: HashSet<&str> = noise
+        .lines()
+        .filter(|l| l.contains(",romanisation_variant,"))
+        .filter_map(|l| l.rsplit(',').next())
+        .collect();
+    let catalog = corridor_synth::catalog::Catalog::get();
+    let mut missing = Vec::new();
+    for entry in catalog
+        .names
+        .iter()
+        .filter(|n| ["AF", "SY", "IQ"].contains(&n.group))
+    {
+        for v in &entry.variants {
+            if !emitted.contains(v) {
+                missing.push(format!("{} → {v}", entry.canonical));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "never produced: {missing:?}");
+    // Serbian and Macedonian officers' Cyrillic spellings of migrants' names appear too.
+    let rs = std::fs::read_to_string(dir.path().join("RS_BP/interceptions.csv")).unwrap();
+    for cyrillic in ["Мухамед", "Хусеин", "Абдул Рахман"] {
+        assert!(rs.contains(cyrillic), "RS_BP never wrote {cyrillic}");
+    }
+}
