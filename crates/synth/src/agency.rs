@@ -418,6 +418,24 @@ fn render(
     out
 }
 
+/// The (family, given) names as the form shows them: each part rendered, then swapped with
+/// the profile's rate, every change logged.
+fn names(form: &mut Form<'_>, p: &Profile, person: &Person) -> (String, String) {
+    let mut family = render(form, p, person, person.family, "family");
+    let mut given = render(form, p, person, person.given, "given");
+    if form.rng.random_bool(p.swapped) {
+        form.noise.push(Noise {
+            record_id: form.record_id.to_owned(),
+            field: "name",
+            kind: "given_family_swapped",
+            original: format!("{given} / {family}"),
+            emitted: format!("{family} / {given}"),
+        });
+        std::mem::swap(&mut family, &mut given);
+    }
+    (family, given)
+}
+
 /// What writing one agency produced.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct AgencyOutput {
@@ -473,18 +491,7 @@ pub(crate) fn write_agency(
                 record_id: &record_id,
                 cyrillic,
             };
-            let mut family = render(&mut form, p, person, person.family, "family");
-            let mut given = render(&mut form, p, person, person.given, "given");
-            if rng.random_bool(p.swapped) {
-                noise.push(Noise {
-                    record_id: record_id.clone(),
-                    field: "name",
-                    kind: "given_family_swapped",
-                    original: format!("{given} / {family}"),
-                    emitted: format!("{family} / {given}"),
-                });
-                std::mem::swap(&mut family, &mut given);
-            }
+            let (family, given) = names(&mut form, p, person);
             let dob = recorded_dob(&mut rng, p, person, &record_id, &mut noise);
             let sex = match (person.male, cyrillic) {
                 (true, true) => "М",
@@ -725,18 +732,7 @@ pub(crate) fn write_uk_arrivals(
             record_id: &record_id,
             cyrillic: false,
         };
-        let mut family = render(&mut form, &p, person, person.family, "family");
-        let mut given = render(&mut form, &p, person, person.given, "given");
-        if rng.random_bool(p.swapped) {
-            noise.push(Noise {
-                record_id: record_id.clone(),
-                field: "name",
-                kind: "given_family_swapped",
-                original: format!("{given} / {family}"),
-                emitted: format!("{family} / {given}"),
-            });
-            std::mem::swap(&mut family, &mut given);
-        }
+        let (family, given) = names(&mut form, &p, person);
         let dob = recorded_dob(&mut rng, &p, person, &record_id, &mut noise);
         out.write_record([
             format!("DOV-{}", a.boat).as_str(),

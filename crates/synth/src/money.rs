@@ -440,6 +440,30 @@ fn amount(cents: u64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
 
+/// Where an illicit transaction goes: the ledger, its truth row, and any FIU report on it.
+struct Outputs {
+    ledger: BufWriter<File>,
+    truth: BufWriter<File>,
+    fiu: Fiu,
+}
+
+impl Outputs {
+    fn write(&mut self, id: u64, t: &Tx, tables: &mut crate::Truth) -> io::Result<()> {
+        writeln!(
+            self.ledger,
+            "T{id:010},{},{},{},{},{},{}",
+            timestamp(t.day, t.second),
+            t.from,
+            t.to,
+            amount(t.cents),
+            t.currency,
+            t.channel
+        )?;
+        write_truth(&mut self.truth, id, t)?;
+        self.fiu.report(id, t, tables)
+    }
+}
+
 /// Writes the ledger (background and illicit flows merged in time order) and its truth.
 pub(crate) fn write(
     config: &Config,
@@ -447,7 +471,7 @@ pub(crate) fn write(
     out: &Path,
     truth_tables: &mut crate::Truth,
 ) -> io::Result<(Ledger, Vec<crate::agency::AgencyOutput>)> {
-    let mut fiu = Fiu::create(out)?;
+    let fiu = Fiu::create(out)?;
     std::fs::create_dir_all(out.join("ledger"))?;
     let mut ledger =
         BufWriter::with_capacity(1 << 20, File::create(out.join("ledger/transactions.csv"))?);
@@ -461,6 +485,7 @@ pub(crate) fn write(
         truth,
         "tx_id,illicit,typology,laundering_case_id,stage,journey_id,network_id"
     )?;
+    let mut outputs = Outputs { ledger, truth, fiu };
     let illicit = illicit(config, world);
     let mut background = stream(config.seed, "money/background");
     let legit_accounts = (config.transactions / 20).max(100);
@@ -476,18 +501,7 @@ pub(crate) fn write(
         for second in seconds {
             while let Some(t) = next_illicit.next_if(|t| (t.day, t.second) <= (day, second)) {
                 id += 1;
-                writeln!(
-                    ledger,
-                    "T{id:010},{},{},{},{},{},{}",
-                    timestamp(t.day, t.second),
-                    t.from,
-                    t.to,
-                    amount(t.cents),
-                    t.currency,
-                    t.channel
-                )?;
-                write_truth(&mut truth, id, t)?;
-                fiu.report(id, t, truth_tables)?;
+                outputs.write(id, t, truth_tables)?;
                 counts.illicit += 1;
             }
             id += 1;
@@ -506,7 +520,7 @@ pub(crate) fn write(
             };
             let cents = euros(&mut background, lo, hi);
             writeln!(
-                ledger,
+                outputs.ledger,
                 "T{id:010},{},L{from:08},L{to:08},{},EUR,{channel}",
                 timestamp(day, second),
                 amount(cents)
@@ -515,22 +529,11 @@ pub(crate) fn write(
     }
     for t in next_illicit {
         id += 1;
-        writeln!(
-            ledger,
-            "T{id:010},{},{},{},{},{},{}",
-            timestamp(t.day, t.second),
-            t.from,
-            t.to,
-            amount(t.cents),
-            t.currency,
-            t.channel
-        )?;
-        write_truth(&mut truth, id, t)?;
-        fiu.report(id, t, truth_tables)?;
+        outputs.write(id, t, truth_tables)?;
         counts.illicit += 1;
     }
     counts.transactions = id;
-    ledger.flush()?;
-    truth.flush()?;
-    Ok((counts, fiu.finish()?))
+    outputs.ledger.flush()?;
+    outputs.truth.flush()?;
+    Ok((counts, outputs.fiu.finish()?))
 }
