@@ -523,12 +523,7 @@ pub(crate) fn write_agency(
                 grade,
             ])?;
             rows += 1;
-            truth.record_person.write_record([
-                p.code.to_owned(),
-                record_id.clone(),
-                "1".into(),
-                person.id.clone(),
-            ])?;
+            truth.person_record(p.code, &record_id, who)?;
             truth.record_event.write_record([
                 p.code.to_owned(),
                 format!("stop-{record_id}"),
@@ -749,12 +744,7 @@ pub(crate) fn write_uk_arrivals(
             &a.boat,
         ])?;
         rows += 1;
-        truth.record_person.write_record([
-            p.code.to_owned(),
-            record_id.clone(),
-            "1".into(),
-            person.id.clone(),
-        ])?;
+        truth.person_record(p.code, &record_id, a.migrant)?;
         truth.record_event.write_record([
             p.code.to_owned(),
             format!("arrival-{record_id}"),

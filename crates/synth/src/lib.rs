@@ -17,6 +17,7 @@
 pub mod agency;
 pub mod catalog;
 pub mod money;
+mod pairs;
 pub mod rng;
 pub mod translit;
 pub mod world;
@@ -91,6 +92,8 @@ pub(crate) struct Truth {
     pub(crate) record_object: TruthFile,
     pub(crate) record_event: TruthFile,
     pub(crate) noise_log: TruthFile,
+    /// Every person record as (person index, "AGENCY/record id"), for `pairs.csv`.
+    records: Vec<(u32, Box<str>)>,
 }
 
 impl Truth {
@@ -119,10 +122,36 @@ impl Truth {
                     "emitted_value",
                 ],
             )?,
+            records: Vec::new(),
         })
     }
 
-    fn finish(mut self) -> std::io::Result<()> {
+    /// Records that `agency`'s record `record_id` describes the world's person `person`.
+    pub(crate) fn person_record(
+        &mut self,
+        agency: &str,
+        record_id: &str,
+        person: usize,
+    ) -> std::io::Result<()> {
+        self.records.push((
+            person as u32,
+            format!("{agency}/{record_id}").into_boxed_str(),
+        ));
+        Ok(())
+    }
+
+    fn finish(mut self, world: &world::World, seed: u64, dir: &Path) -> std::io::Result<()> {
+        self.records.sort_unstable();
+        for (person, key) in &self.records {
+            let (agency, record_id) = key.split_once('/').unwrap_or(("", key));
+            self.record_person.write_record([
+                agency,
+                record_id,
+                "1",
+                &world.persons[*person as usize].id,
+            ])?;
+        }
+        pairs::write(&self.records, world, seed, &dir.join("pairs.csv"))?;
         self.record_person.flush()?;
         self.record_object.flush()?;
         self.record_event.flush()?;
@@ -190,7 +219,7 @@ pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
     persons.flush()?;
     let (ledger, fius) = money::write(config, &world, out, &mut truth)?;
     agencies.extend(fius);
-    truth.finish()?;
+    truth.finish(&world, config.seed, &out.join("truth"))?;
     Ok(Summary {
         persons: world.persons.len() as u64,
         interceptions: world.interceptions.len() as u64,

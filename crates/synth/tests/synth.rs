@@ -202,3 +202,42 @@ fn every_romanisation_variant_of_the_catalogue_is_produced_in_the_test_preset() 
         assert!(rs.contains(cyrillic), "RS_BP never wrote {cyrillic}");
     }
 }
+
+#[test]
+fn pairs_are_labelled_by_the_truth_and_hold_hard_negatives() {
+    use std::collections::HashMap;
+    let dir = tempfile::tempdir().unwrap();
+    generate(&Config::preset(Preset::Demo, 3), dir.path()).unwrap();
+    let truth = std::fs::read_to_string(dir.path().join("truth/record_person.csv")).unwrap();
+    let person_of: HashMap<String, String> = truth
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (format!("{}/{}", c[0], c[1]), c[3].to_owned())
+        })
+        .collect();
+    let pairs = std::fs::read_to_string(dir.path().join("truth/pairs.csv")).unwrap();
+    let (mut same, mut hard) = (0u32, 0u32);
+    for line in pairs.lines().skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        let (a, b) = (&person_of[c[0]], &person_of[c[1]]);
+        match (c[2], c[3]) {
+            ("1", "0") => {
+                assert_eq!(a, b, "{line}");
+                same += 1;
+            }
+            ("0", "1") => {
+                assert_ne!(a, b, "{line}");
+                hard += 1;
+            }
+            other => panic!("unexpected labels {other:?}"),
+        }
+    }
+    assert!(same > 100, "{same} true pairs");
+    let share = f64::from(hard) / f64::from(same + hard);
+    assert!(
+        (0.08..=0.12).contains(&share),
+        "hard negatives are {share:.3} of the pairs"
+    );
+}
