@@ -64,12 +64,16 @@ enum Command {
         after_help = "Example:\n  corridor synth --preset demo --seed 7 --out scenario\n  corridor ingest --mapping scenario/RS_BP/interceptions.toml scenario/RS_BP/interceptions.csv"
     )]
     Synth {
-        /// Size: demo, test, year or bench.
-        #[arg(long, default_value = "demo")]
-        preset: String,
-        /// Seed: the same seed gives byte-identical output.
-        #[arg(long, default_value_t = 20231101)]
-        seed: u64,
+        /// Size: demo, test, year or bench (default demo).
+        #[arg(long, conflicts_with = "config")]
+        preset: Option<String>,
+        /// Seed: the same seed gives byte-identical output (default 20231101).
+        #[arg(long, conflicts_with = "config")]
+        seed: Option<u64>,
+        /// Scenario configuration (TOML: [scenario] seed, preset, days; [volumes];
+        /// [agencies.<CODE>] recording rates) instead of --preset and --seed.
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Output directory (created if missing).
         #[arg(long)]
         out: PathBuf,
@@ -162,12 +166,40 @@ fn open_store(locator: &str) -> Result<Box<dyn Store>> {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Demo { store } => demo::run(store.as_deref()),
-        Command::Synth { preset, seed, out } => {
-            let Some(preset) = corridor_synth::Preset::parse(&preset) else {
-                eprintln!("error: --preset must be demo, test, year or bench, not '{preset}'");
-                return Ok(EXIT_USAGE);
+        Command::Synth {
+            preset,
+            seed,
+            config,
+            out,
+        } => {
+            let config = match config {
+                Some(path) => {
+                    let text = match std::fs::read_to_string(&path) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            eprintln!("error: {}: {e}", path.display());
+                            return Ok(EXIT_USAGE);
+                        }
+                    };
+                    match corridor_synth::Config::from_toml(&text) {
+                        Ok(c) => c,
+                        Err(e) => {
+                            eprintln!("error: {}: {e}", path.display());
+                            return Ok(EXIT_USAGE);
+                        }
+                    }
+                }
+                None => {
+                    let name = preset.as_deref().unwrap_or("demo");
+                    let Some(preset) = corridor_synth::Preset::parse(name) else {
+                        eprintln!(
+                            "error: --preset must be demo, test, year or bench, not '{name}'"
+                        );
+                        return Ok(EXIT_USAGE);
+                    };
+                    corridor_synth::Config::preset(preset, seed.unwrap_or(20231101))
+                }
             };
-            let config = corridor_synth::Config::preset(preset, seed);
             let summary = corridor_synth::generate(&config, &out)
                 .with_context(|| format!("writing the scenario to {}", out.display()))?;
             println!(

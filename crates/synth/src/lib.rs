@@ -47,7 +47,7 @@ impl Preset {
 }
 
 /// Everything that decides the output.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub seed: u64,
     /// Length of the window, from 2023-01-01.
@@ -56,6 +56,137 @@ pub struct Config {
     pub drivers_per_country: u32,
     /// Ledger size: legitimate background plus the illicit flows.
     pub transactions: u64,
+    /// Per-agency recording rates that replace the profile's defaults.
+    pub agencies: std::collections::BTreeMap<String, AgencyRates>,
+}
+
+/// Recording rates of one agency, as a configuration file may set them (B12 names).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyRates {
+    pub cyrillic: Option<f64>,
+    pub typo_per_token: Option<f64>,
+    pub romanisation_variant: Option<f64>,
+    pub diacritics_dropped: Option<f64>,
+    pub name_swap: Option<f64>,
+    pub dob_missing: Option<f64>,
+    pub dob_jan1: Option<f64>,
+    pub dob_year_only: Option<f64>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    scenario: ScenarioSection,
+    #[serde(default)]
+    volumes: VolumesSection,
+    #[serde(default)]
+    agencies: std::collections::BTreeMap<String, AgencyRates>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioSection {
+    seed: u64,
+    #[serde(default)]
+    preset: Option<String>,
+    #[serde(default)]
+    start: Option<String>,
+    #[serde(default)]
+    days: Option<u32>,
+}
+
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VolumesSection {
+    migrants: Option<u32>,
+    drivers_per_country: Option<u32>,
+    transactions: Option<u64>,
+}
+
+/// Longest window a scenario may cover, in days (bounds every per-day loop).
+pub const DAYS_MAX: u32 = 3 * 366;
+
+impl Config {
+    /// Reads a scenario configuration (TOML): `[scenario]` seed, preset, days; `[volumes]`
+    /// migrants, drivers_per_country, transactions; `[agencies.<CODE>]` recording rates. Keys
+    /// the generator does not implement are refused rather than ignored.
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let preset = match file.scenario.preset.as_deref() {
+            None => Preset::Test,
+            Some(name) => Preset::parse(name).ok_or_else(|| {
+                format!("scenario.preset: '{name}' is not demo, test, year or bench")
+            })?,
+        };
+        if let Some(start) = &file.scenario.start
+            && start != "2023-01-01"
+        {
+            return Err(format!(
+                "scenario.start: only 2023-01-01 is supported, not '{start}'"
+            ));
+        }
+        let mut config = Config::preset(preset, file.scenario.seed);
+        if let Some(days) = file.scenario.days {
+            if !(1..=DAYS_MAX).contains(&days) {
+                return Err(format!("scenario.days: {days} is not 1 to {DAYS_MAX}"));
+            }
+            config.days = days;
+        }
+        let v = file.volumes;
+        config.migrants = v.migrants.unwrap_or(config.migrants);
+        config.drivers_per_country = v.drivers_per_country.unwrap_or(config.drivers_per_country);
+        config.transactions = v.transactions.unwrap_or(config.transactions);
+        let known: Vec<&str> = agency::profiles().iter().map(|p| p.code).collect();
+        for (code, rates) in &file.agencies {
+            if !known.contains(&code.as_str()) {
+                return Err(format!(
+                    "agencies.{code}: no such agency (known: {known:?})"
+                ));
+            }
+            for (name, rate) in rates.fields() {
+                if let Some(r) = rate
+                    && !(0.0..=1.0).contains(&r)
+                {
+                    return Err(format!(
+                        "agencies.{code}.{name}: {r} is not a rate between 0 and 1"
+                    ));
+                }
+            }
+        }
+        config.agencies = file.agencies;
+        Ok(config)
+    }
+}
+
+impl AgencyRates {
+    fn fields(&self) -> [(&'static str, Option<f64>); 8] {
+        [
+            ("cyrillic", self.cyrillic),
+            ("typo_per_token", self.typo_per_token),
+            ("romanisation_variant", self.romanisation_variant),
+            ("diacritics_dropped", self.diacritics_dropped),
+            ("name_swap", self.name_swap),
+            ("dob_missing", self.dob_missing),
+            ("dob_jan1", self.dob_jan1),
+            ("dob_year_only", self.dob_year_only),
+        ]
+    }
+
+    /// The profile with these rates applied.
+    pub fn apply(&self, mut p: agency::Profile) -> agency::Profile {
+        if let (Some(share), Some((alphabet, _))) = (self.cyrillic, p.cyrillic) {
+            p.cyrillic = Some((alphabet, share));
+        }
+        p.typo = self.typo_per_token.unwrap_or(p.typo);
+        p.variant = self.romanisation_variant.unwrap_or(p.variant);
+        p.diacritics_dropped = self.diacritics_dropped.unwrap_or(p.diacritics_dropped);
+        p.swapped = self.name_swap.unwrap_or(p.swapped);
+        p.dob_missing = self.dob_missing.unwrap_or(p.dob_missing);
+        p.dob_placeholder = self.dob_jan1.unwrap_or(p.dob_placeholder);
+        p.dob_year_only = self.dob_year_only.unwrap_or(p.dob_year_only);
+        p
+    }
 }
 
 impl Config {
@@ -73,6 +204,7 @@ impl Config {
             migrants,
             drivers_per_country: drivers,
             transactions,
+            agencies: Default::default(),
         }
     }
 }
@@ -175,6 +307,10 @@ pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
     let mut truth = Truth::create(&out.join("truth"))?;
     let mut agencies = Vec::new();
     for p in agency::profiles() {
+        let p = match config.agencies.get(p.code) {
+            Some(rates) => rates.apply(p),
+            None => p,
+        };
         agencies.push(agency::write_agency(
             config.seed,
             &p,

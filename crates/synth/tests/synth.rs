@@ -241,3 +241,50 @@ fn pairs_are_labelled_by_the_truth_and_hold_hard_negatives() {
         "hard negatives are {share:.3} of the pairs"
     );
 }
+
+#[test]
+fn a_configuration_file_sets_volumes_and_recording_rates_and_refuses_what_it_cannot_do() {
+    let config = Config::from_toml(
+        "[scenario]\nseed = 7\npreset = \"demo\"\ndays = 200\n\
+         [volumes]\nmigrants = 300\n\
+         [agencies.RS_BP]\ncyrillic = 1.0\ndob_missing = 0.0\n",
+    )
+    .unwrap();
+    assert_eq!((config.seed, config.days, config.migrants), (7, 200, 300));
+    let dir = tempfile::tempdir().unwrap();
+    generate(&config, dir.path()).unwrap();
+    let rs = std::fs::read_to_string(dir.path().join("RS_BP/interceptions.csv")).unwrap();
+    for line in rs.lines().skip(1) {
+        let family = line.split(',').nth(6).unwrap();
+        assert!(
+            family.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)),
+            "every RS_BP record typed in Cyrillic: {line}"
+        );
+        assert!(
+            !line.split(',').nth(9).unwrap().is_empty(),
+            "no missing dates: {line}"
+        );
+    }
+    for (bad, why) in [
+        (
+            "[scenario]\nseed = 1\n[routes]\nR_MK = 0.4\n",
+            "unknown field `routes`",
+        ),
+        (
+            "[scenario]\nseed = 1\n[agencies.XX_YY]\ntypo_per_token = 0.1\n",
+            "no such agency",
+        ),
+        (
+            "[scenario]\nseed = 1\n[agencies.RS_BP]\ntypo_per_token = 1.5\n",
+            "not a rate",
+        ),
+        (
+            "[scenario]\nseed = 1\npreset = \"huge\"\n",
+            "not demo, test, year or bench",
+        ),
+        ("[scenario]\nseed = 1\ndays = 0\n", "scenario.days"),
+    ] {
+        let err = Config::from_toml(bad).unwrap_err();
+        assert!(err.contains(why), "want '{why}' in '{err}'");
+    }
+}
