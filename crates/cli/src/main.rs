@@ -200,8 +200,19 @@ fn run(cli: Cli) -> Result<u8> {
                     corridor_synth::Config::preset(preset, seed.unwrap_or(20231101))
                 }
             };
-            let summary = corridor_synth::generate(&config, &out)
-                .with_context(|| format!("writing the scenario to {}", out.display()))?;
+            let bar = indicatif::ProgressBar::new(u64::from(config.days));
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "ledger [{bar:30}] day {pos}/{len} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let summary = corridor_synth::generate_with_progress(&config, &out, &mut |p| {
+                bar.set_position(u64::from(p.days_done));
+            });
+            bar.finish_and_clear();
+            let summary =
+                summary.with_context(|| format!("writing the scenario to {}", out.display()))?;
             println!(
                 "{} persons, {} border stops; agency files under {}:",
                 summary.persons,

@@ -300,8 +300,25 @@ pub struct Summary {
     pub ledger: money::Ledger,
 }
 
+/// How far a run has got: the ledger, written day by day, is the long part of large presets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Days of the ledger written so far, out of `days_total`.
+    pub days_done: u32,
+    pub days_total: u32,
+}
+
 /// Simulates the world of `config` and writes every agency's files and the truth under `out`.
 pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
+    generate_with_progress(config, out, &mut |_| {})
+}
+
+/// [`generate`], reporting progress as the ledger is written.
+pub fn generate_with_progress(
+    config: &Config,
+    out: &Path,
+    progress: &mut dyn FnMut(Progress),
+) -> std::io::Result<Summary> {
     let world = world::simulate(config);
     std::fs::create_dir_all(out.join("truth"))?;
     let mut truth = Truth::create(&out.join("truth"))?;
@@ -353,7 +370,7 @@ pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
         ])?;
     }
     persons.flush()?;
-    let (ledger, fius) = money::write(config, &world, out, &mut truth)?;
+    let (ledger, fius) = money::write(config, &world, out, &mut truth, progress)?;
     agencies.extend(fius);
     truth.finish(&world, config.seed, &out.join("truth"))?;
     Ok(Summary {

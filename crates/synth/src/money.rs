@@ -470,6 +470,7 @@ pub(crate) fn write(
     world: &World,
     out: &Path,
     truth_tables: &mut crate::Truth,
+    progress: &mut dyn FnMut(crate::Progress),
 ) -> io::Result<(Ledger, Vec<crate::agency::AgencyOutput>)> {
     let fiu = Fiu::create(out)?;
     std::fs::create_dir_all(out.join("ledger"))?;
@@ -494,6 +495,10 @@ pub(crate) fn write(
     let mut next_illicit = illicit.iter().peekable();
     let mut id = 0u64;
     for day in 0..config.days {
+        progress(crate::Progress {
+            days_done: day,
+            days_total: config.days,
+        });
         let mut seconds: Vec<u32> = (0..per_day)
             .map(|_| background.random_range(0..86_400))
             .collect();
