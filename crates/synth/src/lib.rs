@@ -300,6 +300,59 @@ pub struct Summary {
     pub ledger: money::Ledger,
 }
 
+/// `truth/networks.csv` and `truth/membership.csv`: who works in which network, in which role,
+/// reporting to whom. Everyone is a member for the whole window so far (no churn yet).
+fn write_networks(config: &Config, world: &world::World, dir: &Path) -> std::io::Result<()> {
+    let (y, m, d) = rng::civil(config.days.saturating_sub(1));
+    let (from, to) = ("2023-01-01".to_owned(), format!("{y:04}-{m:02}-{d:02}"));
+    let mut networks = truth_file(
+        &dir.join("networks.csv"),
+        [
+            "network_id",
+            "type",
+            "structure",
+            "base_places",
+            "from",
+            "to",
+            "partners",
+        ],
+    )?;
+    for n in &world.networks {
+        networks.write_record([
+            n.id.as_str(),
+            n.kind,
+            n.structure,
+            &n.bases.join(";"),
+            &from,
+            &to,
+            &n.partners.join(";"),
+        ])?;
+    }
+    networks.flush()?;
+    let mut membership = truth_file(
+        &dir.join("membership.csv"),
+        [
+            "person_id",
+            "network_id",
+            "role",
+            "from",
+            "to",
+            "reports_to",
+        ],
+    )?;
+    for m in &world.memberships {
+        membership.write_record([
+            world.persons[m.person].id.as_str(),
+            &world.networks[m.network].id,
+            m.role,
+            &from,
+            &to,
+            m.reports_to.map_or("", |p| world.persons[p].id.as_str()),
+        ])?;
+    }
+    membership.flush()
+}
+
 /// How far a run has got: the ledger, written day by day, is the long part of large presets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
@@ -370,6 +423,7 @@ pub fn generate_with_progress(
         ])?;
     }
     persons.flush()?;
+    write_networks(config, &world, &out.join("truth"))?;
     let (ledger, fius) = money::write(config, &world, out, &mut truth, progress)?;
     agencies.extend(fius);
     truth.finish(&world, config.seed, &out.join("truth"))?;

@@ -3,6 +3,7 @@
 
 use rand::Rng;
 use rand::seq::IndexedRandom;
+use rand_chacha::ChaCha8Rng;
 
 use crate::Config;
 use crate::catalog::{Catalog, Part};
@@ -80,6 +81,30 @@ pub struct Arrival {
     pub pilot: bool,
 }
 
+/// A smuggling network: the organiser network that sells journeys, or a local cell that
+/// provides legs in one country.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    pub id: String,
+    /// `ORGANISER_NET` or `LOCAL_CELL`.
+    pub kind: &'static str,
+    /// `hierarchical` or `cell`.
+    pub structure: &'static str,
+    /// Gazetteer ids of its base places.
+    pub bases: Vec<&'static str>,
+    /// Networks it works with (joint ventures: the organiser buys legs from cells).
+    pub partners: Vec<String>,
+}
+
+/// A person's role in a network over the scenario window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Membership {
+    pub person: usize,
+    pub network: usize,
+    pub role: &'static str,
+    pub reports_to: Option<usize>,
+}
+
 /// Everything the agencies can observe.
 #[derive(Debug, Default)]
 pub struct World {
@@ -87,6 +112,110 @@ pub struct World {
     pub vehicles: Vec<Vehicle>,
     pub interceptions: Vec<Interception>,
     pub arrivals: Vec<Arrival>,
+    pub networks: Vec<Network>,
+    pub memberships: Vec<Membership>,
+}
+
+/// Gives the world its networks: a local cell per country around the drivers already there, with
+/// a leader and guides, and one organiser network that buys legs from every cell. Drawn from a
+/// stream of its own and appended after everyone else, so no earlier person changes.
+fn organise(config: &Config, world: &mut World, cells: &[(&'static str, Vec<usize>, Vec<usize>)]) {
+    let mut rng = stream(config.seed, "world/networks");
+    let add = |world: &mut World,
+               rng: &mut ChaCha8Rng,
+               group: &'static str,
+               nationality: &'static str| {
+        let id = format!("P{:07}", world.persons.len() + 1);
+        world
+            .persons
+            .push(person(rng, id, Kind::Smuggler, group, nationality));
+        world.persons.len() - 1
+    };
+    // The organiser network first, so that cell leaders can report to its coordinators.
+    let organiser_net = world.networks.len();
+    world.networks.push(Network {
+        id: "N0001".into(),
+        kind: "ORGANISER_NET",
+        structure: "hierarchical",
+        bases: vec!["IST", "BEG"],
+        partners: cells
+            .iter()
+            .map(|(c, _, _)| format!("N-CELL-{c}"))
+            .collect(),
+    });
+    let organiser = add(world, &mut rng, "IQ", "IRQ");
+    world.memberships.push(Membership {
+        person: organiser,
+        network: organiser_net,
+        role: "ORGANISER",
+        reports_to: None,
+    });
+    for role in [
+        "RECRUITER",
+        "RECRUITER",
+        "MONEY_COLLECTOR",
+        "MONEY_COLLECTOR",
+    ] {
+        let p = add(world, &mut rng, "IQ", "IRQ");
+        world.memberships.push(Membership {
+            person: p,
+            network: organiser_net,
+            role,
+            reports_to: Some(organiser),
+        });
+    }
+    for (country, drivers, _) in cells {
+        let (group, nationality) = match *country {
+            "RS" => ("RS", "SRB"),
+            "MK" => ("MK", "MKD"),
+            "XK" => ("AL", "XKX"),
+            _ => ("AL", "ALB"),
+        };
+        let coordinator = add(world, &mut rng, group, nationality);
+        world.memberships.push(Membership {
+            person: coordinator,
+            network: organiser_net,
+            role: "COORDINATOR",
+            reports_to: Some(organiser),
+        });
+        let cell = world.networks.len();
+        world.networks.push(Network {
+            id: format!("N-CELL-{country}"),
+            kind: "LOCAL_CELL",
+            structure: "cell",
+            bases: match *country {
+                "RS" => vec!["PRE", "SUB"],
+                "MK" => vec!["KUM", "VAK"],
+                "XK" => vec!["VER"],
+                _ => vec!["TIR", "KUK"],
+            },
+            partners: vec!["N0001".into()],
+        });
+        let leader = add(world, &mut rng, group, nationality);
+        world.memberships.push(Membership {
+            person: leader,
+            network: cell,
+            role: "LEADER",
+            reports_to: Some(coordinator),
+        });
+        for &d in drivers {
+            world.memberships.push(Membership {
+                person: d,
+                network: cell,
+                role: "DRIVER",
+                reports_to: Some(leader),
+            });
+        }
+        for _ in 0..rng.random_range(1..=3) {
+            let guide = add(world, &mut rng, group, nationality);
+            world.memberships.push(Membership {
+                person: guide,
+                network: cell,
+                role: "GUIDE",
+                reports_to: Some(leader),
+            });
+        }
+    }
 }
 
 /// Share of journeys that continue from Western Europe across the Channel.
@@ -325,5 +454,6 @@ pub fn simulate(config: &Config) -> World {
             pilot,
         });
     }
+    organise(config, &mut world, &drivers);
     world
 }

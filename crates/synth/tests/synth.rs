@@ -288,3 +288,68 @@ fn a_configuration_file_sets_volumes_and_recording_rates_and_refuses_what_it_can
         assert!(err.contains(why), "want '{why}' in '{err}'");
     }
 }
+
+#[test]
+fn networks_hold_every_driver_and_every_chain_of_command_ends_at_the_organiser() {
+    use std::collections::HashMap;
+    let dir = tempfile::tempdir().unwrap();
+    generate(&Config::preset(Preset::Demo, 9), dir.path()).unwrap();
+    let read = |name: &str| std::fs::read_to_string(dir.path().join("truth").join(name)).unwrap();
+    let persons = read("persons.csv");
+    let smugglers: HashSet<&str> = persons
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1) == Some("smuggler"))
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    let membership = read("membership.csv");
+    let mut boss: HashMap<&str, &str> = HashMap::new();
+    let mut roles: HashMap<&str, &str> = HashMap::new();
+    for line in membership.lines().skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        assert!(
+            smugglers.contains(c[0]),
+            "member {} is not a smuggler",
+            c[0]
+        );
+        roles.insert(c[0], c[2]);
+        if !c[5].is_empty() {
+            boss.insert(c[0], c[5]);
+        }
+    }
+    assert_eq!(
+        roles.len(),
+        smugglers.len(),
+        "every smuggler has a role, once"
+    );
+    for person in roles.keys() {
+        let mut at = *person;
+        for _ in 0..10 {
+            match boss.get(at) {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+        assert_eq!(
+            roles[at], "ORGANISER",
+            "{person}'s chain of command ends at {at}"
+        );
+    }
+    let networks = read("networks.csv");
+    let partners: HashMap<&str, Vec<&str>> = networks
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[0], c[6].split(';').collect())
+        })
+        .collect();
+    for (net, ps) in &partners {
+        for p in ps {
+            assert!(
+                partners[p].contains(net),
+                "{net} and {p} are partners both ways"
+            );
+        }
+    }
+}
