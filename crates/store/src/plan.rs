@@ -36,6 +36,18 @@ pub(crate) struct Plan<'a> {
     pub newest: Vec<usize>,
 }
 
+impl Plan<'_> {
+    /// What appending this plan as batch `batch_id`, from position `first_pos`, did.
+    pub(crate) fn outcome(&self, batch_id: i64, first_pos: i64) -> crate::BatchOutcome {
+        crate::BatchOutcome {
+            batch_id,
+            appended: self.rows.len() as u64,
+            unchanged: self.unchanged,
+            log_position: first_pos - 1 + self.rows.len() as i64,
+        }
+    }
+}
+
 /// Decides what to append, giving positions from `first_pos` on. `lookup` reads a head from
 /// the store; heads changed earlier in the same batch are tracked here, so a record sent twice
 /// in one batch is handled like one sent in two batches. The caller holds the append lock, so

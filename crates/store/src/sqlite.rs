@@ -319,15 +319,9 @@ impl Store for SqliteStore {
             }
             upsert.execute(values.as_slice())?;
         }
-        let log_position = first_pos - 1 + planned.rows.len() as i64;
-        let (appended, unchanged) = (planned.rows.len() as u64, planned.unchanged);
+        let outcome = planned.outcome(batch_id, first_pos);
         tx.commit()?;
-        Ok(BatchOutcome {
-            batch_id,
-            appended,
-            unchanged,
-            log_position,
-        })
+        Ok(outcome)
     }
 
     fn head(&mut self, originator: &str, record_id: &str) -> Result<Option<StoredVersion>> {

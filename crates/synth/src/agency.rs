@@ -22,7 +22,8 @@ pub struct Profile {
     /// The country whose interceptions it records (alpha-2).
     pub country: &'static str,
     pub contributor: &'static str,
-    /// Column names, in the agency's language, in [`Column`] order.
+    /// Column names of the border-stop form, in the agency's language, in [`Column`] order
+    /// (empty for an agency that records something else).
     pub headers: [&'static str; 16],
     /// Cyrillic alphabet and the share of records typed in it.
     pub cyrillic: Option<(Cyrillic, f64)>,
@@ -607,24 +608,8 @@ pub fn uk_border_force() -> Profile {
         code: "UK_BF",
         country: "GB",
         contributor: "Border Force, Small Boats Operational Command",
-        headers: [
-            "arrival_ref",
-            "person_no",
-            "person_ref",
-            "arrival_date",
-            "location",
-            "team",
-            "surname",
-            "forenames",
-            "sex",
-            "date_of_birth",
-            "nationality",
-            "role",
-            "",
-            "",
-            "boat_ref",
-            "",
-        ],
+        // Border Force does not fill in the border-stop form; its own columns are UK_HEADERS.
+        headers: [""; 16],
         cyrillic: None,
         date_sep: '/',
         trailing_dot: false,
@@ -637,6 +622,22 @@ pub fn uk_border_force() -> Profile {
         dob_year_only: 0.02,
     }
 }
+
+/// UK Border Force's arrival columns, in the order `write_uk_arrivals` writes them.
+const UK_HEADERS: [&str; 12] = [
+    "arrival_ref",
+    "person_ref",
+    "arrival_date",
+    "location",
+    "team",
+    "surname",
+    "forenames",
+    "sex",
+    "date_of_birth",
+    "nationality",
+    "role",
+    "boat_ref",
+];
 
 const UK_MAPPING: &str = r#"# UK_BF: small-boat arrivals at Dover, one row per person.
 # Written by `corridor synth`; synthetic data.
@@ -701,20 +702,7 @@ pub(crate) fn write_uk_arrivals(
     let mut out = csv::Writer::from_writer(BufWriter::new(File::create(
         agency_dir.join("arrivals.csv"),
     )?));
-    out.write_record([
-        "arrival_ref",
-        "person_ref",
-        "arrival_date",
-        "location",
-        "team",
-        "surname",
-        "forenames",
-        "sex",
-        "date_of_birth",
-        "nationality",
-        "role",
-        "boat_ref",
-    ])?;
+    out.write_record(UK_HEADERS)?;
     let mut rng = stream(seed, "agency/UK_BF");
     let mut noise = Vec::new();
     let mut rows = 0u64;
