@@ -74,7 +74,7 @@ pub fn run(store: Option<&str>) -> Result<u8> {
         let mapping = std::fs::read_to_string(scenario.join(&agency.mapping_file))?;
         sources.push(Source {
             path: scenario.join(&agency.data_file),
-            format: Format::Csv,
+            format: if agency.ftm { Format::Ftm } else { Format::Csv },
             mapping: Some((mapping, agency.mapping_file.clone())),
         });
     }

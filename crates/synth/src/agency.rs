@@ -3,7 +3,7 @@
 //! `corridor ingest` reads it with, and its share of the ground truth.
 
 use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use rand::Rng;
@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::catalog::Catalog;
 use crate::rng::{civil, stream};
 use crate::translit::{Cyrillic, to_cyrillic};
-use crate::world::{Kind, Person, World};
+use crate::world::{Interception, Kind, Person, World};
 
 /// How one agency records what it sees. Rates are per record (per name token for typos).
 #[derive(Debug, Clone)]
@@ -24,7 +24,7 @@ pub struct Profile {
     pub contributor: &'static str,
     /// Column names of the border-stop form, in the agency's language, in [`Column`] order
     /// (empty for an agency that records something else).
-    pub headers: [&'static str; 16],
+    pub headers: [&'static str; 19],
     /// Cyrillic alphabet and the share of records typed in it.
     pub cyrillic: Option<(Cyrillic, f64)>,
     /// Separator of day, month and year, and whether the year ends with a dot (Serbian).
@@ -58,6 +58,9 @@ pub enum Column {
     Model,
     VehicleId,
     SourceGrade,
+    Father,
+    Phone,
+    PersonalNumber,
 }
 
 /// The agencies this scenario has: the border police of the route's countries.
@@ -79,6 +82,9 @@ pub fn profiles() -> Vec<Profile> {
         "vozilo",
         "id_vozila",
         "ocena_izvora",
+        "ime_oca",
+        "telefon",
+        "jmbg",
     ];
     let mk = [
         "broj_predmet",
@@ -97,6 +103,9 @@ pub fn profiles() -> Vec<Profile> {
         "vozilo",
         "id_vozilo",
         "ocenka_izvor",
+        "tatkovo_ime",
+        "telefon",
+        "embg",
     ];
     let sq = [
         "nr_rastit",
@@ -115,6 +124,9 @@ pub fn profiles() -> Vec<Profile> {
         "automjeti",
         "id_automjeti",
         "vleresimi_burimit",
+        "atesia",
+        "telefoni",
+        "nr_personal",
     ];
     vec![
         Profile {
@@ -213,6 +225,7 @@ agency = "{code}"
 contributor = {{ column = "{unit}" }}
 script = "{script}"
 date_formats = [{formats}]
+phone_region = "{country}"
 review_after_days = 1095
 source_ref = {{ column = "{case}" }}
 
@@ -232,6 +245,9 @@ gender = "{sex}"
 birthDate = "{dob}"
 nationality = "{nat}"
 position = "{role}"
+fatherName = "{father}"
+phone = "{phone}"
+idNumber = "{pno}"
 
 [entities.vehicle]
 schema = "Vehicle"
@@ -276,6 +292,9 @@ country = {{ value = "{country}" }}
             vid = col(Column::VehicleId),
             plate = col(Column::Plate),
             model = col(Column::Model),
+            father = col(Column::Father),
+            phone = col(Column::Phone),
+            pno = col(Column::PersonalNumber),
             when = col(Column::DateTime),
             place = col(Column::Place),
             country = self.country,
@@ -346,6 +365,19 @@ struct Form<'a> {
     noise: &'a mut Vec<Noise>,
     record_id: &'a str,
     cyrillic: bool,
+}
+
+impl Form<'_> {
+    /// Logs one noise decision on this record.
+    fn log(&mut self, field: &'static str, kind: &'static str, original: &str, emitted: &str) {
+        self.noise.push(Noise {
+            record_id: self.record_id.to_owned(),
+            field,
+            kind,
+            original: original.to_owned(),
+            emitted: emitted.to_owned(),
+        });
+    }
 }
 
 /// How a name part comes out on this agency's form.
@@ -445,15 +477,156 @@ pub struct AgencyOutput {
     /// The data file and its mapping, relative to the output directory.
     pub data_file: String,
     pub mapping_file: String,
+    /// The data file holds FollowTheMoney JSON lines (else CSV).
+    pub ftm: bool,
 }
 
-/// Writes the agency's CSV and mapping under `dir/<code>/` and appends its truth rows.
+/// Share of records written deliberately malformed (an impossible date of birth, an unknown
+/// source grade): ingest must reject exactly these, with the reason the noise log gives.
+pub const MALFORMED_SHARE: f64 = 0.002;
+
+/// Letters that look alike in Latin and Cyrillic, as a clerk typing a plate on a Cyrillic
+/// keyboard mixes them.
+const HOMOGLYPHS: &[(char, char)] = &[
+    ('A', 'А'),
+    ('B', 'В'),
+    ('C', 'С'),
+    ('E', 'Е'),
+    ('H', 'Н'),
+    ('J', 'Ј'),
+    ('K', 'К'),
+    ('M', 'М'),
+    ('O', 'О'),
+    ('P', 'Р'),
+    ('T', 'Т'),
+    ('X', 'Х'),
+];
+
+/// Plate noise rates of an agency: separators dropped, homoglyphs, OCR confusions (B8).
+fn plate_noise(code: &str) -> (f64, f64, f64) {
+    match code {
+        "RS_BP" => (0.3, 0.10, 0.02),
+        "MK_BP" => (0.3, 0.15, 0.02),
+        _ => (0.3, 0.0, 0.02),
+    }
+}
+
+/// The plate as the form shows it, every change logged.
+fn recorded_plate(form: &mut Form<'_>, code: &str, plate: &str) -> String {
+    let (spacing, homoglyph, ocr) = plate_noise(code);
+    let mut out = plate.to_owned();
+    if form.rng.random_bool(spacing) {
+        out.retain(|c| c != ' ' && c != '-');
+    }
+    if form.rng.random_bool(homoglyph) {
+        out = out
+            .chars()
+            .map(|c| {
+                HOMOGLYPHS
+                    .iter()
+                    .find(|(l, _)| *l == c)
+                    .map_or(c, |(_, cyr)| *cyr)
+            })
+            .collect();
+    }
+    if form.rng.random_bool(ocr) {
+        out = out
+            .chars()
+            .map(|c| match c {
+                '0' => 'O',
+                'O' => '0',
+                '1' => 'I',
+                'I' => '1',
+                '8' => 'B',
+                'B' => '8',
+                c => c,
+            })
+            .collect();
+    }
+    if out != plate {
+        form.log("plate", "plate_noise", plate, &out);
+    }
+    out
+}
+
+/// How a phone number is written: national (`063 123 4567`), international (`00381 63 123
+/// 4567`), E.164 (`+381631234567`) or the number without its trunk prefix (`63 123 4567`), in the
+/// agency's proportions; foreign numbers are always written with their country code.
+fn recorded_phone(rng: &mut ChaCha8Rng, mix: [f64; 4], msisdn: u64, own_country: &str) -> String {
+    let digits = msisdn.to_string();
+    let plan = crate::phones::PLANS
+        .iter()
+        .find(|p| digits.starts_with(&p.calling_code.to_string()));
+    let Some(plan) = plan else {
+        return format!("+{digits}");
+    };
+    let cc = plan.calling_code.to_string();
+    let national = &digits[cc.len()..];
+    let spaced = |n: &str| -> String {
+        let (a, b) = n.split_at(2.min(n.len()));
+        let (b1, b2) = b.split_at(b.len() / 2);
+        format!("{a} {b1} {b2}")
+    };
+    let roll: f64 = rng.random::<f64>() * mix.iter().sum::<f64>();
+    let local = plan.country == own_country;
+    if roll < mix[0] && local {
+        format!("0{}", spaced(national))
+    } else if roll < mix[0] + mix[1] {
+        format!("00{cc} {}", spaced(national))
+    } else if roll < mix[0] + mix[1] + mix[2] || !local {
+        format!("+{digits}")
+    } else {
+        spaced(national)
+    }
+}
+
+/// A Yugoslav-style personal number (JMBG / ЕМБГ): birth date, region, serial (men below 500),
+/// and the mod-11 check digit.
+pub fn jmbg(person_index: usize, person: &Person) -> Option<String> {
+    let region = match person.nationality {
+        "SRB" => 71 + (person_index % 9) as u32,
+        "MKD" => 41 + (person_index % 9) as u32,
+        _ => return None,
+    };
+    let (y, m, d) = person.dob;
+    let serial = (person_index as u32 * 37) % 500 + if person.male { 0 } else { 500 };
+    for bump in 0..500 {
+        let serial = (serial + bump) % 1000;
+        let body = format!(
+            "{d:02}{m:02}{:03}{region:02}{serial:03}",
+            y.rem_euclid(1000)
+        );
+        if let Some(k) = jmbg_check(&body) {
+            return Some(format!("{body}{k}"));
+        }
+    }
+    None
+}
+
+/// The check digit of the first twelve digits of a JMBG, or `None` where the rule gives 10
+/// (such serials are not issued).
+pub fn jmbg_check(body: &str) -> Option<u32> {
+    let d: Vec<u32> = body.chars().filter_map(|c| c.to_digit(10)).collect();
+    if d.len() != 12 {
+        return None;
+    }
+    let weights = [7, 6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
+    let sum: u32 = d.iter().zip(weights).map(|(a, w)| a * w).sum();
+    match 11 - sum % 11 {
+        11 => Some(0),
+        10 => None,
+        k => Some(k),
+    }
+}
+
+/// Writes the agency's CSV and mapping under `dir/<code>/` and appends its truth rows: one row
+/// per person at each border stop in its country, and one per arrest it made.
 pub(crate) fn write_agency(
     seed: u64,
     p: &Profile,
     world: &World,
     dir: &Path,
-    truth: &mut crate::Truth,
+    truth: &mut crate::truth::Truth,
 ) -> io::Result<AgencyOutput> {
     let agency_dir = dir.join(p.code);
     std::fs::create_dir_all(&agency_dir)?;
@@ -466,12 +639,35 @@ pub(crate) fn write_agency(
     let mut noise = Vec::new();
     let mut rows = 0u64;
     let catalog = Catalog::get();
-    for (n, event) in world
+    // Border stops, then arrests, in time order within each.
+    let stops = world
         .interceptions
         .iter()
-        .filter(|e| e.country == p.country)
         .enumerate()
-    {
+        .filter(|(_, e)| e.country == p.country)
+        .map(|(i, e)| Event {
+            id: Interception::id(i),
+            day: e.day,
+            minute: e.minute,
+            place: e.place,
+            persons: vec![(e.migrant as usize, "migrant")],
+            driver: e.driver.map(|d| d as usize),
+            vehicle: e.vehicle.map(|v| v as usize),
+        });
+    let arrests = world
+        .arrests
+        .iter()
+        .filter(|a| a.country == p.country)
+        .map(|a| Event {
+            id: a.id.clone(),
+            day: a.day,
+            minute: (a.day * 7919) % (24 * 60),
+            place: a.place,
+            persons: vec![(a.person, "arrest")],
+            driver: None,
+            vehicle: None,
+        });
+    for (n, event) in stops.chain(arrests).enumerate() {
         let case = format!("{}-{}-{:06}", p.code, 2023 + event.day / 365, n + 1);
         let place = catalog.place(event.place).map_or(event.place, |pl| pl.name);
         let (date, minute) = (civil(event.day), event.minute);
@@ -481,8 +677,11 @@ pub(crate) fn write_agency(
             .copied()
             .unwrap_or("B");
         let cyrillic = p.cyrillic.is_some_and(|(_, share)| rng.random_bool(share));
-        let slots =
-            std::iter::once((event.migrant, "migrant")).chain(event.driver.map(|d| (d, "driver")));
+        let slots = event
+            .persons
+            .iter()
+            .copied()
+            .chain(event.driver.map(|d| (d, "driver")));
         for (slot, (who, role)) in slots.enumerate() {
             let person = &world.persons[who];
             let record_id = format!("{case}-{}", slot + 1);
@@ -493,17 +692,57 @@ pub(crate) fn write_agency(
                 cyrillic,
             };
             let (family, given) = names(&mut form, p, person);
-            let dob = recorded_dob(&mut rng, p, person, &record_id, &mut noise);
+            let father = if form.rng.random_bool(0.7) {
+                render(&mut form, p, person, person.father, "father")
+            } else {
+                String::new()
+            };
+            let vehicle = event
+                .vehicle
+                .map(|v| &world.vehicles[v])
+                .filter(|_| role == "driver");
+            let plate = vehicle.map_or(String::new(), |v| {
+                recorded_plate(&mut form, p.code, v.plate_on(event.day))
+            });
+            let phone = world.phone_on(who, event.day);
+            let phone_text = phone.map_or(String::new(), |ph| {
+                recorded_phone(form.rng, [0.5, 0.3, 0.1, 0.1], ph.msisdn, p.country)
+            });
+            let mut personal = jmbg(who, person).unwrap_or_default();
+            if !personal.is_empty() && form.rng.random_bool(p.typo) {
+                let typed = digit_typo(form.rng, &personal);
+                form.log("personal_number", "typo", &personal, &typed);
+                personal = typed;
+            }
+            let mut dob = recorded_dob(form.rng, p, person, &record_id, form.noise);
+            let mut grade = grade.to_owned();
+            // A few rows are broken on purpose; ingest must turn exactly these away.
+            if form.rng.random_bool(MALFORMED_SHARE) {
+                if form.rng.random_bool(0.5) {
+                    let bad = p.date((person.dob.0, 2, 30));
+                    form.log(
+                        p.headers[Column::Dob as usize],
+                        "malformed_date",
+                        &dob,
+                        &bad,
+                    );
+                    dob = bad;
+                } else {
+                    form.log(
+                        p.headers[Column::SourceGrade as usize],
+                        "malformed_grading",
+                        &grade,
+                        "Z",
+                    );
+                    grade = "Z".to_owned();
+                }
+            }
             let sex = match (person.male, cyrillic) {
                 (true, true) => "М",
                 (false, true) => "Ж",
                 (true, false) => "M",
                 (false, false) => "F",
             };
-            let vehicle = event
-                .vehicle
-                .map(|v| &world.vehicles[v])
-                .filter(|_| role == "driver");
             let vehicle_record = vehicle.map(|_| format!("{record_id}-v"));
             out.write_record([
                 case.as_str(),
@@ -518,10 +757,13 @@ pub(crate) fn write_agency(
                 &dob,
                 person.nationality,
                 role,
-                vehicle.map_or("", |v| v.plate.as_str()),
+                &plate,
                 vehicle.map_or("", |v| v.model),
                 vehicle_record.as_deref().unwrap_or(""),
-                grade,
+                &grade,
+                &father,
+                &phone_text,
+                &personal,
             ])?;
             rows += 1;
             truth.person_record(p.code, &record_id, who)?;
@@ -535,6 +777,14 @@ pub(crate) fn write_agency(
                     .record_object
                     .write_record([p.code, &rid, "vehicle", &v.id])?;
             }
+            if let Some(ph) = phone {
+                truth.record_object.write_record([
+                    p.code,
+                    &record_id,
+                    "phone",
+                    &format!("+{}", ph.msisdn),
+                ])?;
+            }
         }
         flush_noise(p.code, &mut noise, truth)?;
     }
@@ -545,7 +795,31 @@ pub(crate) fn write_agency(
         rows,
         data_file: format!("{}/interceptions.csv", p.code),
         mapping_file: format!("{}/interceptions.toml", p.code),
+        ftm: false,
     })
+}
+
+/// Something a police force records: a border stop or an arrest.
+struct Event {
+    id: String,
+    day: u32,
+    minute: u32,
+    place: &'static str,
+    persons: Vec<(usize, &'static str)>,
+    driver: Option<usize>,
+    vehicle: Option<usize>,
+}
+
+/// One mistyped digit.
+fn digit_typo(rng: &mut ChaCha8Rng, digits: &str) -> String {
+    let mut d: Vec<char> = digits.chars().collect();
+    if d.is_empty() {
+        return String::new();
+    }
+    let i = rng.random_range(0..d.len());
+    let old = d[i].to_digit(10).unwrap_or(0);
+    d[i] = char::from_digit((old + rng.random_range(1..10)) % 10, 10).unwrap_or('0');
+    d.into_iter().collect()
 }
 
 /// The date of birth as the form shows it: smugglers' from their papers; migrants' as declared,
@@ -587,7 +861,11 @@ fn recorded_dob(
 }
 
 /// Moves the logged noise into the truth file, leaving `noise` empty for the next record.
-fn flush_noise(code: &str, noise: &mut Vec<Noise>, truth: &mut crate::Truth) -> io::Result<()> {
+fn flush_noise(
+    code: &str,
+    noise: &mut Vec<Noise>,
+    truth: &mut crate::truth::Truth,
+) -> io::Result<()> {
     for n in noise.drain(..) {
         truth.noise_log.write_record([
             code,
@@ -609,7 +887,7 @@ pub fn uk_border_force() -> Profile {
         country: "GB",
         contributor: "Border Force, Small Boats Operational Command",
         // Border Force does not fill in the border-stop form; its own columns are UK_HEADERS.
-        headers: [""; 16],
+        headers: [""; 19],
         cyrillic: None,
         date_sep: '/',
         trailing_dot: false,
@@ -624,7 +902,7 @@ pub fn uk_border_force() -> Profile {
 }
 
 /// UK Border Force's arrival columns, in the order `write_uk_arrivals` writes them.
-const UK_HEADERS: [&str; 12] = [
+const UK_HEADERS: [&str; 13] = [
     "arrival_ref",
     "person_ref",
     "arrival_date",
@@ -637,6 +915,7 @@ const UK_HEADERS: [&str; 12] = [
     "nationality",
     "role",
     "boat_ref",
+    "phone",
 ];
 
 const UK_MAPPING: &str = r#"# UK_BF: small-boat arrivals at Dover, one row per person.
@@ -648,6 +927,7 @@ contributor = { column = "team" }
 language = "en"
 script = "Latn"
 date_formats = ["%d/%m/%Y"]
+phone_region = "GB"
 review_after_days = 2190
 source_ref = { column = "arrival_ref" }
 
@@ -667,6 +947,7 @@ gender = "sex"
 birthDate = "date_of_birth"
 nationality = "nationality"
 position = "role"
+phone = "phone"
 
 [entities.boat]
 schema = "Vessel"
@@ -693,7 +974,7 @@ pub(crate) fn write_uk_arrivals(
     seed: u64,
     world: &World,
     dir: &Path,
-    truth: &mut crate::Truth,
+    truth: &mut crate::truth::Truth,
 ) -> io::Result<AgencyOutput> {
     let p = uk_border_force();
     let agency_dir = dir.join(p.code);
@@ -717,6 +998,27 @@ pub(crate) fn write_uk_arrivals(
         };
         let (family, given) = names(&mut form, &p, person);
         let dob = recorded_dob(&mut rng, &p, person, &record_id, &mut noise);
+        // Phones seized on arrival: the handset's current SIM, as the officer copies it.
+        let phone = world.phone_on(a.migrant, a.day);
+        let phone_text = phone.map_or(String::new(), |ph| {
+            recorded_phone(&mut rng, [0.3, 0.3, 0.3, 0.1], ph.msisdn, "GB")
+        });
+        if let Some(ph) = phone {
+            truth.record_object.write_record([
+                p.code,
+                &record_id,
+                "phone",
+                &format!("+{}", ph.msisdn),
+            ])?;
+        }
+        if a.pilot {
+            truth.record_object.write_record([
+                p.code,
+                &format!("boat-{}", a.boat),
+                "vessel",
+                &a.boat,
+            ])?;
+        }
         out.write_record([
             format!("DOV-{}", a.boat).as_str(),
             &record_id,
@@ -730,6 +1032,7 @@ pub(crate) fn write_uk_arrivals(
             person.nationality,
             if a.pilot { "pilot" } else { "passenger" },
             &a.boat,
+            &phone_text,
         ])?;
         rows += 1;
         truth.person_record(p.code, &record_id, a.migrant)?;
@@ -747,5 +1050,405 @@ pub(crate) fn write_uk_arrivals(
         rows,
         data_file: format!("{}/arrivals.csv", p.code),
         mapping_file: format!("{}/arrivals.toml", p.code),
+        ftm: false,
+    })
+}
+
+const FORENSIC_CALLS_MAPPING: &str = r#"# FORENSIC: calls and messages recovered from the phones of arrested smugglers, one per row.
+# Written by `corridor synth`; synthetic data.
+
+[source]
+agency = "FORENSIC"
+contributor = { column = "lab" }
+language = "en"
+script = "Latn"
+date_formats = ["%Y-%m-%d %H:%M"]
+review_after_days = 1825
+source_ref = { column = "extraction" }
+
+[grading]
+system = "4x4"
+source = "A"
+information = "1"
+handling = "H1"
+
+[entities.device]
+schema = "Phone"
+id = { column = "extraction", prefix = "device-" }
+[entities.device.properties]
+number = "own_number"
+imei = "imei"
+
+[entities.call]
+schema = "Communication"
+id = { column = "event_ref" }
+[entities.call.properties]
+recordId = "event_ref"
+date = "timestamp"
+callerNumber = "caller"
+receiverNumber = "receiver"
+channel = "app"
+"#;
+
+const FORENSIC_CONTACTS_MAPPING: &str = r#"# FORENSIC: the address books of the phones of arrested smugglers, names as their owners saved
+# them. Written by `corridor synth`; synthetic data.
+
+[source]
+agency = "FORENSIC"
+contributor = { column = "lab" }
+script = "mixed"
+review_after_days = 1825
+source_ref = { column = "extraction" }
+
+[grading]
+system = "4x4"
+source = "A"
+information = "2"
+handling = "H1"
+
+[entities.contact]
+schema = "Person"
+id = { column = "contact_ref" }
+[entities.contact.properties]
+name = "saved_name"
+phone = "number"
+"#;
+
+/// Words owners add to a contact's first name to remember who it is.
+const CONTACT_TAGS: &[&str] = &[
+    "Driver", "Kaka", "Hawala", "Taxi", "Boss", "Vozač", "Shofer", "Amigo",
+];
+
+/// The forensic labs' phone extractions: for each arrested smuggler, the handset's calls and
+/// messages of the last weeks (app traffic included, which operators never see) and its address
+/// book, names as the owner saved them.
+pub(crate) fn write_forensic(
+    seed: u64,
+    world: &World,
+    extractions: &[crate::truth::Extraction],
+    dir: &Path,
+    truth: &mut crate::truth::Truth,
+) -> io::Result<Vec<AgencyOutput>> {
+    let agency_dir = dir.join("FORENSIC");
+    std::fs::create_dir_all(&agency_dir)?;
+    std::fs::write(agency_dir.join("calls.toml"), FORENSIC_CALLS_MAPPING)?;
+    std::fs::write(agency_dir.join("contacts.toml"), FORENSIC_CONTACTS_MAPPING)?;
+    let open = |name: &str| -> io::Result<csv::Writer<BufWriter<File>>> {
+        Ok(csv::Writer::from_writer(BufWriter::new(File::create(
+            agency_dir.join(name),
+        )?)))
+    };
+    let mut calls = open("calls.csv")?;
+    calls.write_record([
+        "extraction",
+        "lab",
+        "imei",
+        "own_number",
+        "event_ref",
+        "timestamp",
+        "caller",
+        "receiver",
+        "app",
+    ])?;
+    let mut contacts = open("contacts.csv")?;
+    contacts.write_record(["extraction", "lab", "contact_ref", "saved_name", "number"])?;
+    let mut rng = stream(seed, "agency/FORENSIC");
+    let catalog = Catalog::get();
+    let (mut call_rows, mut contact_rows) = (0u64, 0u64);
+    for x in extractions {
+        let arrest = &world.arrests[x.arrest];
+        let owner = arrest.person;
+        let Some(device) = world.phone_on(owner, arrest.day.saturating_sub(1)) else {
+            continue;
+        };
+        if x.comms.is_empty() {
+            continue;
+        }
+        let extraction = format!("FX-{}", arrest.id);
+        let lab = match arrest.country {
+            "RS" => "MUP Srbije, Nacionalni kriminalističko-tehnički centar",
+            "MK" => "МВР, Оддел за криминалистичка техника",
+            "AL" | "XK" => "Laboratori i Ekspertizës Kriminalistike",
+            _ => "Digital Forensics Unit",
+        };
+        let own_number = format!("+{}", device.msisdn);
+        truth.record_object.write_record([
+            "FORENSIC",
+            &format!("device-{extraction}"),
+            "phone",
+            &own_number,
+        ])?;
+        let mut saved: Vec<usize> = Vec::new();
+        for (k, (c, event)) in x.comms.iter().enumerate() {
+            let other = if c.from as usize == owner {
+                c.to
+            } else {
+                c.from
+            } as usize;
+            let Some(other_phone) = world.phone_on(other, c.day) else {
+                continue;
+            };
+            // Extractions list numbers with their country code (the handset stores them so); the
+            // lab's report gives no region to read a national form with.
+            let other_number =
+                recorded_phone(&mut rng, [0.0, 0.3, 0.7, 0.0], other_phone.msisdn, "");
+            let (caller, receiver) = if c.from as usize == owner {
+                (own_number.clone(), other_number.clone())
+            } else {
+                (other_number.clone(), own_number.clone())
+            };
+            let event_ref = format!("{extraction}-{:05}", k + 1);
+            let (y, m, d) = civil(c.day);
+            calls.write_record([
+                extraction.as_str(),
+                lab,
+                &device.imei.to_string(),
+                &own_number,
+                &event_ref,
+                &format!(
+                    "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+                    c.minute / 60,
+                    c.minute % 60
+                ),
+                &caller,
+                &receiver,
+                if c.channel == "app" {
+                    ["WhatsApp", "Viber", "Telegram", "Signal"][rng.random_range(0..4)]
+                } else {
+                    "GSM"
+                },
+            ])?;
+            call_rows += 1;
+            truth
+                .record_event
+                .write_record(["FORENSIC", &event_ref, &format!("C{event:09}")])?;
+            if !saved.contains(&other) {
+                saved.push(other);
+                let person = &world.persons[other];
+                let given = &catalog.names[person.given];
+                // Saved as the owner knows them: a first name, in the owner's script when the
+                // owner is a Serbian or Macedonian speaker, often with a word for what they do.
+                let owner_group = world.persons[owner].group;
+                let first = if (owner_group == "RS" || owner_group == "MK")
+                    && !given
+                        .canonical
+                        .chars()
+                        .any(|ch| ('\u{400}'..='\u{4ff}').contains(&ch))
+                {
+                    to_cyrillic(
+                        given.canonical,
+                        if owner_group == "MK" {
+                            Cyrillic::Macedonian
+                        } else {
+                            Cyrillic::Serbian
+                        },
+                    )
+                } else if given
+                    .canonical
+                    .chars()
+                    .any(|ch| ('\u{400}'..='\u{4ff}').contains(&ch))
+                    && owner_group != "RS"
+                    && owner_group != "MK"
+                {
+                    given
+                        .variants
+                        .first()
+                        .copied()
+                        .unwrap_or(given.canonical)
+                        .to_owned()
+                } else {
+                    given.canonical.to_owned()
+                };
+                let saved_name = match rng.random_range(0..3) {
+                    0 => first,
+                    1 => format!(
+                        "{first} {}",
+                        CONTACT_TAGS.choose(&mut rng).copied().unwrap_or("Driver")
+                    ),
+                    _ => {
+                        let family = catalog.names[person.family]
+                            .variants
+                            .first()
+                            .copied()
+                            .unwrap_or(catalog.names[person.family].canonical);
+                        let initial: String = family.chars().take(1).collect();
+                        format!("{first} {initial}.")
+                    }
+                };
+                let contact_ref = format!("{extraction}-K{:03}", saved.len());
+                contacts.write_record([
+                    extraction.as_str(),
+                    lab,
+                    &contact_ref,
+                    &saved_name,
+                    &other_number,
+                ])?;
+                contact_rows += 1;
+                truth.person_record("FORENSIC", &contact_ref, other)?;
+                truth.record_object.write_record([
+                    "FORENSIC",
+                    &contact_ref,
+                    "phone",
+                    &format!("+{}", other_phone.msisdn),
+                ])?;
+            }
+        }
+    }
+    calls.flush()?;
+    contacts.flush()?;
+    Ok(vec![
+        AgencyOutput {
+            code: "FORENSIC".into(),
+            rows: call_rows,
+            data_file: "FORENSIC/calls.csv".into(),
+            mapping_file: "FORENSIC/calls.toml".into(),
+            ftm: false,
+        },
+        AgencyOutput {
+            code: "FORENSIC".into(),
+            rows: contact_rows,
+            data_file: "FORENSIC/contacts.csv".into(),
+            mapping_file: "FORENSIC/contacts.toml".into(),
+            ftm: false,
+        },
+    ])
+}
+
+const NCA_MAPPING: &str = r#"# UK_NCA: intelligence reports on organisers, coordinators, collectors and hawala brokers, as
+# FollowTheMoney entities (one JSON object per line). The grading is the mapping's.
+# Written by `corridor synth`; synthetic data.
+
+[source]
+agency = "UK_NCA"
+contributor = "NCA Organised Immigration Crime Intelligence"
+language = "en"
+script = "Latn"
+review_after_days = 2190
+source_ref = "NCA-OIC-2023"
+
+[grading]
+system = "3x5x2"
+source = "2"
+intelligence = "B"
+handling = "P"
+"#;
+
+fn json(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The NCA's intelligence on the networks' upper ranks: one report per network it has
+/// penetrated (two in three), naming some of the organisers, coordinators, money collectors and
+/// hawala brokers, with a phone where known and who answers to whom.
+pub(crate) fn write_nca(
+    seed: u64,
+    world: &World,
+    dir: &Path,
+    truth: &mut crate::truth::Truth,
+) -> io::Result<AgencyOutput> {
+    let agency_dir = dir.join("UK_NCA");
+    std::fs::create_dir_all(&agency_dir)?;
+    std::fs::write(agency_dir.join("intelligence.toml"), NCA_MAPPING)?;
+    let mut out = BufWriter::new(File::create(agency_dir.join("intelligence.ftm.jsonl"))?);
+    let mut rng = stream(seed, "agency/UK_NCA");
+    let mut p = uk_border_force();
+    p.code = "UK_NCA";
+    let mut noise = Vec::new();
+    let mut rows = 0u64;
+    for (n, net) in world.networks.iter().enumerate() {
+        if !matches!(net.kind, "ORGANISER_NET" | "CHANNEL_NET" | "MONEY_SERVICE")
+            || !rng.random_bool(2.0 / 3.0)
+        {
+            continue;
+        }
+        let report = format!("NCA-INT-{:05}", n + 1);
+        let mut named: Vec<(usize, String)> = Vec::new();
+        for m in world.memberships.iter().filter(|m| m.network == n) {
+            let known = match m.role {
+                "ORGANISER" | "HAWALADAR" => 0.8,
+                "COORDINATOR" | "MONEY_COLLECTOR" => 0.5,
+                _ => 0.1,
+            };
+            if named.iter().any(|(who, _)| *who == m.person) || !rng.random_bool(known) {
+                continue;
+            }
+            let person = &world.persons[m.person];
+            let record_id = format!("{report}-S{:02}", named.len() + 1);
+            let mut form = Form {
+                rng: &mut rng,
+                noise: &mut noise,
+                record_id: &record_id,
+                cyrillic: false,
+            };
+            let (family, given) = names(&mut form, &p, person);
+            let mut props = vec![
+                format!("\"firstName\":[{}]", json(&given)),
+                format!("\"lastName\":[{}]", json(&family)),
+                format!(
+                    "\"nationality\":[{}]",
+                    json(&person.nationality.to_lowercase()[..])
+                ),
+                format!("\"position\":[{}]", json(m.role)),
+            ];
+            if rng.random_bool(0.5) {
+                props.push(format!("\"birthDate\":[\"{}\"]", person.dob.0));
+            }
+            if let Some(ph) = world.phone_on(m.person, m.to.min(m.from + 30)) {
+                props.push(format!("\"phone\":[\"+{}\"]", ph.msisdn));
+                truth.record_object.write_record([
+                    "UK_NCA",
+                    &record_id,
+                    "phone",
+                    &format!("+{}", ph.msisdn),
+                ])?;
+            }
+            writeln!(
+                out,
+                "{{\"id\":{},\"schema\":\"Person\",\"properties\":{{{}}}}}",
+                json(&record_id),
+                props.join(",")
+            )?;
+            rows += 1;
+            truth.person_record("UK_NCA", &record_id, m.person)?;
+            named.push((m.person, record_id));
+        }
+        // Who answers to whom, where both are named.
+        for (k, (who, rid)) in named.iter().enumerate() {
+            let boss = world
+                .memberships
+                .iter()
+                .find(|m| m.network == n && m.person == *who)
+                .and_then(|m| m.reports_to);
+            if let Some((_, boss_rid)) = boss.and_then(|b| named.iter().find(|(p, _)| *p == b)) {
+                writeln!(
+                    out,
+                    "{{\"id\":\"{report}-L{:02}\",\"schema\":\"Associate\",\"properties\":{{\"person\":[{}],\"associate\":[{}],\"relationship\":[\"reports to\"]}}}}",
+                    k + 1,
+                    json(rid),
+                    json(boss_rid)
+                )?;
+                rows += 1;
+            }
+        }
+        flush_noise("UK_NCA", &mut noise, truth)?;
+    }
+    out.flush()?;
+    Ok(AgencyOutput {
+        code: "UK_NCA".into(),
+        rows,
+        data_file: "UK_NCA/intelligence.ftm.jsonl".into(),
+        mapping_file: "UK_NCA/intelligence.toml".into(),
+        ftm: true,
     })
 }

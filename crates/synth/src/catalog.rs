@@ -48,6 +48,8 @@ pub struct NameEntry {
     /// romanisation for Arabic-script names.
     pub canonical: &'static str,
     pub variants: Vec<&'static str>,
+    /// A given name borne by women (part `given_f` in the file).
+    pub female: bool,
 }
 
 /// The reference tables.
@@ -56,6 +58,18 @@ pub struct Catalog {
     pub places: Vec<Place>,
     pub routes: Vec<Route>,
     pub names: Vec<NameEntry>,
+    pub roles: Vec<RoleRange>,
+}
+
+/// How many members of a network type hold a role (`data/networks.tsv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleRange {
+    pub network: &'static str,
+    pub role: &'static str,
+    pub min: u32,
+    pub max: u32,
+    /// The role this one answers to, `None` at the top.
+    pub reports_to: Option<&'static str>,
 }
 
 fn rows(text: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
@@ -103,19 +117,30 @@ impl Catalog {
             let names = rows(include_str!("../data/names.tsv"))
                 .map(|c| NameEntry {
                     group: c[0],
-                    part: if c[1] == "given" {
+                    part: if c[1].starts_with("given") {
                         Part::Given
                     } else {
                         Part::Family
                     },
+                    female: c[1] == "given_f",
                     canonical: c[2],
                     variants: c.get(3).map_or_else(Vec::new, |v| v.split('|').collect()),
+                })
+                .collect();
+            let roles = rows(include_str!("../data/networks.tsv"))
+                .map(|c| RoleRange {
+                    network: c[0],
+                    role: c[1],
+                    min: c[2].parse().expect("networks.tsv: min"),
+                    max: c[3].parse().expect("networks.tsv: max"),
+                    reports_to: Some(c[4]).filter(|r| *r != "-"),
                 })
                 .collect();
             Catalog {
                 places,
                 routes,
                 names,
+                roles,
             }
         })
     }
@@ -123,6 +148,11 @@ impl Catalog {
     /// The place with this id.
     pub fn place(&self, id: &str) -> Option<&Place> {
         self.places.iter().find(|p| p.id == id)
+    }
+
+    /// The roles of network type `kind`, top role first.
+    pub fn roles_of(&self, kind: &str) -> impl Iterator<Item = &RoleRange> {
+        self.roles.iter().filter(move |r| r.network == kind)
     }
 
     /// Indexes of the names of `group` for `part`.

@@ -8,19 +8,32 @@
 //! Deterministic: the same seed and preset give byte-identical output, and each part of the
 //! simulation draws from its own named random stream.
 //!
-//! This is the first part of the scenario generator: border interceptions by the police of
-//! Serbia, North Macedonia, Kosovo and Albania, and a ledger with hawala escrow, payroll,
-//! structuring, broker settlement and a layering cycle in legitimate background traffic.
-//! Networks and roles beyond drivers, phones, FIU reports and the UK agencies are not
-//! generated yet.
+//! The world holds organiser networks, local cells, Channel networks, document networks and
+//! money services with their members, churn and arrests; migrants travelling alone, with
+//! co-nationals or as families over the route graph; phones and SIM churn; vans (some
+//! re-plated); and the money of the journeys — hawala escrow, cash, money transfer, bank and
+//! crypto — laundered through structuring, front businesses, cycles and purchases, among
+//! legitimate background traffic.
 
 pub mod agency;
 pub mod catalog;
+pub mod journey;
 pub mod money;
+pub mod network;
 mod pairs;
+pub mod phones;
 pub mod rng;
 pub mod translit;
+mod truth;
 pub mod world;
+
+pub use network::NetworkCounts;
+
+/// Share of journeys that continue from Western Europe across the Channel.
+pub const UK_TAIL_SHARE: f64 = 0.15;
+
+/// People per small boat (the boat's passengers are grouped by crossing day).
+pub const BOAT_PEOPLE_MAX: usize = 60;
 
 use std::path::Path;
 
@@ -53,7 +66,8 @@ pub struct Config {
     /// Length of the window, from 2023-01-01.
     pub days: u32,
     pub migrants: u32,
-    pub drivers_per_country: u32,
+    /// Networks of each type.
+    pub networks: NetworkCounts,
     /// Ledger size: legitimate background plus the illicit flows.
     pub transactions: u64,
     /// Per-agency recording rates that replace the profile's defaults.
@@ -100,7 +114,7 @@ struct ScenarioSection {
 #[serde(deny_unknown_fields)]
 struct VolumesSection {
     migrants: Option<u32>,
-    drivers_per_country: Option<u32>,
+    networks: Option<NetworkCounts>,
     transactions: Option<u64>,
 }
 
@@ -109,7 +123,7 @@ pub const DAYS_MAX: u32 = 3 * 366;
 
 impl Config {
     /// Reads a scenario configuration (TOML): `[scenario]` seed, preset, days; `[volumes]`
-    /// migrants, drivers_per_country, transactions; `[agencies.<CODE>]` recording rates. Keys
+    /// migrants, networks (`{ organiser, cell, channel, doc, money }`), transactions; `[agencies.<CODE>]` recording rates. Keys
     /// the generator does not implement are refused rather than ignored.
     pub fn from_toml(text: &str) -> Result<Config, String> {
         let file: ConfigFile = toml::from_str(text).map_err(|e| e.to_string())?;
@@ -135,7 +149,7 @@ impl Config {
         }
         let v = file.volumes;
         config.migrants = v.migrants.unwrap_or(config.migrants);
-        config.drivers_per_country = v.drivers_per_country.unwrap_or(config.drivers_per_country);
+        config.networks = v.networks.unwrap_or(config.networks);
         config.transactions = v.transactions.unwrap_or(config.transactions);
         let known: Vec<&str> = agency::profiles().iter().map(|p| p.code).collect();
         for (code, rates) in &file.agencies {
@@ -192,102 +206,28 @@ impl AgencyRates {
 impl Config {
     /// The configuration of a preset.
     pub fn preset(preset: Preset, seed: u64) -> Config {
-        let (migrants, drivers, transactions) = match preset {
-            Preset::Demo => (600, 6, 20_000),
-            Preset::Test => (5_000, 20, 300_000),
-            Preset::Year => (100_000, 120, 10_000_000),
-            Preset::Bench => (1_200_000, 600, 100_000_000),
+        // Network counts per preset (B10): organiser, cell, channel, doc, money.
+        let (migrants, networks, transactions) = match preset {
+            Preset::Demo => (600, [1, 3, 1, 0, 2], 20_000),
+            Preset::Test => (5_000, [4, 8, 2, 1, 4], 300_000),
+            Preset::Year => (100_000, [40, 30, 5, 3, 20], 10_000_000),
+            Preset::Bench => (1_200_000, [480, 360, 60, 36, 240], 100_000_000),
         };
+        let [organiser, cell, channel, doc, money] = networks;
         Config {
             seed,
             days: 365,
             migrants,
-            drivers_per_country: drivers,
+            networks: NetworkCounts {
+                organiser,
+                cell,
+                channel,
+                doc,
+                money,
+            },
             transactions,
             agencies: Default::default(),
         }
-    }
-}
-
-/// A ground-truth table, written as rows arrive so that no preset holds its truth in memory.
-pub(crate) type TruthFile = csv::Writer<std::io::BufWriter<std::fs::File>>;
-
-fn truth_file<const N: usize>(path: &Path, header: [&str; N]) -> std::io::Result<TruthFile> {
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(path)?));
-    w.write_record(header)?;
-    Ok(w)
-}
-
-/// The ground-truth tables the agencies' writers append to, as the specification lists them.
-pub(crate) struct Truth {
-    pub(crate) record_person: TruthFile,
-    pub(crate) record_object: TruthFile,
-    pub(crate) record_event: TruthFile,
-    pub(crate) noise_log: TruthFile,
-    /// Every person record as (person index, "AGENCY/record id"), for `pairs.csv`.
-    records: Vec<(u32, Box<str>)>,
-}
-
-impl Truth {
-    fn create(dir: &Path) -> std::io::Result<Truth> {
-        Ok(Truth {
-            record_person: truth_file(
-                &dir.join("record_person.csv"),
-                ["agency", "record_id", "person_slot", "person_id"],
-            )?,
-            record_object: truth_file(
-                &dir.join("record_object.csv"),
-                ["agency", "record_id", "object_kind", "object_id"],
-            )?,
-            record_event: truth_file(
-                &dir.join("record_event.csv"),
-                ["agency", "record_id", "event_id"],
-            )?,
-            noise_log: truth_file(
-                &dir.join("noise_log.csv"),
-                [
-                    "agency",
-                    "record_id",
-                    "field",
-                    "noise_kind",
-                    "original_value",
-                    "emitted_value",
-                ],
-            )?,
-            records: Vec::new(),
-        })
-    }
-
-    /// Records that `agency`'s record `record_id` describes the world's person `person`.
-    pub(crate) fn person_record(
-        &mut self,
-        agency: &str,
-        record_id: &str,
-        person: usize,
-    ) -> std::io::Result<()> {
-        self.records.push((
-            person as u32,
-            format!("{agency}/{record_id}").into_boxed_str(),
-        ));
-        Ok(())
-    }
-
-    fn finish(mut self, world: &world::World, seed: u64, dir: &Path) -> std::io::Result<()> {
-        self.records.sort_unstable();
-        for (person, key) in &self.records {
-            let (agency, record_id) = key.split_once('/').unwrap_or(("", key));
-            self.record_person.write_record([
-                agency,
-                record_id,
-                "1",
-                &world.persons[*person as usize].id,
-            ])?;
-        }
-        pairs::write(&self.records, world, seed, &dir.join("pairs.csv"))?;
-        self.record_person.flush()?;
-        self.record_object.flush()?;
-        self.record_event.flush()?;
-        self.noise_log.flush()
     }
 }
 
@@ -298,59 +238,6 @@ pub struct Summary {
     pub interceptions: u64,
     pub agencies: Vec<agency::AgencyOutput>,
     pub ledger: money::Ledger,
-}
-
-/// `truth/networks.csv` and `truth/membership.csv`: who works in which network, in which role,
-/// reporting to whom. Everyone is a member for the whole window so far (no churn yet).
-fn write_networks(config: &Config, world: &world::World, dir: &Path) -> std::io::Result<()> {
-    let (y, m, d) = rng::civil(config.days.saturating_sub(1));
-    let (from, to) = ("2023-01-01".to_owned(), format!("{y:04}-{m:02}-{d:02}"));
-    let mut networks = truth_file(
-        &dir.join("networks.csv"),
-        [
-            "network_id",
-            "type",
-            "structure",
-            "base_places",
-            "from",
-            "to",
-            "partners",
-        ],
-    )?;
-    for n in &world.networks {
-        networks.write_record([
-            n.id.as_str(),
-            n.kind,
-            n.structure,
-            &n.bases.join(";"),
-            &from,
-            &to,
-            &n.partners.join(";"),
-        ])?;
-    }
-    networks.flush()?;
-    let mut membership = truth_file(
-        &dir.join("membership.csv"),
-        [
-            "person_id",
-            "network_id",
-            "role",
-            "from",
-            "to",
-            "reports_to",
-        ],
-    )?;
-    for m in &world.memberships {
-        membership.write_record([
-            world.persons[m.person].id.as_str(),
-            &world.networks[m.network].id,
-            m.role,
-            &from,
-            &to,
-            m.reports_to.map_or("", |p| world.persons[p].id.as_str()),
-        ])?;
-    }
-    membership.flush()
 }
 
 /// How far a run has got: the ledger, written day by day, is the long part of large presets.
@@ -372,9 +259,12 @@ pub fn generate_with_progress(
     out: &Path,
     progress: &mut dyn FnMut(Progress),
 ) -> std::io::Result<Summary> {
-    let world = world::simulate(config);
     std::fs::create_dir_all(out.join("truth"))?;
-    let mut truth = Truth::create(&out.join("truth"))?;
+    let mut stream = truth::Streamed::create(&out.join("truth"))?;
+    let mut world = world::simulate_into(config, &mut stream)?;
+    let passed = phones::pass_sims(config, &mut world);
+    let forensic = stream.finish()?;
+    let mut truth = truth::Truth::create(&out.join("truth"))?;
     let mut agencies = Vec::new();
     for p in agency::profiles() {
         let p = match config.agencies.get(p.code) {
@@ -395,36 +285,17 @@ pub fn generate_with_progress(
         out,
         &mut truth,
     )?);
-    let catalog = catalog::Catalog::get();
-    let mut persons = truth_file(
-        &out.join("truth/persons.csv"),
-        [
-            "person_id",
-            "kind",
-            "sex",
-            "dob",
-            "nationalities",
-            "native_name_json",
-            "aliases_json",
-        ],
-    )?;
-    for p in &world.persons {
-        let (y, m, d) = p.dob;
-        let given = catalog.names[p.given].canonical;
-        let family = catalog.names[p.family].canonical;
-        persons.write_record([
-            p.id.as_str(),
-            p.kind.as_str(),
-            if p.male { "M" } else { "F" },
-            &format!("{y:04}-{m:02}-{d:02}"),
-            p.nationality,
-            &format!("{{\"given\":\"{given}\",\"family\":\"{family}\"}}"),
-            "[]",
-        ])?;
-    }
-    persons.flush()?;
-    write_networks(config, &world, &out.join("truth"))?;
-    let (ledger, fius) = money::write(config, &world, out, &mut truth, progress)?;
+    agencies.extend(agency::write_forensic(
+        config.seed,
+        &world,
+        &forensic,
+        out,
+        &mut truth,
+    )?);
+    agencies.push(agency::write_nca(config.seed, &world, out, &mut truth)?);
+    truth::write_world(config, &world, &passed, &out.join("truth"))?;
+    let payments = std::mem::take(&mut world.payments);
+    let (ledger, fius) = money::write(config, &world, payments, out, &mut truth, progress)?;
     agencies.extend(fius);
     truth.finish(&world, config.seed, &out.join("truth"))?;
     Ok(Summary {

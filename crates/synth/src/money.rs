@@ -15,24 +15,154 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::Config;
 use crate::rng::{civil, stream};
-use crate::world::{Kind, World};
+use crate::world::{Journey, World};
 
 /// Reporting threshold for cash transactions in Serbia (CTR), in EUR: structuring stays under it.
 pub const CTR_THRESHOLD_EUR: u32 = 15_000;
 
-/// A transaction as the ledger holds it, with its truth label.
-struct Tx {
-    day: u32,
-    second: u32,
-    from: String,
-    to: String,
-    /// Amount in cents, to keep sums exact.
-    cents: u64,
-    currency: &'static str,
-    channel: &'static str,
-    typology: &'static str,
-    case: String,
-    stage: &'static str,
+/// An account in the ledger, packed into a word: its kind in the high byte and, below, the index
+/// of the person or company that holds it (or a serial for accounts nobody in the world holds).
+/// Packed because the `bench` preset holds millions of journey payments in memory at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Acct(u64);
+
+impl Acct {
+    /// Cash in hand: a person's, recorded when it changes hands.
+    pub const CASH: u8 = 1;
+    /// A money-transfer operator's customer record.
+    pub const MTO: u8 = 2;
+    /// A bank account (an IBAN where the country has them).
+    pub const BANK: u8 = 3;
+    /// A person's crypto wallet.
+    pub const WALLET: u8 = 4;
+    /// A hawaladar's book.
+    pub const HAWALA: u8 = 5;
+    /// A company's bank account.
+    pub const COMPANY: u8 = 6;
+    /// An intermediate wallet of a crypto cash-out chain (serial).
+    pub const HOP: u8 = 7;
+    /// A crypto exchange's desk in Turkey or the Emirates (serial).
+    pub const EXCHANGE: u8 = 8;
+    /// The seller of a flat or a car bought with laundered money (serial).
+    pub const SELLER: u8 = 9;
+
+    pub fn new(kind: u8, index: usize) -> Acct {
+        debug_assert!(index < 1 << 56);
+        Acct((u64::from(kind) << 56) | index as u64)
+    }
+
+    pub fn kind(self) -> u8 {
+        (self.0 >> 56) as u8
+    }
+
+    pub fn index(self) -> usize {
+        (self.0 & ((1 << 56) - 1)) as usize
+    }
+
+    /// The kind's name in `truth/accounts.csv`.
+    pub fn kind_name(self) -> &'static str {
+        match self.kind() {
+            Acct::CASH => "cash",
+            Acct::MTO => "mto_customer",
+            Acct::BANK => "bank",
+            Acct::WALLET => "crypto_wallet",
+            Acct::HAWALA => "hawala_ledger",
+            Acct::COMPANY => "bank",
+            Acct::HOP => "crypto_wallet",
+            Acct::EXCHANGE => "crypto_exchange",
+            _ => "bank",
+        }
+    }
+}
+
+/// Channels of the ledger, typologies and stages of the truth, indexed by the bytes of [`Tx`].
+pub const CHANNELS: [&str; 5] = ["cash", "bank", "mto", "hawala", "crypto"];
+pub const TYPOLOGIES: [&str; 12] = [
+    "HAWALA_ESCROW",
+    "CASH_COLLECTION",
+    "MTO_FAN_IN",
+    "BANK_PAYMENT",
+    "CRYPTO_CASHOUT",
+    "FAN_OUT_PAYROLL",
+    "HAWALA_SETTLEMENT",
+    "STRUCTURING",
+    "FRONT_BUSINESS",
+    "CYCLE",
+    "REAL_ESTATE",
+    "VEHICLE_PURCHASE",
+];
+pub const STAGES: [&str; 5] = [
+    "payment",
+    "collection",
+    "placement",
+    "layering",
+    "integration",
+];
+/// Steps of the hawala escrow protocol (B5), empty for other transactions.
+pub const STEPS: [&str; 6] = ["", "DEPOSIT", "COMMISSION", "RELEASE", "REFUND", "SETTLE"];
+
+/// Index of `name` in `table` (a build defect if absent, so checked by the tests).
+pub fn code(table: &[&str], name: &str) -> u8 {
+    let i = table.iter().position(|t| *t == name);
+    debug_assert!(i.is_some(), "{name} not in table");
+    i.unwrap_or(0) as u8
+}
+
+/// A transaction as the ledger holds it, with its truth label; small, because the journeys'
+/// payments are held until the ledger is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tx {
+    pub day: u32,
+    pub second: u32,
+    pub from: Acct,
+    pub to: Acct,
+    /// Amount in euro cents, to keep sums exact.
+    pub cents: u64,
+    pub channel: u8,
+    pub typology: u8,
+    pub stage: u8,
+    pub step: u8,
+    pub leg: u8,
+    /// Journey index + 1, or 0.
+    pub journey: u32,
+    /// Network index + 1, or 0.
+    pub network: u32,
+    /// Laundering case number for flows that are not a journey's.
+    pub case: u32,
+}
+
+impl Tx {
+    /// A transaction with no journey, network or case yet.
+    pub fn new(day: u32, second: u32, from: Acct, to: Acct, cents: u64) -> Tx {
+        Tx {
+            day,
+            second,
+            from,
+            to,
+            cents,
+            channel: 0,
+            typology: 0,
+            stage: 0,
+            step: 0,
+            leg: 0,
+            journey: 0,
+            network: 0,
+            case: 0,
+        }
+    }
+
+    /// Labels: channel, typology, stage names from the tables above.
+    pub fn label(mut self, channel: &str, typology: &str, stage: &str) -> Tx {
+        self.channel = code(&CHANNELS, channel);
+        self.typology = code(&TYPOLOGIES, typology);
+        self.stage = code(&STAGES, stage);
+        self
+    }
+
+    pub fn step(mut self, step: &str) -> Tx {
+        self.step = code(&STEPS, step);
+        self
+    }
 }
 
 /// Counts of what was written.
@@ -42,154 +172,269 @@ pub struct Ledger {
     pub illicit: u64,
 }
 
-fn euros(rng: &mut ChaCha8Rng, lo: u32, hi: u32) -> u64 {
+/// A uniform amount in euro cents between `lo` and `hi` euros.
+pub fn euros(rng: &mut ChaCha8Rng, lo: u32, hi: u32) -> u64 {
     u64::from(rng.random_range(lo..=hi)) * 100 + u64::from(rng.random_range(0..100u32))
 }
 
-/// Builds the labelled illicit flows for the world's migrants and cells.
-fn illicit(config: &Config, world: &World) -> Vec<Tx> {
-    let mut rng = stream(config.seed, "money/illicit");
-    let mut txs = Vec::new();
-    // Hawala offices: origin (Kabul, Erbil) and transit (Istanbul, Belgrade).
-    let origin = ["HAWALA-KBL-01", "HAWALA-ERB-01"];
-    let transit = ["HAWALA-IST-01", "HAWALA-BEG-01"];
-    let collectors = ["RS-COLLECTOR-01", "MK-COLLECTOR-01"];
-    let drivers: Vec<&str> = world
-        .persons
-        .iter()
-        .filter(|p| p.kind == Kind::Smuggler)
-        .map(|p| p.id.as_str())
-        .collect();
-    let mut settle_balance = [[0i64; 2]; 2];
-    for (n, p) in world
-        .persons
-        .iter()
-        .filter(|p| p.kind == Kind::Migrant)
-        .enumerate()
-    {
-        let case = format!("J{:07}", n + 1);
-        let day = rng.random_range(0..config.days.saturating_sub(30).max(1));
-        let h1 = rng.random_range(0..origin.len());
-        let h2 = rng.random_range(0..transit.len());
-        let price = euros(&mut rng, 1_500, 4_000);
-        let commission = price * u64::from(rng.random_range(2..=5u32)) / 100;
-        let payer = format!("PAYER-{}", p.id);
-        let deposit_day = day;
-        let release_day = day + rng.random_range(3..14);
-        txs.push(Tx {
-            day: deposit_day,
-            second: rng.random_range(0..86_400),
-            from: payer,
-            to: origin[h1].to_owned(),
-            cents: price + commission,
-            currency: "EUR",
-            channel: "hawala",
-            typology: "HAWALA_ESCROW",
-            case: case.clone(),
-            stage: "payment",
-        });
-        txs.push(Tx {
-            day: release_day,
-            second: rng.random_range(0..86_400),
-            from: transit[h2].to_owned(),
-            to: collectors[rng.random_range(0..collectors.len())].to_owned(),
-            cents: price,
-            currency: "EUR",
-            channel: "cash",
-            typology: "HAWALA_ESCROW",
-            case: case.clone(),
-            stage: "collection",
-        });
-        settle_balance[h1][h2] += price as i64;
-        // The collector pays the driver of a leg: payroll fan-out.
-        if !drivers.is_empty() && rng.random_bool(0.5) {
-            txs.push(Tx {
-                day: release_day + rng.random_range(0..3),
-                second: rng.random_range(0..86_400),
-                from: collectors[0].to_owned(),
-                to: format!("ACC-{}", drivers[rng.random_range(0..drivers.len())]),
-                cents: euros(&mut rng, 100, 500),
-                currency: "EUR",
-                channel: "cash",
-                typology: "FAN_OUT_PAYROLL",
-                case: case.clone(),
-                stage: "payment",
-            });
-        }
-    }
-    // Hawala settlement between the brokers: mirrored flows every few weeks, netting near zero.
-    for (h1, row) in settle_balance.iter().enumerate() {
-        for (h2, owed) in row.iter().enumerate() {
-            let mut left = *owed;
-            let mut day = 20;
-            let mut k = 0;
-            while left > 0 && day < config.days {
-                let part = left.min(rng.random_range(500_000..4_000_000));
-                txs.push(Tx {
-                    day,
-                    second: rng.random_range(0..86_400),
-                    from: origin[h1].to_owned(),
-                    to: transit[h2].to_owned(),
-                    cents: part as u64,
-                    currency: "EUR",
-                    channel: ["cash", "bank", "crypto"][k % 3],
-                    typology: "HAWALA_SETTLEMENT",
-                    case: format!("S-{h1}-{h2}"),
-                    stage: "layering",
-                });
-                left -= part;
-                k += 1;
-                day += rng.random_range(14..42);
+/// IBAN layouts (ISO 13616 registry) of the countries whose banks the scenario uses: letters
+/// (`a`), digits (`n`) per position group.
+fn bban_layout(country: &str) -> Option<&'static [(u8, usize)]> {
+    Some(match country {
+        "RS" => &[(b'n', 18)],
+        "MK" => &[(b'n', 15)],
+        "AL" => &[(b'n', 24)],
+        "XK" => &[(b'n', 16)],
+        "BA" => &[(b'n', 16)],
+        "TR" => &[(b'n', 22)],
+        "IQ" => &[(b'a', 4), (b'n', 15)],
+        "PK" => &[(b'a', 4), (b'n', 16)],
+        "GB" => &[(b'a', 4), (b'n', 14)],
+        "FR" => &[(b'n', 23)],
+        "DE" => &[(b'n', 18)],
+        "AT" => &[(b'n', 16)],
+        "GR" => &[(b'n', 23)],
+        "BG" => &[(b'a', 4), (b'n', 14)],
+        "IR" => &[(b'n', 22)],
+        _ => return None,
+    })
+}
+
+/// A valid IBAN of `country` derived from `seed` (mod-97 check digits), or a plain account
+/// number where the country has no IBAN.
+pub fn iban(country: &str, seed: u64) -> String {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5DEE_CE66;
+    let mut next = |m: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % m
+    };
+    let Some(layout) = bban_layout(country) else {
+        return format!("{country}-{:012}", next(1_000_000_000_000));
+    };
+    let mut bban = String::new();
+    for &(class, n) in layout {
+        for _ in 0..n {
+            if class == b'a' {
+                bban.push((b'A' + next(26) as u8) as char);
+            } else {
+                bban.push((b'0' + next(10) as u8) as char);
             }
         }
     }
-    // Structuring: the collector banks the cash in deposits just under the reporting threshold.
-    let total_collected: u64 = txs
-        .iter()
-        .filter(|t| t.stage == "collection")
-        .map(|t| t.cents)
-        .sum();
-    let mut left = total_collected / 2;
-    let mut day = 10;
-    while left > 0 && day < config.days {
-        let cents = left.min(euros(&mut rng, 8_000, CTR_THRESHOLD_EUR - 100));
-        txs.push(Tx {
-            day,
-            second: rng.random_range(0..86_400),
-            from: collectors[0].to_owned(),
-            to: "RS-BANK-ACC-COLLECTOR-01".to_owned(),
-            cents,
-            currency: "EUR",
-            channel: "cash",
-            typology: "STRUCTURING",
-            case: "L-001".to_owned(),
-            stage: "placement",
-        });
-        left -= cents;
-        day += rng.random_range(1..4);
+    let rearranged = format!("{bban}{country}00");
+    let mut remainder = 0u32;
+    for c in rearranged.chars() {
+        let v = c.to_digit(36).unwrap_or(0);
+        remainder = if v >= 10 {
+            (remainder * 100 + v) % 97
+        } else {
+            (remainder * 10 + v) % 97
+        };
     }
-    // Layering through a cycle of front companies.
-    let fronts = [
-        "CO-TRAVEL-BEG",
-        "CO-TRANSPORT-SKP",
-        "CO-MINIMARKET-TIA",
-        "CO-CARS-PRN",
-    ];
-    for round in 0..(config.days / 60).max(1) {
-        let cents = euros(&mut rng, 20_000, 60_000);
-        let start = round * 60 + rng.random_range(0..30);
-        for (i, from) in fronts.iter().enumerate() {
+    format!("{country}{:02}{bban}", 98 - remainder)
+}
+
+/// The account's id as the ledger writes it.
+pub fn account_id(world: &World, a: Acct) -> String {
+    let i = a.index();
+    let pid = |i: usize| world.persons.get(i).map_or("P?", |p| p.id.as_str());
+    match a.kind() {
+        Acct::CASH => format!("CASH-{}", pid(i)),
+        Acct::MTO => format!("MTO-{}", pid(i)),
+        Acct::BANK => iban(world.persons.get(i).map_or("RS", |p| p.home), i as u64),
+        Acct::WALLET => format!(
+            "0x{:016x}{:08x}",
+            (i as u64).wrapping_mul(0x2545_F491_4F6C_DD1D),
+            i
+        ),
+        Acct::HAWALA => format!("HWL-{}", pid(i)),
+        Acct::COMPANY => iban(
+            world.companies.get(i).map_or("RS", |c| c.country),
+            (1 << 40) + i as u64,
+        ),
+        Acct::HOP => format!(
+            "0x{:016x}{:08x}",
+            (i as u64 + 7).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            i
+        ),
+        Acct::EXCHANGE => format!("EXCH-{}", ["TR-01", "AE-01", "TR-02"][i % 3]),
+        _ => iban(["AL", "RS", "XK", "MK", "IQ"][i % 5], (2 << 40) + i as u64),
+    }
+}
+
+/// The holder of an account: a person's or company's id, empty for accounts of nobody the
+/// scenario knows.
+pub fn account_holder(world: &World, a: Acct) -> &str {
+    match a.kind() {
+        Acct::CASH | Acct::MTO | Acct::BANK | Acct::WALLET | Acct::HAWALA => {
+            world.persons.get(a.index()).map_or("", |p| p.id.as_str())
+        }
+        Acct::COMPANY => world.companies.get(a.index()).map_or("", |c| c.id.as_str()),
+        _ => "",
+    }
+}
+
+/// The illicit flows other than the journeys' own payments: hawala settlement between brokers,
+/// structuring and front-business deposits by the collectors, layering cycles among front
+/// companies, and the organisers' purchases. Added to the journeys' payments and sorted by time.
+fn illicit(config: &Config, world: &World, mut txs: Vec<Tx>) -> Vec<Tx> {
+    let mut rng = stream(config.seed, "money/illicit");
+    let hawala = code(&TYPOLOGIES, "HAWALA_ESCROW");
+    // What each origin broker came to owe each transit broker, release by release.
+    let mut books: std::collections::BTreeMap<(usize, usize), Vec<(u32, u64)>> = Default::default();
+    // Cash each collector took in, by network.
+    let mut collected: std::collections::BTreeMap<(usize, u32), u64> = Default::default();
+    for t in &txs {
+        if t.typology == hawala && t.step == code(&STEPS, "RELEASE") {
+            // The release is paid by the transit broker; the origin broker who took the
+            // deposit (in `case`) owes it.
+            books
+                .entry((t.case as usize, t.from.index()))
+                .or_default()
+                .push((t.day, t.cents));
+        }
+        if t.stage == code(&STAGES, "collection") && t.to.kind() == Acct::CASH {
+            *collected.entry((t.to.index(), t.network)).or_default() += t.cents;
+        }
+    }
+    let mut case = 0u32;
+    // Every two to six weeks, and on the window's last day, the pair settles what has built up
+    // since: by cash courier (40%), trade invoice (30%), bank transfers through front companies
+    // (20%) or crypto (10%).
+    let last_day = config.days.saturating_sub(1);
+    for (&(h1, h2), releases) in &mut books {
+        releases.sort_unstable();
+        case += 1;
+        let mut settled = 0u64;
+        let mut due = 0u64;
+        let mut next = 0;
+        let mut day = rng.random_range(14..42).min(last_day);
+        loop {
+            while next < releases.len() && releases[next].0 <= day {
+                due += releases[next].1;
+                next += 1;
+            }
+            if due > settled {
+                let channel = match rng.random_range(0..10) {
+                    0..4 => "cash",
+                    4..9 => "bank",
+                    _ => "crypto",
+                };
+                txs.push(Tx {
+                    case,
+                    ..Tx::new(
+                        day,
+                        rng.random_range(0..86_400),
+                        Acct::new(Acct::HAWALA, h1),
+                        Acct::new(Acct::HAWALA, h2),
+                        due - settled,
+                    )
+                    .label(channel, "HAWALA_SETTLEMENT", "layering")
+                    .step("SETTLE")
+                });
+                settled = due;
+            }
+            if day >= last_day {
+                break;
+            }
+            day = (day + rng.random_range(14..42)).min(last_day);
+        }
+    }
+    // Each collector banks half of the cash: deposits just under the reporting threshold into
+    // its own account, the rest into a front business's takings.
+    let fronts_of = |network: u32| -> Vec<usize> {
+        (0..world.companies.len())
+            .filter(|&c| world.companies[c].network + 1 == network as usize)
+            .collect()
+    };
+    for (&(collector, network), &cash) in &collected {
+        case += 1;
+        let mut left = cash / 2;
+        let mut day = rng.random_range(5..20);
+        let fronts = fronts_of(network);
+        while left > 0 && day < config.days {
+            let structuring = fronts.is_empty() || rng.random_bool(0.6);
+            let (to, typology, cents) = if structuring {
+                (
+                    Acct::new(Acct::BANK, collector),
+                    "STRUCTURING",
+                    left.min(euros(&mut rng, 8_000, CTR_THRESHOLD_EUR - 100)),
+                )
+            } else {
+                let front = fronts[rng.random_range(0..fronts.len())];
+                (
+                    Acct::new(Acct::COMPANY, front),
+                    "FRONT_BUSINESS",
+                    left.min(euros(&mut rng, 300, 3_000)),
+                )
+            };
             txs.push(Tx {
-                day: start + i as u32,
-                second: rng.random_range(0..86_400),
-                from: (*from).to_owned(),
-                to: fronts[(i + 1) % fronts.len()].to_owned(),
-                cents: cents - (i as u64) * 15_000,
-                currency: "EUR",
-                channel: "bank",
-                typology: "CYCLE",
-                case: format!("L-C{round:03}"),
-                stage: "layering",
+                network,
+                case,
+                ..Tx::new(
+                    day,
+                    rng.random_range(0..86_400),
+                    Acct::new(Acct::CASH, collector),
+                    to,
+                    cents,
+                )
+                .label("cash", typology, "placement")
+            });
+            left -= cents;
+            day += rng.random_range(1..4);
+        }
+    }
+    // Layering through cycles of front companies (all networks' fronts: professional launderers
+    // serve several), and integration: each organiser buys a flat and a car.
+    let fronts: Vec<usize> = (0..world.companies.len()).collect();
+    if fronts.len() >= 2 {
+        for round in 0..(config.days / 60).max(1) {
+            case += 1;
+            let k = rng.random_range(2..=fronts.len().min(5));
+            let mut ring: Vec<usize> = fronts.clone();
+            rand::seq::SliceRandom::shuffle(ring.as_mut_slice(), &mut rng);
+            ring.truncate(k);
+            let cents = euros(&mut rng, 20_000, 60_000);
+            let start = round * 60 + rng.random_range(0..30);
+            for i in 0..k {
+                let from = ring[i];
+                txs.push(Tx {
+                    network: world.companies[from].network as u32 + 1,
+                    case,
+                    ..Tx::new(
+                        start + i as u32,
+                        rng.random_range(0..86_400),
+                        Acct::new(Acct::COMPANY, from),
+                        Acct::new(Acct::COMPANY, ring[(i + 1) % k]),
+                        cents - (i as u64) * 15_000,
+                    )
+                    .label("bank", "CYCLE", "layering")
+                });
+            }
+        }
+    }
+    let mut seller = 0usize;
+    for m in world.memberships.iter().filter(|m| m.role == "ORGANISER") {
+        for (typology, lo, hi) in [
+            ("REAL_ESTATE", 40_000, 250_000),
+            ("VEHICLE_PURCHASE", 15_000, 80_000),
+        ] {
+            case += 1;
+            seller += 1;
+            let day = rng.random_range(m.from..=m.to.max(m.from));
+            txs.push(Tx {
+                network: m.network as u32 + 1,
+                case,
+                ..Tx::new(
+                    day,
+                    rng.random_range(0..86_400),
+                    Acct::new(Acct::BANK, m.person),
+                    Acct::new(Acct::SELLER, seller),
+                    euros(&mut rng, lo, hi),
+                )
+                .label("bank", typology, "integration")
             });
         }
     }
@@ -200,7 +445,7 @@ fn illicit(config: &Config, world: &World) -> Vec<Tx> {
 
 /// The financial intelligence units' reports: Serbia's APML receives the bank's suspicious-
 /// activity reports on cash deposits just under the reporting threshold; Albania's GDPML those on
-/// transfers of a Tirana front company. Each report is one CSV row in the unit's own columns.
+/// transfers of Albanian front companies. Each report is one CSV row in the unit's own columns.
 struct Fiu {
     rs: csv::Writer<BufWriter<File>>,
     al: csv::Writer<BufWriter<File>>,
@@ -294,9 +539,6 @@ payerAccount = "@paguesi"
 beneficiaryAccount = "@perfituesi"
 "#;
 
-/// The Tirana front company whose transfers the Albanian unit reports.
-const AL_REPORTED_COMPANY: &str = "CO-MINIMARKET-TIA";
-
 impl Fiu {
     fn create(out: &Path) -> io::Result<Fiu> {
         let open = |code: &str, mapping: &str, delimiter: u8, header: &[&str]| -> io::Result<_> {
@@ -346,10 +588,26 @@ impl Fiu {
         })
     }
 
-    fn report(&mut self, id: u64, t: &Tx, truth: &mut crate::Truth) -> io::Result<()> {
+    /// Serbia's unit hears of cash deposits just under the threshold into Serbian banks;
+    /// Albania's of transfers to or from an Albanian front company.
+    fn report(
+        &mut self,
+        world: &World,
+        id: u64,
+        t: &Tx,
+        truth: &mut crate::truth::Truth,
+    ) -> io::Result<()> {
         let tx = format!("T{id:010}");
         let (y, m, d) = civil(t.day);
-        if t.typology == "STRUCTURING" {
+        let typology = TYPOLOGIES[usize::from(t.typology)];
+        let albanian = |a: Acct| {
+            a.kind() == Acct::COMPANY
+                && world
+                    .companies
+                    .get(a.index())
+                    .is_some_and(|c| c.country == "AL")
+        };
+        if typology == "STRUCTURING" {
             self.rs_rows += 1;
             let report = format!("APML-SAR-{:07}", self.rs_rows);
             self.rs.write_record([
@@ -360,17 +618,15 @@ impl Fiu {
                     t.second / 3600,
                     t.second / 60 % 60
                 ),
-                &t.from,
-                &t.to,
+                &account_id(world, t.from),
+                &account_id(world, t.to),
                 &amount(t.cents),
-                t.currency,
-                t.channel,
+                "EUR",
+                CHANNELS[usize::from(t.channel)],
                 "Gotovinski depozit ispod praga za prijavu",
             ])?;
             truth.record_event.write_record(["RS_FIU", &report, &tx])?;
-        } else if t.typology == "CYCLE"
-            && (t.from == AL_REPORTED_COMPANY || t.to == AL_REPORTED_COMPANY)
-        {
+        } else if typology == "CYCLE" && (albanian(t.from) || albanian(t.to)) {
             self.al_rows += 1;
             let report = format!("GDPML-STR-{:07}", self.al_rows);
             let euros = t.cents / 100;
@@ -380,10 +636,10 @@ impl Fiu {
                 report.as_str(),
                 &tx,
                 &format!("{d:02}.{m:02}.{y}"),
-                &t.from,
-                &t.to,
+                &account_id(world, t.from),
+                &account_id(world, t.to),
                 &shuma,
-                t.currency,
+                "EUR",
                 "Transfertë ndërmjet shoqërive pa arsye ekonomike",
             ])?;
             truth.record_event.write_record(["AL_FIU", &report, &tx])?;
@@ -400,29 +656,51 @@ impl Fiu {
                 rows: self.rs_rows,
                 data_file: "RS_FIU/reports.csv".into(),
                 mapping_file: "RS_FIU/reports.toml".into(),
+                ftm: false,
             },
             crate::agency::AgencyOutput {
                 code: "AL_FIU".into(),
                 rows: self.al_rows,
                 data_file: "AL_FIU/reports.csv".into(),
                 mapping_file: "AL_FIU/reports.toml".into(),
+                ftm: false,
             },
         ])
     }
 }
 
-fn write_truth(out: &mut impl Write, id: u64, t: &Tx) -> io::Result<()> {
-    // Journey payments carry their journey; everything here belongs to the one network the
-    // scenario has so far.
-    let journey = if t.case.starts_with('J') {
-        t.case.as_str()
+fn write_truth(out: &mut impl Write, world: &World, id: u64, t: &Tx) -> io::Result<()> {
+    let journey = if t.journey > 0 {
+        Journey::id(t.journey as usize - 1)
+    } else {
+        String::new()
+    };
+    let case = if t.journey > 0 {
+        journey.clone()
+    } else {
+        format!("L{:06}", t.case)
+    };
+    let leg = if t.journey > 0 && t.leg != 99 {
+        t.leg.to_string()
+    } else if t.leg == 99 {
+        "channel".to_owned()
+    } else {
+        String::new()
+    };
+    let network = if t.network > 0 {
+        world
+            .networks
+            .get(t.network as usize - 1)
+            .map_or("", |n| n.id.as_str())
     } else {
         ""
     };
     writeln!(
         out,
-        "T{id:010},1,{},{},{},{journey},N0001",
-        t.typology, t.case, t.stage
+        "T{id:010},1,{},{case},{},{journey},{leg},{network},{}",
+        TYPOLOGIES[usize::from(t.typology)],
+        STAGES[usize::from(t.stage)],
+        STEPS[usize::from(t.step)],
     )
 }
 
@@ -445,31 +723,42 @@ struct Outputs {
     ledger: BufWriter<File>,
     truth: BufWriter<File>,
     fiu: Fiu,
+    /// Every account an illicit transaction touched, for `truth/accounts.csv`.
+    accounts: std::collections::BTreeSet<Acct>,
 }
 
 impl Outputs {
-    fn write(&mut self, id: u64, t: &Tx, tables: &mut crate::Truth) -> io::Result<()> {
+    fn write(
+        &mut self,
+        world: &World,
+        id: u64,
+        t: &Tx,
+        tables: &mut crate::truth::Truth,
+    ) -> io::Result<()> {
         writeln!(
             self.ledger,
-            "T{id:010},{},{},{},{},{},{}",
+            "T{id:010},{},{},{},{},EUR,{}",
             timestamp(t.day, t.second),
-            t.from,
-            t.to,
+            account_id(world, t.from),
+            account_id(world, t.to),
             amount(t.cents),
-            t.currency,
-            t.channel
+            CHANNELS[usize::from(t.channel)],
         )?;
-        write_truth(&mut self.truth, id, t)?;
-        self.fiu.report(id, t, tables)
+        self.accounts.insert(t.from);
+        self.accounts.insert(t.to);
+        write_truth(&mut self.truth, world, id, t)?;
+        self.fiu.report(world, id, t, tables)
     }
 }
 
-/// Writes the ledger (background and illicit flows merged in time order) and its truth.
+/// Writes the ledger (background and illicit flows merged in time order), its truth, and the
+/// accounts the illicit flows use with their holders.
 pub(crate) fn write(
     config: &Config,
     world: &World,
+    payments: Vec<Tx>,
     out: &Path,
-    truth_tables: &mut crate::Truth,
+    truth_tables: &mut crate::truth::Truth,
     progress: &mut dyn FnMut(crate::Progress),
 ) -> io::Result<(Ledger, Vec<crate::agency::AgencyOutput>)> {
     let fiu = Fiu::create(out)?;
@@ -484,13 +773,19 @@ pub(crate) fn write(
     // One row per illicit transaction; a ledger id without a row here is legitimate.
     writeln!(
         truth,
-        "tx_id,illicit,typology,laundering_case_id,stage,journey_id,network_id"
+        "tx_id,illicit,typology,laundering_case_id,stage,journey_id,leg,network_id,step"
     )?;
-    let mut outputs = Outputs { ledger, truth, fiu };
-    let illicit = illicit(config, world);
+    let mut outputs = Outputs {
+        ledger,
+        truth,
+        fiu,
+        accounts: Default::default(),
+    };
+    let illicit = illicit(config, world, payments);
     let mut background = stream(config.seed, "money/background");
     let legit_accounts = (config.transactions / 20).max(100);
-    let per_day = config.transactions / u64::from(config.days.max(1));
+    let per_day =
+        config.transactions.saturating_sub(illicit.len() as u64) / u64::from(config.days.max(1));
     let mut counts = Ledger::default();
     let mut next_illicit = illicit.iter().peekable();
     let mut id = 0u64;
@@ -506,7 +801,7 @@ pub(crate) fn write(
         for second in seconds {
             while let Some(t) = next_illicit.next_if(|t| (t.day, t.second) <= (day, second)) {
                 id += 1;
-                outputs.write(id, t, truth_tables)?;
+                outputs.write(world, id, t, truth_tables)?;
                 counts.illicit += 1;
             }
             id += 1;
@@ -534,11 +829,23 @@ pub(crate) fn write(
     }
     for t in next_illicit {
         id += 1;
-        outputs.write(id, t, truth_tables)?;
+        outputs.write(world, id, t, truth_tables)?;
         counts.illicit += 1;
     }
     counts.transactions = id;
     outputs.ledger.flush()?;
     outputs.truth.flush()?;
+    let mut accounts = crate::truth::truth_file(
+        &out.join("truth/accounts.csv"),
+        ["account_id", "kind", "holder"],
+    )?;
+    for a in &outputs.accounts {
+        accounts.write_record([
+            account_id(world, *a).as_str(),
+            a.kind_name(),
+            account_holder(world, *a),
+        ])?;
+    }
+    accounts.flush()?;
     Ok((counts, outputs.fiu.finish()?))
 }

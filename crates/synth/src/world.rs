@@ -1,13 +1,16 @@
-//! The simulated world: who the people are, which route each migrant takes, and where they are
-//! stopped. Agencies only ever see it through their recording profiles (see `agency.rs`).
+//! The simulated world: who the people are, which networks they work in, which route each
+//! migrant takes, where they are stopped, which phones and vehicles they use and how the journeys
+//! are paid. Agencies only ever see it through their recording profiles (see `agency.rs`).
+//!
+//! Built in parts, each from its own named random stream, in this order: networks and their
+//! members (`network.rs`), journeys (`journey.rs`), phones (`phones.rs`). A part appended later
+//! never shifts the draws of an earlier one.
 
 use rand::Rng;
 use rand::seq::IndexedRandom;
-use rand_chacha::ChaCha8Rng;
 
 use crate::Config;
 use crate::catalog::{Catalog, Part};
-use crate::rng::stream;
 
 /// Attempts at one border before a migrant gives up on it (one man tried RS→HU 14 times).
 pub const ATTEMPTS_MAX: u32 = 15;
@@ -17,6 +20,9 @@ pub const ATTEMPTS_MAX: u32 = 15;
 pub enum Kind {
     Migrant,
     Smuggler,
+    /// A migrant's family member at home who pays for the journey.
+    Payer,
+    Hawaladar,
 }
 
 impl Kind {
@@ -24,6 +30,8 @@ impl Kind {
         match self {
             Kind::Migrant => "migrant",
             Kind::Smuggler => "smuggler",
+            Kind::Payer => "payer",
+            Kind::Hawaladar => "hawaladar",
         }
     }
 }
@@ -33,41 +41,68 @@ impl Kind {
 pub struct Person {
     pub id: String,
     pub kind: Kind,
-    /// Name group in the catalogue (AF, SY, IQ, RS, MK, AL).
+    /// Name group in the catalogue (AF, SY, IQ, TR, MA, PK, IR, RS, MK, AL).
     pub group: &'static str,
-    /// Indexes into the catalogue's names.
+    /// Indexes into the catalogue's names: given name, father's given name, family name.
     pub given: usize,
+    pub father: usize,
     pub family: usize,
     pub male: bool,
     /// True date of birth (year, month, day).
     pub dob: (i32, u32, u32),
     /// ISO alpha-3 nationality.
     pub nationality: &'static str,
+    /// Country the person lives in (alpha-2): where their phone and bank account come from.
+    pub home: &'static str,
 }
 
-/// A vehicle a smuggling cell uses.
+/// A vehicle a smuggling cell uses, with the plates it carried over the window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vehicle {
     pub id: String,
-    pub plate: String,
+    /// (first day carried, plate as issued); sorted by day, the first from day 0. A van moved
+    /// from Kosovo into Serbia is re-plated with a temporary Serbian plate.
+    pub plates: Vec<(u32, String)>,
     pub model: &'static str,
-    /// Country of registration (alpha-2).
+    pub colour: &'static str,
+    /// Country of (first) registration (alpha-2).
     pub country: &'static str,
+    /// The registered keeper: the cell's driver.
+    pub keeper: usize,
+}
+
+impl Vehicle {
+    /// The plate the vehicle carried on `day`.
+    pub fn plate_on(&self, day: u32) -> &str {
+        self.plates
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= day)
+            .or(self.plates.first())
+            .map_or("", |(_, p)| p.as_str())
+    }
 }
 
 /// A stop of a migrant at a border (with, sometimes, the driver and the vehicle).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Interception {
-    pub id: String,
     /// Days since the scenario start, and minutes after midnight.
     pub day: u32,
     pub minute: u32,
     pub place: &'static str,
     /// Country whose police made the stop (alpha-2).
     pub country: &'static str,
-    pub migrant: usize,
-    pub driver: Option<usize>,
-    pub vehicle: Option<usize>,
+    pub migrant: u32,
+    pub driver: Option<u32>,
+    pub vehicle: Option<u32>,
+    pub journey: u32,
+}
+
+impl Interception {
+    /// The world event id of the `index`-th interception.
+    pub fn id(index: usize) -> String {
+        format!("E{:08}", index + 1)
+    }
 }
 
 /// A small-boat arrival in the UK (the route's tail: France to Dover).
@@ -79,30 +114,99 @@ pub struct Arrival {
     pub boat: String,
     /// The migrant made to steer the boat, as crossings are organised.
     pub pilot: bool,
+    /// The Channel network that ran the crossing.
+    pub network: Option<usize>,
 }
 
-/// A smuggling network: the organiser network that sells journeys, or a local cell that
-/// provides legs in one country.
+/// A smuggling or money network.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
     pub id: String,
-    /// `ORGANISER_NET` or `LOCAL_CELL`.
+    /// `ORGANISER_NET`, `LOCAL_CELL`, `CHANNEL_NET`, `DOC_NET` or `MONEY_SERVICE`.
     pub kind: &'static str,
-    /// `hierarchical` or `cell`.
+    /// `hierarchical`, `cell` or `loose`.
     pub structure: &'static str,
     /// Gazetteer ids of its base places.
     pub bases: Vec<&'static str>,
-    /// Networks it works with (joint ventures: the organiser buys legs from cells).
-    pub partners: Vec<String>,
+    /// Country it works in (alpha-2): a cell's zone, a money service's city.
+    pub country: &'static str,
+    /// Name group of its core members.
+    pub group: &'static str,
+    /// Networks it works with (joint ventures: organisers buy legs from cells).
+    pub partners: Vec<usize>,
+    /// Other crime it is also active in (one network in three), empty if none.
+    pub also: &'static str,
 }
 
-/// A person's role in a network over the scenario window.
+/// A person's role in a network over an interval of the window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Membership {
     pub person: usize,
     pub network: usize,
     pub role: &'static str,
+    /// First and last day (inclusive) of the role.
+    pub from: u32,
+    pub to: u32,
     pub reports_to: Option<usize>,
+}
+
+/// A member's arrest: the world event behind the police's arrest records and the phone
+/// extractions that follow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrest {
+    pub id: String,
+    pub person: usize,
+    pub network: usize,
+    pub day: u32,
+    pub place: &'static str,
+    pub country: &'static str,
+}
+
+/// A migrant's journey as sold and as it went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Journey {
+    pub migrant: u32,
+    pub payer: u32,
+    pub route: u8,
+    /// Full package (one organiser sells the whole route) or pay-as-you-go per leg.
+    pub package: bool,
+    /// Agreed total, in euro cents.
+    pub price_cents: u64,
+    pub organiser_net: u32,
+    pub start: u32,
+    /// Last day on the route (arrival, or the window's end).
+    pub end: u32,
+}
+
+impl Journey {
+    /// The world id of the `index`-th journey.
+    pub fn id(index: usize) -> String {
+        format!("J{:07}", index + 1)
+    }
+}
+
+/// A SIM in a handset, held by one person over an interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Phone {
+    /// E.164 digits without the plus.
+    pub msisdn: u64,
+    pub imsi: u64,
+    pub imei: u64,
+    pub holder: u32,
+    pub from: u32,
+    pub to: u32,
+}
+
+/// A front business of a network, through which money is laundered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Company {
+    pub id: String,
+    pub name: String,
+    /// `travel agency`, `transport firm`, `car dealer`, `minimarket`, `construction`, `FX office`.
+    pub kind: &'static str,
+    pub country: &'static str,
+    pub owner: usize,
+    pub network: usize,
 }
 
 /// Everything the agencies can observe.
@@ -114,190 +218,121 @@ pub struct World {
     pub arrivals: Vec<Arrival>,
     pub networks: Vec<Network>,
     pub memberships: Vec<Membership>,
+    pub arrests: Vec<Arrest>,
+    pub journeys: Vec<Journey>,
+    pub phones: Vec<Phone>,
+    /// Phones of person `p` are `phones[phone_start[p]..phone_start[p + 1]]`.
+    pub phone_start: Vec<u32>,
+    pub companies: Vec<Company>,
+    /// The journeys' payments, in the order they were made (money.rs turns them into ledger
+    /// transactions).
+    pub payments: Vec<crate::money::Tx>,
 }
 
-/// Gives the world its networks: a local cell per country around the drivers already there, with
-/// a leader and guides, and one organiser network that buys legs from every cell. Drawn from a
-/// stream of its own and appended after everyone else, so no earlier person changes.
-fn organise(config: &Config, world: &mut World, cells: &[(&'static str, Vec<usize>, Vec<usize>)]) {
-    let mut rng = stream(config.seed, "world/networks");
-    let add = |world: &mut World,
-               rng: &mut ChaCha8Rng,
-               group: &'static str,
-               nationality: &'static str| {
-        let id = format!("P{:07}", world.persons.len() + 1);
-        world
-            .persons
-            .push(person(rng, id, Kind::Smuggler, group, nationality));
-        world.persons.len() - 1
-    };
-    // The organiser network first, so that cell leaders can report to its coordinators.
-    let organiser_net = world.networks.len();
-    world.networks.push(Network {
-        id: "N0001".into(),
-        kind: "ORGANISER_NET",
-        structure: "hierarchical",
-        bases: vec!["IST", "BEG"],
-        partners: cells
+impl World {
+    /// The phones person `p` ever held.
+    pub fn phones_of(&self, p: usize) -> &[Phone] {
+        match (self.phone_start.get(p), self.phone_start.get(p + 1)) {
+            (Some(&a), Some(&b)) => &self.phones[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    /// The phone person `p` used on `day`, if any.
+    pub fn phone_on(&self, p: usize, day: u32) -> Option<&Phone> {
+        let phones = self.phones_of(p);
+        phones
             .iter()
-            .map(|(c, _, _)| format!("N-CELL-{c}"))
-            .collect(),
-    });
-    let organiser = add(world, &mut rng, "IQ", "IRQ");
-    world.memberships.push(Membership {
-        person: organiser,
-        network: organiser_net,
-        role: "ORGANISER",
-        reports_to: None,
-    });
-    for role in [
-        "RECRUITER",
-        "RECRUITER",
-        "MONEY_COLLECTOR",
-        "MONEY_COLLECTOR",
-    ] {
-        let p = add(world, &mut rng, "IQ", "IRQ");
-        world.memberships.push(Membership {
-            person: p,
-            network: organiser_net,
-            role,
-            reports_to: Some(organiser),
-        });
+            .find(|ph| ph.from <= day && day <= ph.to)
+            .or_else(|| phones.last().filter(|ph| ph.to < day))
     }
-    for (country, drivers, _) in cells {
-        let (group, nationality) = match *country {
-            "RS" => ("RS", "SRB"),
-            "MK" => ("MK", "MKD"),
-            "XK" => ("AL", "XKX"),
-            _ => ("AL", "ALB"),
-        };
-        let coordinator = add(world, &mut rng, group, nationality);
-        world.memberships.push(Membership {
-            person: coordinator,
-            network: organiser_net,
-            role: "COORDINATOR",
-            reports_to: Some(organiser),
-        });
-        let cell = world.networks.len();
-        world.networks.push(Network {
-            id: format!("N-CELL-{country}"),
-            kind: "LOCAL_CELL",
-            structure: "cell",
-            bases: match *country {
-                "RS" => vec!["PRE", "SUB"],
-                "MK" => vec!["KUM", "VAK"],
-                "XK" => vec!["VER"],
-                _ => vec!["TIR", "KUK"],
-            },
-            partners: vec!["N0001".into()],
-        });
-        let leader = add(world, &mut rng, group, nationality);
-        world.memberships.push(Membership {
-            person: leader,
-            network: cell,
-            role: "LEADER",
-            reports_to: Some(coordinator),
-        });
-        for &d in drivers {
-            world.memberships.push(Membership {
-                person: d,
-                network: cell,
-                role: "DRIVER",
-                reports_to: Some(leader),
-            });
-        }
-        for _ in 0..rng.random_range(1..=3) {
-            let guide = add(world, &mut rng, group, nationality);
-            world.memberships.push(Membership {
-                person: guide,
-                network: cell,
-                role: "GUIDE",
-                reports_to: Some(leader),
-            });
-        }
+
+    /// Appends a new person and returns its index.
+    pub(crate) fn add_person(
+        &mut self,
+        rng: &mut impl Rng,
+        kind: Kind,
+        group: &'static str,
+    ) -> usize {
+        let id = format!("P{:07}", self.persons.len() + 1);
+        self.persons.push(person(rng, id, kind, group));
+        self.persons.len() - 1
     }
 }
 
-/// Share of journeys that continue from Western Europe across the Channel.
-pub const UK_TAIL_SHARE: f64 = 0.15;
-
-/// People per small boat (the boat's passengers are grouped by crossing day).
-pub const BOAT_PEOPLE_MAX: usize = 60;
-
-const MIGRANT_MIX: &[(&str, &str, f64)] = &[
-    ("SY", "SYR", 0.40),
-    ("AF", "AFG", 0.40),
-    ("IQ", "IRQ", 0.20),
-];
-
-const MODELS: &[&str] = &[
-    "Ford Transit",
-    "Mercedes Sprinter",
-    "VW Crafter",
-    "Opel Vivaro",
-    "Škoda Octavia",
-];
-
-fn plate(rng: &mut impl Rng, country: &str) -> String {
-    let letters = "ABCDEJKMPT";
-    let pick = |rng: &mut dyn rand::RngCore| -> char {
-        let i = (rng.next_u32() as usize) % letters.len();
-        letters.as_bytes()[i] as char
-    };
-    match country {
-        // Serbian: city code, three or four digits, two letters.
-        "RS" => format!(
-            "{} {:03}-{}{}",
-            ["BG", "SU", "NI", "VR", "ŠI"][rng.random_range(0..5)],
-            rng.random_range(0..1000),
-            pick(rng),
-            pick(rng)
-        ),
-        "MK" => format!(
-            "{} {:04} {}{}",
-            ["SK", "KU", "GE", "TE"][rng.random_range(0..4)],
-            rng.random_range(0..10_000),
-            pick(rng),
-            pick(rng)
-        ),
-        "AL" => format!(
-            "A{}{:03}{}{}",
-            pick(rng),
-            rng.random_range(0..1000),
-            pick(rng),
-            pick(rng)
-        ),
-        _ => format!(
-            "{:02}-{:03}-{}{}",
-            rng.random_range(1..8),
-            rng.random_range(0..1000),
-            pick(rng),
-            pick(rng)
-        ),
+/// Nationality (alpha-3) and home country (alpha-2) of a name group.
+pub fn nationality_of(group: &str) -> (&'static str, &'static str) {
+    match group {
+        "AF" => ("AFG", "AF"),
+        "SY" => ("SYR", "SY"),
+        "IQ" => ("IRQ", "IQ"),
+        "TR" => ("TUR", "TR"),
+        "MA" => ("MAR", "MA"),
+        "PK" => ("PAK", "PK"),
+        "IR" => ("IRN", "IR"),
+        "RS" => ("SRB", "RS"),
+        "MK" => ("MKD", "MK"),
+        "XK" => ("XKX", "XK"),
+        _ => ("ALB", "AL"),
     }
 }
 
-fn person(
-    rng: &mut impl Rng,
-    id: String,
-    kind: Kind,
-    group: &'static str,
-    nationality: &'static str,
-) -> Person {
+/// The catalogue's name group for a group code (Kosovo's names are Albanian).
+fn name_group(group: &str) -> &'static str {
+    match group {
+        "AF" => "AF",
+        "SY" => "SY",
+        "IQ" => "IQ",
+        "TR" => "TR",
+        "MA" => "MA",
+        "PK" => "PK",
+        "IR" => "IR",
+        "RS" => "RS",
+        "MK" => "MK",
+        _ => "AL",
+    }
+}
+
+/// Picks a name by frequency rank: the catalogue lists each group's names most common first, and
+/// real name frequencies fall off roughly as a power of the rank.
+pub(crate) fn pick_name(rng: &mut impl Rng, names: &[usize]) -> usize {
+    assert!(!names.is_empty(), "name catalogue group is empty");
+    // Inverse-CDF of a truncated power law with exponent 1 over ranks 1..=n, in closed form.
+    let n = names.len() as f64;
+    let u: f64 = rng.random();
+    let rank = ((n + 1.0).powf(u) - 1.0).floor() as usize;
+    names[rank.min(names.len() - 1)]
+}
+
+fn person(rng: &mut impl Rng, id: String, kind: Kind, group: &'static str) -> Person {
     let c = Catalog::get();
-    let given = *c
-        .names_of(group, Part::Given)
-        .choose(rng)
-        .expect("catalogue has given names");
-    let family = *c
-        .names_of(group, Part::Family)
-        .choose(rng)
-        .expect("catalogue has family names");
-    let (lo, hi) = match kind {
-        Kind::Migrant => (1978, 2006),
-        Kind::Smuggler => (1965, 2000),
+    let names = name_group(group);
+    let (nationality, home) = nationality_of(group);
+    let male = match kind {
+        Kind::Migrant => rng.random_bool(0.9),
+        Kind::Payer => rng.random_bool(0.7),
+        _ => rng.random_bool(0.95),
     };
-    let year = rng.random_range(lo..=hi);
+    let given_pool: Vec<usize> = c
+        .names_of(names, Part::Given)
+        .into_iter()
+        .filter(|&i| c.names[i].female != male)
+        .collect();
+    let father_pool: Vec<usize> = c
+        .names_of(names, Part::Given)
+        .into_iter()
+        .filter(|&i| !c.names[i].female)
+        .collect();
+    let given = pick_name(rng, &given_pool);
+    let father = pick_name(rng, &father_pool);
+    let family = pick_name(rng, &c.names_of(names, Part::Family));
+    // Age on 2023-01-01: migrants 9% minors, adults 18–45 triangular with mode 24.
+    let age = match kind {
+        Kind::Migrant if rng.random_bool(0.09) => rng.random_range(12..18),
+        Kind::Migrant => triangular(rng, 18.0, 24.0, 45.0) as i32,
+        Kind::Payer => rng.random_range(35..70),
+        _ => rng.random_range(22..60),
+    };
     let month = rng.random_range(1..=12);
     let day = rng.random_range(1..=28);
     Person {
@@ -305,155 +340,139 @@ fn person(
         kind,
         group,
         given,
+        father,
         family,
-        male: rng.random_bool(0.9),
-        dob: (year, month, day),
+        male,
+        dob: (2022 - age, month, day),
         nationality,
+        home,
     }
 }
 
-/// Builds the world for `config`. Every part draws from its own named stream, so adding a part
-/// (or an agency) later leaves the others unchanged.
-pub fn simulate(config: &Config) -> World {
-    let catalog = Catalog::get();
+/// A draw from the triangular distribution (min, mode, max).
+pub fn triangular(rng: &mut impl Rng, lo: f64, mode: f64, hi: f64) -> f64 {
+    debug_assert!(lo <= mode && mode <= hi && lo < hi);
+    let u: f64 = rng.random();
+    let cut = (mode - lo) / (hi - lo);
+    if u < cut {
+        lo + (u * (hi - lo) * (mode - lo)).sqrt()
+    } else {
+        hi - ((1.0 - u) * (hi - lo) * (hi - mode)).sqrt()
+    }
+}
+
+const MODELS: &[&str] = &[
+    "Ford Transit",
+    "Mercedes Sprinter",
+    "VW Crafter",
+    "Opel Vivaro",
+    "Škoda Octavia",
+    "VW Passat",
+    "Renault Master",
+];
+
+const COLOURS: &[&str] = &["white", "silver", "grey", "black", "blue", "red"];
+
+/// Letters used on plates: those that look the same in Latin and Cyrillic, as Serbian and
+/// Macedonian plates use, so a plate typed on a Cyrillic keyboard is a real homoglyph hazard.
+const PLATE_LETTERS: &[u8] = b"ABCEHJKMOPTX";
+
+/// A plate as issued in `country`, matching [`plate_pattern`].
+pub fn plate<R: Rng>(rng: &mut R, country: &str) -> String {
+    let letter = |rng: &mut R| PLATE_LETTERS[rng.random_range(0..PLATE_LETTERS.len())] as char;
+    let (a, b) = (letter(rng), letter(rng));
+    match country {
+        // Serbian: city code, three or four digits, two letters.
+        "RS" => format!(
+            "{} {:03}-{a}{b}",
+            ["BG", "SU", "NI", "VR", "ŠI", "KI"][rng.random_range(0..6)],
+            rng.random_range(100..10_000)
+        ),
+        "MK" => format!(
+            "{} {:04} {a}{b}",
+            ["SK", "KU", "GE", "TE", "BT"][rng.random_range(0..5)],
+            rng.random_range(1000..10_000)
+        ),
+        "AL" => {
+            let digits = rng.random_range(100..1000);
+            format!("A{a}{digits:03}{b}{}", letter(rng))
+        }
+        "XK" => format!(
+            "{:02}-{:03}-{a}{b}",
+            rng.random_range(1..8),
+            rng.random_range(100..1000)
+        ),
+        // Serbian temporary plate (TP) a Kosovo-registered van is given in Serbia.
+        "RS-TP" => format!(
+            "{} {:03}-TP",
+            ["BG", "NI", "VR"][rng.random_range(0..3)],
+            rng.random_range(100..1000)
+        ),
+        _ => {
+            let digits = rng.random_range(100..1000);
+            format!("{a}{b} {digits:03} {}{}", letter(rng), letter(rng))
+        }
+    }
+}
+
+/// The shape of a plate as issued in `country` (before any recording noise), for the checks.
+pub fn plate_pattern(country: &str) -> &'static str {
+    match country {
+        "RS" => r"^(BG|SU|NI|VR|ŠI|KI) [0-9]{3,4}-[A-Z]{2}$",
+        "MK" => r"^(SK|KU|GE|TE|BT) [0-9]{4} [A-Z]{2}$",
+        "AL" => r"^A[A-Z][0-9]{3}[A-Z]{2}$",
+        "XK" => r"^0[1-7]-[0-9]{3}-[A-Z]{2}$",
+        "RS-TP" => r"^(BG|NI|VR) [0-9]{3}-TP$",
+        _ => r"^[A-Z]{2} [0-9]{3} [A-Z]{2}$",
+    }
+}
+
+/// A van for a cell's driver.
+pub(crate) fn vehicle(
+    rng: &mut impl Rng,
+    world: &World,
+    country: &'static str,
+    keeper: usize,
+    days: u32,
+) -> Vehicle {
+    let mut plates = vec![(0, plate(rng, country))];
+    // Kosovo vans crossing into Serbia are re-plated with Serbian temporary plates.
+    if country == "XK" && rng.random_bool(0.3) && days > 30 {
+        plates.push((rng.random_range(30..days), plate(rng, "RS-TP")));
+    }
+    Vehicle {
+        id: format!("V{:06}", world.vehicles.len() + 1),
+        plates,
+        model: MODELS.choose(rng).copied().unwrap_or("Ford Transit"),
+        colour: COLOURS.choose(rng).copied().unwrap_or("white"),
+        country,
+        keeper,
+    }
+}
+
+/// Builds the world for `config`, streaming the leg executions and communications it produces
+/// to `sink`. Every part draws from its own named stream.
+pub fn simulate_into(
+    config: &Config,
+    sink: &mut dyn crate::journey::Sink,
+) -> std::io::Result<World> {
     let mut world = World::default();
-    // Local cells: drivers and their vans in each country that intercepts on the route.
-    let mut cells_rng = stream(config.seed, "world/cells");
-    let mut drivers: Vec<(&'static str, Vec<usize>, Vec<usize>)> = Vec::new();
-    for (country, group, nationality) in [
-        ("RS", "RS", "SRB"),
-        ("MK", "MK", "MKD"),
-        ("AL", "AL", "ALB"),
-        ("XK", "AL", "XKX"),
-    ] {
-        let mut members = Vec::new();
-        let mut vans = Vec::new();
-        for _ in 0..config.drivers_per_country {
-            let id = format!("P{:07}", world.persons.len() + 1);
-            members.push(world.persons.len());
-            world.persons.push(person(
-                &mut cells_rng,
-                id,
-                Kind::Smuggler,
-                group,
-                nationality,
-            ));
-            let plate_country = if country == "XK" { "XK" } else { country };
-            vans.push(world.vehicles.len());
-            world.vehicles.push(Vehicle {
-                id: format!("V{:06}", world.vehicles.len() + 1),
-                plate: plate(&mut cells_rng, plate_country),
-                model: MODELS
-                    .choose(&mut cells_rng)
-                    .copied()
-                    .unwrap_or("Ford Transit"),
-                country: plate_country,
-            });
+    crate::network::organise(config, &mut world);
+    crate::journey::travel(config, &mut world, sink)?;
+    crate::phones::assign(config, &mut world);
+    Ok(world)
+}
+
+/// Builds the world for `config`, discarding the streamed truth.
+pub fn simulate(config: &Config) -> World {
+    struct Discard;
+    impl crate::journey::Sink for Discard {
+        fn leg(&mut self, _: &crate::journey::LegRow<'_>) -> std::io::Result<()> {
+            Ok(())
         }
-        drivers.push((country, members, vans));
+        fn comm(&mut self, _: &crate::journey::Comm) -> std::io::Result<()> {
+            Ok(())
+        }
     }
-    // Migrants and their journeys.
-    let mut rng = stream(config.seed, "world/migrants");
-    let weights: Vec<f64> = catalog.routes.iter().map(|r| r.weight).collect();
-    let mut tails: Vec<(usize, u32)> = Vec::new();
-    for _ in 0..config.migrants {
-        let roll: f64 = rng.random();
-        let mut acc = 0.0;
-        let (group, nationality) = MIGRANT_MIX
-            .iter()
-            .find(|(_, _, share)| {
-                acc += share;
-                roll < acc
-            })
-            .map_or(("AF", "AFG"), |(g, n, _)| (*g, *n));
-        let id = format!("P{:07}", world.persons.len() + 1);
-        let migrant = world.persons.len();
-        world
-            .persons
-            .push(person(&mut rng, id, Kind::Migrant, group, nationality));
-        let roll: f64 = rng.random::<f64>() * weights.iter().sum::<f64>();
-        let mut acc = 0.0;
-        let route = catalog
-            .routes
-            .iter()
-            .find(|r| {
-                acc += r.weight;
-                roll < acc
-            })
-            .unwrap_or(&catalog.routes[0]);
-        let mut day = rng.random_range(0..config.days);
-        for leg in &route.legs {
-            let Some(to) = catalog.place(leg.to) else {
-                continue;
-            };
-            let mut attempts = 0;
-            while attempts < ATTEMPTS_MAX && rng.random_bool(leg.p_intercept) {
-                attempts += 1;
-                if day >= config.days {
-                    break;
-                }
-                let crew = drivers.iter().find(|(c, _, _)| *c == to.country);
-                let (driver, vehicle) = match crew {
-                    Some((_, members, vans)) if !members.is_empty() && rng.random_bool(0.4) => {
-                        let k = rng.random_range(0..members.len());
-                        (Some(members[k]), Some(vans[k]))
-                    }
-                    _ => (None, None),
-                };
-                world.interceptions.push(Interception {
-                    id: format!("E{:08}", world.interceptions.len() + 1),
-                    day,
-                    minute: rng.random_range(0..24 * 60),
-                    place: to.id,
-                    country: to.country,
-                    migrant,
-                    driver,
-                    vehicle,
-                });
-                day += rng.random_range(1..6);
-            }
-            day += rng.random_range(0..3);
-        }
-        // The UK tail: a separate stream, so the continental world does not change with it.
-        tails.push((migrant, day));
-    }
-    let mut tail_rng = stream(config.seed, "world/uk_tail");
-    // The boat currently filling up on each day: (boat id, people aboard).
-    let mut open_boats: std::collections::BTreeMap<u32, (String, usize)> = Default::default();
-    let mut boat_count = 0usize;
-    for (migrant, day) in tails {
-        if !tail_rng.random_bool(UK_TAIL_SHARE) {
-            continue;
-        }
-        let day = day + tail_rng.random_range(20..90);
-        if day >= config.days {
-            continue;
-        }
-        // People crossing the same day share a boat until it is full; the first aboard is made
-        // to steer it.
-        let open = open_boats
-            .get_mut(&day)
-            .filter(|(_, aboard)| *aboard < BOAT_PEOPLE_MAX);
-        let (boat, pilot) = match open {
-            Some((id, aboard)) => {
-                *aboard += 1;
-                (id.clone(), false)
-            }
-            None => {
-                boat_count += 1;
-                let id = format!("B{boat_count:05}");
-                open_boats.insert(day, (id.clone(), 1));
-                (id, true)
-            }
-        };
-        world.arrivals.push(Arrival {
-            id: format!("A{:07}", world.arrivals.len() + 1),
-            day,
-            migrant,
-            boat,
-            pilot,
-        });
-    }
-    organise(config, &mut world, &drivers);
-    world
+    simulate_into(config, &mut Discard).unwrap_or_default()
 }
