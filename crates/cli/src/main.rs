@@ -5,6 +5,7 @@
 //! but rejected some rows (the rest are committed; the rejects file says why).
 
 mod demo;
+mod link;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -128,6 +129,9 @@ enum Command {
         #[arg(long)]
         contributor: String,
     },
+    /// Resolve records of one CSV (deduplicate) or two (link), without a store: clusters,
+    /// scored pairs and the trained model; --explain shows per-field match weights.
+    Link(link::LinkArgs),
     /// Show the store's backend, schema version, log position and totals, and check it.
     Status {
         #[command(flatten)]
@@ -343,6 +347,7 @@ fn run(cli: Cli) -> Result<u8> {
             );
             Ok(0)
         }
+        Command::Link(args) => link::run(args),
         Command::Status { store } => {
             let mut store = open_store(&store.store)?;
             let c = store.counts()?;

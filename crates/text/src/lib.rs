@@ -11,6 +11,11 @@
 //! assert_eq!(country_alpha2("SRB"), Some("rs"));
 //! ```
 
+pub mod datecmp;
+pub mod names;
+pub mod plate;
+pub mod script;
+
 use std::borrow::Cow;
 use std::sync::OnceLock;
 

@@ -1,0 +1,313 @@
+//! Blocking: which pairs are compared at all. Several rules, each a key built from a few
+//! fields; two records are a candidate pair when any rule gives them the same key. A pair is
+//! generated once, by the first rule that finds it.
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::compare::{Comparator, Prepared};
+use crate::table::Role;
+use crate::{Error, Limits};
+
+/// How a field contributes to a blocking key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyTransform {
+    /// The normalised value.
+    Value,
+    /// The phonetic key of the first name part (names only; others fall back to the value).
+    Phonetic,
+    /// The year (dates only; others fall back to the value).
+    Year,
+}
+
+/// One field of a blocking key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct KeyPart {
+    /// The field's role.
+    pub role: Role,
+    /// Which occurrence of the role.
+    #[serde(default)]
+    pub occurrence: u8,
+    /// What of the field is used.
+    #[serde(default = "value_transform")]
+    pub transform: KeyTransform,
+}
+
+fn value_transform() -> KeyTransform {
+    KeyTransform::Value
+}
+
+/// A blocking rule: records with equal values of every part (none missing) are compared.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BlockingRule {
+    /// The parts of the key.
+    pub parts: Vec<KeyPart>,
+}
+
+impl BlockingRule {
+    /// Reads `role[:transform]+role[:transform]…`, e.g. `family_name:phonetic+date_of_birth:year`.
+    /// A role may carry an occurrence as `address#1`.
+    pub fn parse(text: &str) -> Result<BlockingRule, String> {
+        let mut parts = Vec::new();
+        for item in text.split('+') {
+            let item = item.trim();
+            let (name, transform) = match item.split_once(':') {
+                Some((n, t)) => (n, t),
+                None => (item, "value"),
+            };
+            let (name, occurrence) = match name.split_once('#') {
+                Some((n, o)) => (
+                    n,
+                    o.parse::<u8>()
+                        .map_err(|_| format!("bad occurrence in '{item}'"))?,
+                ),
+                None => (name, 0),
+            };
+            let role = Role::parse(name).ok_or_else(|| format!("unknown role '{name}'"))?;
+            let transform = match transform {
+                "value" => KeyTransform::Value,
+                "phonetic" => KeyTransform::Phonetic,
+                "year" => KeyTransform::Year,
+                other => return Err(format!("unknown key transform '{other}'")),
+            };
+            parts.push(KeyPart {
+                role,
+                occurrence,
+                transform,
+            });
+        }
+        if parts.is_empty() {
+            return Err("empty blocking rule".to_string());
+        }
+        Ok(BlockingRule { parts })
+    }
+
+    /// The rule written as [`BlockingRule::parse`] reads it.
+    pub fn describe(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| {
+                let mut s = p.role.as_str().to_string();
+                if p.occurrence != 0 {
+                    s.push_str(&format!("#{}", p.occurrence));
+                }
+                match p.transform {
+                    KeyTransform::Value => {}
+                    KeyTransform::Phonetic => s.push_str(":phonetic"),
+                    KeyTransform::Year => s.push_str(":year"),
+                }
+                s
+            })
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+}
+
+/// Default rules for the roles present, strictest first. Each true pair needs to survive only
+/// one of them, so together they tolerate a typo in any one field.
+pub fn default_rules(roles: &[(Role, u8)]) -> Vec<BlockingRule> {
+    let has = |r: Role| roles.contains(&(r, 0));
+    let part = |role: Role, transform: KeyTransform| KeyPart {
+        role,
+        occurrence: 0,
+        transform,
+    };
+    let v = KeyTransform::Value;
+    let mut rules: Vec<Vec<KeyPart>> = Vec::new();
+    for id_role in [
+        Role::Identifier,
+        Role::Document,
+        Role::Phone,
+        Role::Email,
+        Role::Iban,
+        Role::Plate,
+    ] {
+        if has(id_role) {
+            rules.push(vec![part(id_role, v)]);
+        }
+    }
+    let (given, family) = (has(Role::GivenName), has(Role::FamilyName));
+    if given && family {
+        rules.push(vec![part(Role::GivenName, v), part(Role::FamilyName, v)]);
+    }
+    if has(Role::FullName) {
+        rules.push(vec![part(Role::FullName, v)]);
+    }
+    if has(Role::DateOfBirth) {
+        rules.push(vec![part(Role::DateOfBirth, v)]);
+        for name in [Role::FamilyName, Role::GivenName, Role::FullName] {
+            if has(name) {
+                rules.push(vec![
+                    part(name, KeyTransform::Phonetic),
+                    part(Role::DateOfBirth, KeyTransform::Year),
+                ]);
+            }
+        }
+    }
+    if has(Role::Postcode) && has(Role::HouseNumber) {
+        rules.push(vec![part(Role::Postcode, v), part(Role::HouseNumber, v)]);
+    }
+    if has(Role::Locality) {
+        for name in [Role::FamilyName, Role::GivenName] {
+            if has(name) {
+                rules.push(vec![
+                    part(name, KeyTransform::Phonetic),
+                    part(Role::Locality, v),
+                ]);
+            }
+        }
+    }
+    if has(Role::Postcode) {
+        for name in [Role::FamilyName, Role::GivenName] {
+            if has(name) {
+                rules.push(vec![
+                    part(name, KeyTransform::Phonetic),
+                    part(Role::Postcode, v),
+                ]);
+            }
+        }
+    }
+    if has(Role::Address) && has(Role::HouseNumber) {
+        rules.push(vec![part(Role::Address, v), part(Role::HouseNumber, v)]);
+    }
+    rules
+        .into_iter()
+        .map(|parts| BlockingRule { parts })
+        .collect()
+}
+
+#[inline]
+fn mix(h: u64, v: u64) -> u64 {
+    (h ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29)
+}
+
+/// Per record, the rule's key (0 when a part is missing).
+pub fn rule_keys(rule: &BlockingRule, fields: &[(&Prepared, Role, u8)], n: usize) -> Vec<u64> {
+    let mut keys = vec![0x5151_5151u64; n];
+    for (k, part) in rule.parts.iter().enumerate() {
+        let Some((prep, _, _)) = fields
+            .iter()
+            .find(|(_, r, o)| *r == part.role && *o == part.occurrence)
+        else {
+            return vec![0; n];
+        };
+        for (i, key) in keys.iter_mut().enumerate() {
+            if *key == 0 {
+                continue;
+            }
+            let id = prep.value[i];
+            let v: u64 = if id == 0 {
+                0
+            } else {
+                match (part.transform, prep.comparator) {
+                    (KeyTransform::Phonetic, Comparator::Name | Comparator::FullName) => {
+                        u64::from(prep.phonetic[id as usize])
+                    }
+                    (KeyTransform::Year, Comparator::Date) => {
+                        prep.date[id as usize].map_or(u64::from(id) << 20, |d| u64::from(d.year))
+                    }
+                    _ => u64::from(id),
+                }
+            };
+            *key = if v == 0 {
+                0
+            } else {
+                mix(mix(*key, k as u64 + 1), v) | 1
+            };
+        }
+    }
+    keys
+}
+
+/// Counts from pair generation.
+#[derive(Clone, Debug, Default)]
+pub struct BlockStats {
+    /// Pairs generated by each rule (pairs found by an earlier rule are not counted again).
+    pub pairs_per_rule: Vec<u64>,
+    /// Blocks skipped per rule because they held more than `block_records_max` records.
+    pub blocks_skipped_per_rule: Vec<u64>,
+}
+
+/// A candidate pair of record indices, `l < r` in canonical order.
+pub type Pair = (u32, u32);
+
+/// Generates the candidate pairs of all rules. With `link`, only pairs across sources.
+pub fn candidate_pairs(
+    keys: &[Vec<u64>],
+    sources: &[u8],
+    link: bool,
+    limits: &Limits,
+) -> Result<(Vec<Pair>, BlockStats), Error> {
+    let n = sources.len();
+    let mut stats = BlockStats::default();
+    let mut pairs: Vec<Pair> = Vec::new();
+    let mut oversized: Vec<HashSet<u64>> = Vec::with_capacity(keys.len());
+    for (r, rule_keys) in keys.iter().enumerate() {
+        assert_eq!(rule_keys.len(), n);
+        let mut order: Vec<(u64, u32)> = rule_keys
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| **k != 0)
+            .map(|(i, k)| (*k, i as u32))
+            .collect();
+        order.par_sort_unstable();
+        let mut groups: Vec<(usize, usize)> = Vec::new();
+        let mut big: HashSet<u64> = HashSet::new();
+        let mut start = 0;
+        while start < order.len() {
+            let mut end = start + 1;
+            while end < order.len() && order[end].0 == order[start].0 {
+                end += 1;
+            }
+            if end - start > limits.block_records_max {
+                big.insert(order[start].0);
+            } else if end - start > 1 {
+                groups.push((start, end));
+            }
+            start = end;
+        }
+        stats.blocks_skipped_per_rule.push(big.len() as u64);
+        let earlier = &keys[..r];
+        let earlier_big = &oversized;
+        let found: Vec<Pair> = groups
+            .par_iter()
+            .flat_map_iter(|&(s, e)| {
+                let members = &order[s..e];
+                let mut out = Vec::new();
+                for (x, &(_, a)) in members.iter().enumerate() {
+                    for &(_, b) in &members[x + 1..] {
+                        let (l, r) = if a < b { (a, b) } else { (b, a) };
+                        if link && sources[l as usize] == sources[r as usize] {
+                            continue;
+                        }
+                        let seen = earlier.iter().zip(earlier_big).any(|(k, big)| {
+                            let kl = k[l as usize];
+                            kl != 0 && kl == k[r as usize] && !big.contains(&kl)
+                        });
+                        if !seen {
+                            out.push((l, r));
+                        }
+                    }
+                }
+                out
+            })
+            .collect();
+        stats.pairs_per_rule.push(found.len() as u64);
+        if pairs.len() + found.len() > limits.pairs_max {
+            return Err(Error::Limit(format!(
+                "blocking rule {} brings the candidate pairs to {}, more than pairs_max {}: \
+                 use stricter blocking rules",
+                r + 1,
+                pairs.len() + found.len(),
+                limits.pairs_max
+            )));
+        }
+        pairs.extend(found);
+        oversized.push(big);
+    }
+    pairs.par_sort_unstable();
+    Ok((pairs, stats))
+}

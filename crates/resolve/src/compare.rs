@@ -1,0 +1,417 @@
+//! Field comparators: each field is prepared once into a dictionary of normalised values, and a
+//! pair of records is compared into a *level* (0 = a value missing, 1 = exact, then ever weaker
+//! agreement, the last level = disagreement).
+
+use std::collections::HashMap;
+
+use corridor_text::datecmp::{DateAgreement, LooseDate, compare_dates, parse_loose_date};
+use corridor_text::names::{name_parts, phonetic_key};
+use corridor_text::plate::{document_key, plate_key};
+use corridor_text::script::latin_key;
+use serde::{Deserialize, Serialize};
+
+use crate::table::{Field, Role};
+
+/// How a field is compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparator {
+    /// One name part or a few (given or family name): canonical name key, Jaro–Winkler,
+    /// Double Metaphone.
+    Name,
+    /// A whole name in one value: token sets, so that order (given/family swaps) does not matter.
+    FullName,
+    /// Dates of birth: exact, consistent (partial or 01-01 placeholder), slip, near, different.
+    Date,
+    /// Identifiers typed from a document: exact, one edit, two edits.
+    Identifier,
+    /// Telephone numbers: exact digits, same subscriber number (last 8 digits), one edit.
+    Phone,
+    /// Vehicle plates: exact key, equal once camera confusions are folded, one edit.
+    Plate,
+    /// Short codes (postcode, house number): exact, one edit.
+    Code,
+    /// Categories (region, country): exact or not.
+    Category,
+    /// Free text such as address lines and localities: exact, Jaro–Winkler, token overlap.
+    Text,
+}
+
+impl Comparator {
+    /// The comparator a role gets by default.
+    pub fn for_role(role: Role) -> Comparator {
+        match role {
+            Role::GivenName | Role::FamilyName => Comparator::Name,
+            Role::FullName => Comparator::FullName,
+            Role::DateOfBirth => Comparator::Date,
+            Role::Document | Role::Iban | Role::Identifier | Role::Email => Comparator::Identifier,
+            Role::Phone => Comparator::Phone,
+            Role::Plate => Comparator::Plate,
+            Role::HouseNumber | Role::Postcode => Comparator::Code,
+            Role::Region | Role::Country => Comparator::Category,
+            Role::Address | Role::Locality | Role::Id | Role::Source => Comparator::Text,
+        }
+    }
+
+    /// Labels of the levels, index 0 being "missing" and the last "different".
+    pub fn level_labels(self) -> &'static [&'static str] {
+        match self {
+            Comparator::Name => &[
+                "missing",
+                "exact",
+                "Jaro-Winkler >= 0.92",
+                "Jaro-Winkler >= 0.85 or same phonetic key",
+                "Jaro-Winkler >= 0.70",
+                "different",
+            ],
+            Comparator::FullName => &[
+                "missing",
+                "same name parts (any order)",
+                "name parts similarity >= 0.92",
+                "name parts similarity >= 0.85",
+                "name parts similarity >= 0.70",
+                "different",
+            ],
+            Comparator::Date => &[
+                "missing",
+                "exact",
+                "consistent (partial or 01-01 placeholder)",
+                "one typing slip or day/month swapped",
+                "within a year",
+                "different",
+            ],
+            Comparator::Identifier => &["missing", "exact", "one edit", "two edits", "different"],
+            Comparator::Phone => &[
+                "missing",
+                "exact",
+                "same last 8 digits",
+                "one edit",
+                "different",
+            ],
+            Comparator::Plate => &[
+                "missing",
+                "exact",
+                "same after OCR folding",
+                "one edit",
+                "different",
+            ],
+            Comparator::Code => &["missing", "exact", "one edit", "different"],
+            Comparator::Category => &["missing", "exact", "different"],
+            Comparator::Text => &[
+                "missing",
+                "exact",
+                "Jaro-Winkler >= 0.90",
+                "Jaro-Winkler >= 0.75 or shared words",
+                "different",
+            ],
+        }
+    }
+
+    /// Number of levels including "missing".
+    pub fn levels(self) -> usize {
+        self.level_labels().len()
+    }
+
+    /// True when a common exact value should count for less than a rare one.
+    pub fn term_frequency_default(self) -> bool {
+        matches!(
+            self,
+            Comparator::Name
+                | Comparator::FullName
+                | Comparator::Date
+                | Comparator::Code
+                | Comparator::Text
+        )
+    }
+}
+
+/// The normalised value of a field, for records whose value could not be normalised to
+/// anything comparable.
+fn normalise(comparator: Comparator, raw: &str) -> String {
+    match comparator {
+        Comparator::Name | Comparator::FullName => {
+            let mut parts = name_parts(raw);
+            if comparator == Comparator::FullName {
+                parts.sort_unstable();
+            }
+            parts.join(" ")
+        }
+        Comparator::Date => match parse_loose_date(raw) {
+            Some(d) => format!("{:04}{:02}{:02}", d.year, d.month, d.day),
+            None => latin_key(raw),
+        },
+        Comparator::Identifier => {
+            if raw.contains('@') {
+                raw.trim().to_lowercase()
+            } else {
+                document_key(raw)
+            }
+        }
+        Comparator::Phone => raw.chars().filter(char::is_ascii_digit).collect(),
+        Comparator::Plate => plate_key(raw, false),
+        Comparator::Code => latin_key(raw).replace(' ', ""),
+        Comparator::Category => match corridor_text::country_alpha2(raw.trim()) {
+            Some(c) if raw.trim().len() == 3 => c.to_string(),
+            _ => latin_key(raw),
+        },
+        Comparator::Text => latin_key(raw),
+    }
+}
+
+/// One field prepared for comparison: every distinct normalised value once (a dictionary),
+/// each record pointing at its value. Value id 0 is "missing".
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// The comparator.
+    pub comparator: Comparator,
+    /// Per record: the id of its normalised value, 0 when missing.
+    pub value: Vec<u32>,
+    /// Per value id: the normalised text ("" for id 0).
+    pub text: Vec<Box<str>>,
+    /// Per value id: how many records hold it.
+    pub count: Vec<u32>,
+    /// Per value id: phonetic key id of the first name part (names only; 0 = none).
+    pub phonetic: Vec<u32>,
+    /// Per value id: parsed date (dates only).
+    pub date: Vec<Option<LooseDate>>,
+    /// Per value id: OCR-folded plate key (plates only).
+    pub folded: Vec<Box<str>>,
+    /// Records with a value.
+    pub present: u32,
+}
+
+impl Prepared {
+    /// Normalises a column. Values that normalise to nothing (`FNU`, punctuation) are missing.
+    pub fn new(field: &Field, comparator: Comparator) -> Prepared {
+        let mut ids: HashMap<Box<str>, u32> = HashMap::new();
+        let mut text: Vec<Box<str>> = vec!["".into()];
+        let mut count: Vec<u32> = vec![0];
+        // Raw values repeat (FEBRL: a few thousand distinct suburbs): normalise each once.
+        let mut raw_ids: HashMap<&str, u32> = HashMap::new();
+        let mut value = Vec::with_capacity(field.values.len());
+        let mut present = 0u32;
+        for v in &field.values {
+            let id = match v {
+                None => 0,
+                Some(raw) => match raw_ids.get(raw.as_ref()) {
+                    Some(&id) => id,
+                    None => {
+                        let norm = normalise(comparator, raw);
+                        let id = if norm.is_empty() {
+                            0
+                        } else {
+                            let next = text.len() as u32;
+                            let id = *ids.entry(norm.clone().into_boxed_str()).or_insert(next);
+                            if id == next {
+                                text.push(norm.into_boxed_str());
+                                count.push(0);
+                            }
+                            id
+                        };
+                        raw_ids.insert(raw.as_ref(), id);
+                        id
+                    }
+                },
+            };
+            if id != 0 {
+                count[id as usize] += 1;
+                present += 1;
+            }
+            value.push(id);
+        }
+        let mut phonetic = Vec::new();
+        if matches!(comparator, Comparator::Name | Comparator::FullName) {
+            let mut codes: HashMap<String, u32> = HashMap::new();
+            phonetic = text
+                .iter()
+                .map(|t| {
+                    let first = t.split(' ').next().unwrap_or("");
+                    let code = phonetic_key(first);
+                    if code.is_empty() {
+                        return 0;
+                    }
+                    let next = codes.len() as u32 + 1;
+                    *codes.entry(code).or_insert(next)
+                })
+                .collect();
+        }
+        let date = if comparator == Comparator::Date {
+            text.iter()
+                .map(|t| {
+                    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+                        parse_loose_date(t)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let folded = if comparator == Comparator::Plate {
+            text.iter().map(|t| plate_key(t, true).into()).collect()
+        } else {
+            Vec::new()
+        };
+        Prepared {
+            comparator,
+            value,
+            text,
+            count,
+            phonetic,
+            date,
+            folded,
+            present,
+        }
+    }
+
+    /// Term frequency of a value id: the share of records with a value that hold this one.
+    pub fn term_frequency(&self, id: u32) -> f64 {
+        assert!(id != 0);
+        f64::from(self.count[id as usize]) / f64::from(self.present.max(1))
+    }
+
+    /// The level of agreement of records `l` and `r`.
+    #[inline]
+    pub fn level(&self, l: u32, r: u32) -> u8 {
+        let a = self.value[l as usize];
+        let b = self.value[r as usize];
+        if a == 0 || b == 0 {
+            return 0;
+        }
+        if a == b {
+            return 1;
+        }
+        self.level_of_values(a, b)
+    }
+
+    fn level_of_values(&self, a: u32, b: u32) -> u8 {
+        let ta = &*self.text[a as usize];
+        let tb = &*self.text[b as usize];
+        match self.comparator {
+            Comparator::Name => {
+                let jw = crate::sim::jaro_winkler(ta, tb);
+                let pa = self.phonetic[a as usize];
+                if jw >= 0.92 {
+                    2
+                } else if jw >= 0.85 || (pa != 0 && pa == self.phonetic[b as usize]) {
+                    3
+                } else if jw >= 0.70 {
+                    4
+                } else {
+                    5
+                }
+            }
+            Comparator::FullName => {
+                let s = token_similarity(ta, tb);
+                if s >= 0.92 {
+                    2
+                } else if s >= 0.85 {
+                    3
+                } else if s >= 0.70 {
+                    4
+                } else {
+                    5
+                }
+            }
+            Comparator::Date => {
+                match (&self.date[a as usize], &self.date[b as usize]) {
+                    (Some(da), Some(db)) => match compare_dates(da, db) {
+                        DateAgreement::Exact => 1,
+                        DateAgreement::Consistent => 2,
+                        DateAgreement::Slip => 3,
+                        DateAgreement::Near => 4,
+                        DateAgreement::Different => 5,
+                    },
+                    // Unreadable dates: only a slip or nothing.
+                    _ => {
+                        if crate::sim::osa_bounded(ta, tb, 1) <= 1 {
+                            3
+                        } else {
+                            5
+                        }
+                    }
+                }
+            }
+            Comparator::Identifier => match bounded_edits(ta, tb) {
+                1 => 2,
+                2 => 3,
+                _ => 4,
+            },
+            Comparator::Phone => {
+                if ta.len() >= 8 && tb.len() >= 8 && ta[ta.len() - 8..] == tb[tb.len() - 8..] {
+                    2
+                } else if bounded_edits(ta, tb) <= 1 {
+                    3
+                } else {
+                    4
+                }
+            }
+            Comparator::Plate => {
+                if self.folded[a as usize] == self.folded[b as usize] {
+                    2
+                } else if bounded_edits(ta, tb) <= 1 {
+                    3
+                } else {
+                    4
+                }
+            }
+            Comparator::Code => {
+                if bounded_edits(ta, tb) <= 1 {
+                    2
+                } else {
+                    3
+                }
+            }
+            Comparator::Category => 2,
+            Comparator::Text => {
+                let jw = crate::sim::jaro_winkler(ta, tb);
+                if jw >= 0.90 {
+                    2
+                } else if jw >= 0.75 || shares_word(ta, tb) {
+                    3
+                } else {
+                    4
+                }
+            }
+        }
+    }
+}
+
+/// Optimal-string-alignment distance, or 3 when the lengths alone prove it is more than 2.
+fn bounded_edits(a: &str, b: &str) -> usize {
+    crate::sim::osa_bounded(a, b, 2)
+}
+
+/// True when the two texts share a word of three letters or more.
+fn shares_word(a: &str, b: &str) -> bool {
+    a.split(' ')
+        .filter(|w| w.len() >= 3)
+        .any(|w| b.split(' ').any(|v| v == w))
+}
+
+/// Symmetric Monge–Elkan similarity of two space-separated token lists: each token matched to
+/// its best Jaro–Winkler partner on the other side, averaged, the lower of the two directions.
+/// Order-free, so `Jovanovic Djordje` meets `Djordje Jovanovic`; the concatenations are also
+/// compared, so split and joined compounds (`Abdul Rahman` / `Abdulrahman`) meet.
+pub fn token_similarity(a: &str, b: &str) -> f64 {
+    let ta: Vec<&str> = a.split(' ').filter(|t| !t.is_empty()).collect();
+    let tb: Vec<&str> = b.split(' ').filter(|t| !t.is_empty()).collect();
+    if ta.is_empty() || tb.is_empty() {
+        return 0.0;
+    }
+    let directed = |x: &[&str], y: &[&str]| {
+        let sum: f64 = x
+            .iter()
+            .map(|s| {
+                y.iter()
+                    .map(|t| crate::sim::jaro_winkler(s, t))
+                    .fold(0.0, f64::max)
+            })
+            .sum();
+        sum / x.len() as f64
+    };
+    let me = directed(&ta, &tb).min(directed(&tb, &ta));
+    let joined = crate::sim::jaro_winkler(&ta.concat(), &tb.concat());
+    me.max(joined)
+}

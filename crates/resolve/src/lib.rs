@@ -1,0 +1,783 @@
+//! Entity resolution for Corridor: which records describe the same person.
+//!
+//! The pipeline, each step a kernel over columns:
+//!
+//! 1. [`table`]: records as columns with a [`Role`] each, put in canonical order (source, id) so
+//!    that every result is a function of the set of records, not of the input order.
+//! 2. [`compare`]: each field normalised once into a dictionary of values (Latin name keys,
+//!    romanisation variants, parsed dates, plate keys), then pairs compared into levels.
+//! 3. [`block`]: candidate pairs from several blocking rules.
+//! 4. [`model`]: Fellegi–Sunter. u from random pairs, m by EM (one session per blocking rule,
+//!    the rule's own fields held out), the prior from the expected number of matches;
+//!    term-frequency adjustment on exact agreement.
+//! 5. [`cluster`]: components over pairs above the threshold, with must-link / cannot-link
+//!    judgements; the cluster id is the canonical-first record of the cluster.
+//!
+//! ```no_run
+//! use corridor_resolve::{Engine, Settings, table::{ColumnMap, Table}};
+//! let table = Table::from_csv(std::fs::File::open("febrl3.csv")?, "febrl3.csv", 0,
+//!     &ColumnMap::default(), &Default::default())?;
+//! let engine = Engine::new(table, Settings::default())?;
+//! let result = engine.run(None, &[])?;
+//! println!("{} clusters", result.cluster_stats.clusters);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+// Per-level parameters live in parallel arrays (m, u, counts) indexed by level: an index loop
+// says that more plainly than zipped iterators.
+#![allow(clippy::needless_range_loop)]
+
+pub mod block;
+pub mod cluster;
+pub mod compare;
+pub mod eval;
+pub mod model;
+pub mod sim;
+pub mod table;
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::block::{BlockStats, BlockingRule, Pair, candidate_pairs, default_rules, rule_keys};
+use crate::cluster::{ClusterStats, Edge, cluster};
+use crate::compare::{Comparator, Prepared};
+use crate::model::{
+    COMPARISONS_MAX, ComparisonModel, LEVEL_BITS, MODEL_FORMAT, Model, PatternCounts,
+    SessionReport, TrainingReport, expectation_maximisation, level_of, match_share, probability,
+};
+pub use crate::table::Role;
+use crate::table::Table;
+
+/// Errors of resolution. Input errors name the input, line and column.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A problem with an input file.
+    #[error("{file}:{line}{}: {reason}", column.as_ref().map(|c| format!(": column '{c}'")).unwrap_or_default())]
+    Input {
+        /// The input's name.
+        file: String,
+        /// 1-based line (0 when unknown).
+        line: u64,
+        /// The column, when one is at fault.
+        column: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A limit was exceeded.
+    #[error("limit exceeded: {0}")]
+    Limit(String),
+    /// A model that does not fit the input or is malformed.
+    #[error("model: {0}")]
+    Model(String),
+    /// Judgements that contradict each other or name unknown records.
+    #[error("judgements: {0}")]
+    Judgement(String),
+    /// A configuration value out of range.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    pub(crate) fn input(file: &str, line: u64, column: Option<&str>, reason: String) -> Error {
+        Error::Input {
+            file: file.to_string(),
+            line,
+            column: column.map(str::to_string),
+            reason,
+        }
+    }
+}
+
+/// Limits on everything a run can grow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    /// Records per input.
+    pub records_max: usize,
+    /// Compared columns per input.
+    pub fields_max: usize,
+    /// Bytes per cell.
+    pub value_bytes_max: usize,
+    /// Candidate pairs over all blocking rules.
+    pub pairs_max: usize,
+    /// Records in one block; larger blocks (a key shared by too many records to be evidence)
+    /// are skipped and counted.
+    pub block_records_max: usize,
+    /// EM iterations per session.
+    pub em_iterations_max: u32,
+    /// Random pairs sampled for u.
+    pub u_pairs_max: usize,
+    /// Judgements.
+    pub judgements_max: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            records_max: 20_000_000,
+            fields_max: COMPARISONS_MAX,
+            value_bytes_max: 4096,
+            pairs_max: 400_000_000,
+            block_records_max: 2_000,
+            em_iterations_max: 100,
+            u_pairs_max: 200_000,
+            judgements_max: 1_000_000,
+        }
+    }
+}
+
+/// Run settings.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Pairs at or above this match probability are links.
+    pub threshold: f64,
+    /// Seed of the random-pair sample for u.
+    pub seed: u64,
+    /// Limits.
+    pub limits: Limits,
+    /// Blocking rules; `None` for the defaults of the roles present.
+    pub blocking: Option<Vec<BlockingRule>>,
+    /// Term-frequency adjustment on comparators that support it.
+    pub term_frequency: bool,
+    /// Pairs at or above this probability are returned (for `pairs.csv`); links always are.
+    pub pairs_probability_min: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            threshold: 0.5,
+            seed: 0x00C0_FFEE,
+            limits: Limits::default(),
+            blocking: None,
+            term_frequency: true,
+            pairs_probability_min: 0.5,
+        }
+    }
+}
+
+/// A judgement by an analyst about two records (record indices in canonical order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Judgement {
+    /// One record.
+    pub l: u32,
+    /// The other.
+    pub r: u32,
+    /// True: same entity (must-link); false: different (cannot-link).
+    pub same: bool,
+}
+
+/// Candidate pairs with their comparison vectors.
+pub struct Candidates {
+    /// The pairs, sorted.
+    pub pairs: Vec<Pair>,
+    /// Per pair, its pattern code (levels, [`LEVEL_BITS`] bits per comparison).
+    pub codes: Vec<u64>,
+    /// Pattern counts per blocking rule: pairs agreeing on that rule's key.
+    pub rule_patterns: Vec<PatternCounts>,
+    /// Pattern counts over all candidate pairs.
+    pub patterns: PatternCounts,
+    /// Counts from blocking.
+    pub stats: BlockStats,
+}
+
+/// A scored pair.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScoredPair {
+    /// Left record (canonical index).
+    pub l: u32,
+    /// Right record.
+    pub r: u32,
+    /// Match weight, log2 odds.
+    pub weight: f64,
+    /// Match probability.
+    pub probability: f64,
+}
+
+/// The outcome of a run.
+pub struct Resolution {
+    /// The model used (trained here or given).
+    pub model: Model,
+    /// Pairs at or above `pairs_probability_min` (and every link).
+    pub pairs: Vec<ScoredPair>,
+    /// Per record (canonical index), the canonical index of its cluster's first record.
+    pub cluster_of: Vec<u32>,
+    /// Candidate pairs compared.
+    pub candidate_pairs: u64,
+    /// Blocking counts.
+    pub block_stats: BlockStats,
+    /// Clustering counts.
+    pub cluster_stats: ClusterStats,
+}
+
+/// One field's part of an explanation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldWeight {
+    /// Comparison name (the column header).
+    pub name: String,
+    /// The left record's value as given.
+    pub value_l: String,
+    /// The right record's value.
+    pub value_r: String,
+    /// Level label.
+    pub level: &'static str,
+    /// m of the level.
+    pub m: f64,
+    /// u of the level (the value's term frequency when adjusted).
+    pub u: f64,
+    /// log2(m/u) with any term-frequency adjustment: this field's share of the match weight.
+    pub weight: f64,
+}
+
+/// Why two records match or not: the prior and per-field weights, which add up to the total.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    /// log2 prior odds.
+    pub prior_weight: f64,
+    /// Per comparison.
+    pub fields: Vec<FieldWeight>,
+    /// Total match weight.
+    pub weight: f64,
+    /// Match probability.
+    pub probability: f64,
+}
+
+/// Records prepared for resolution, in canonical order.
+pub struct Engine {
+    table: Table,
+    prepared: Vec<Prepared>,
+    /// Index of (source, id) → canonical record index.
+    index: HashMap<(u8, String), u32>,
+    link: bool,
+    settings: Settings,
+}
+
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn count_patterns(codes: impl Iterator<Item = u64>) -> PatternCounts {
+    let mut map: HashMap<u64, f64> = HashMap::new();
+    for c in codes {
+        *map.entry(c).or_insert(0.0) += 1.0;
+    }
+    let mut v: PatternCounts = map.into_iter().collect();
+    v.sort_unstable_by_key(|p| p.0);
+    v
+}
+
+impl Engine {
+    /// Prepares a table (one source: deduplicate; sources 0 and 1: link across).
+    pub fn new(table: Table, settings: Settings) -> Result<Engine, Error> {
+        if !(settings.threshold > 0.0 && settings.threshold < 1.0) {
+            return Err(Error::Config(format!(
+                "threshold {} outside (0, 1)",
+                settings.threshold
+            )));
+        }
+        if table.len() > u32::MAX as usize / 2 {
+            return Err(Error::Limit(format!("{} records", table.len())));
+        }
+        let link = table.sources.iter().any(|&s| s != 0);
+        if table.sources.iter().any(|&s| s > 1) {
+            return Err(Error::Config("at most two inputs".to_string()));
+        }
+        let order = table.canonical_order();
+        let table = table.permuted(&order);
+        let prepared: Vec<Prepared> = table
+            .fields
+            .par_iter()
+            .map(|f| Prepared::new(f, Comparator::for_role(f.role)))
+            .collect();
+        let index = table
+            .ids
+            .iter()
+            .zip(&table.sources)
+            .enumerate()
+            .map(|(i, (id, &s))| ((s, id.clone()), i as u32))
+            .collect();
+        Ok(Engine {
+            table,
+            prepared,
+            index,
+            link,
+            settings,
+        })
+    }
+
+    /// The records in canonical order.
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    /// True when linking two inputs (rather than deduplicating one).
+    pub fn is_link(&self) -> bool {
+        self.link
+    }
+
+    /// The canonical index of a record.
+    pub fn record(&self, source: u8, id: &str) -> Option<u32> {
+        self.index.get(&(source, id.to_string())).copied()
+    }
+
+    /// All pairs a run considers: n(n-1)/2 when deduplicating, n0·n1 when linking.
+    pub fn total_pairs(&self) -> f64 {
+        let n = self.table.len() as f64;
+        if self.link {
+            let n1 = self.table.sources.iter().filter(|&&s| s == 1).count() as f64;
+            (n - n1) * n1
+        } else {
+            n * (n - 1.0) / 2.0
+        }
+    }
+
+    /// An untrained model for the fields present: one comparison per field, default blocking.
+    pub fn default_model(&self) -> Model {
+        let comparisons: Vec<ComparisonModel> = self
+            .table
+            .fields
+            .iter()
+            .map(|f| {
+                let mut c = ComparisonModel::new(
+                    &f.name,
+                    f.role,
+                    f.occurrence,
+                    Comparator::for_role(f.role),
+                );
+                c.term_frequency &= self.settings.term_frequency;
+                c
+            })
+            .collect();
+        let rules = match &self.settings.blocking {
+            Some(r) => r.clone(),
+            None => {
+                let roles: Vec<(Role, u8)> = self
+                    .table
+                    .fields
+                    .iter()
+                    .map(|f| (f.role, f.occurrence))
+                    .collect();
+                default_rules(&roles)
+            }
+        };
+        Model {
+            format: MODEL_FORMAT,
+            comparisons,
+            blocking: rules.iter().map(BlockingRule::describe).collect(),
+            probability_two_random_records_match: 1e-4,
+            training: TrainingReport::default(),
+        }
+    }
+
+    /// For each comparison of the model, the prepared field it compares.
+    fn fields_of(&self, model: &Model) -> Result<Vec<&Prepared>, Error> {
+        if model.comparisons.len() > COMPARISONS_MAX {
+            return Err(Error::Model(format!(
+                "{} comparisons, at most {COMPARISONS_MAX}",
+                model.comparisons.len()
+            )));
+        }
+        model
+            .comparisons
+            .iter()
+            .map(|c| {
+                let k = self
+                    .table
+                    .fields
+                    .iter()
+                    .position(|f| f.role == c.role && f.occurrence == c.occurrence)
+                    .ok_or_else(|| {
+                        Error::Model(format!(
+                            "comparison '{}' needs a {} column, which the input lacks",
+                            c.name,
+                            c.role.as_str()
+                        ))
+                    })?;
+                let p = &self.prepared[k];
+                if p.comparator != c.comparator {
+                    return Err(Error::Model(format!(
+                        "comparison '{}' uses {:?}, the field is prepared for {:?}",
+                        c.name, c.comparator, p.comparator
+                    )));
+                }
+                Ok(p)
+            })
+            .collect()
+    }
+
+    fn code(fields: &[&Prepared], l: u32, r: u32) -> u64 {
+        let mut code = 0u64;
+        for (c, f) in fields.iter().enumerate() {
+            code |= u64::from(f.level(l, r)) << (LEVEL_BITS as usize * c);
+        }
+        code
+    }
+
+    /// Blocks and compares: the candidate pairs of the model's rules and their patterns.
+    pub fn candidates(&self, model: &Model) -> Result<Candidates, Error> {
+        let fields = self.fields_of(model)?;
+        let rules = model.blocking_rules().map_err(Error::Model)?;
+        let keyed: Vec<(&Prepared, Role, u8)> = self
+            .table
+            .fields
+            .iter()
+            .zip(&self.prepared)
+            .map(|(f, p)| (p, f.role, f.occurrence))
+            .collect();
+        let n = self.table.len();
+        let keys: Vec<Vec<u64>> = rules.par_iter().map(|r| rule_keys(r, &keyed, n)).collect();
+        let (pairs, stats) =
+            candidate_pairs(&keys, &self.table.sources, self.link, &self.settings.limits)?;
+        let codes: Vec<u64> = pairs
+            .par_iter()
+            .map(|&(l, r)| Self::code(&fields, l, r))
+            .collect();
+        // Pattern counts per rule, for the EM sessions: every candidate pair agreeing on the
+        // rule's key, whichever rule generated it.
+        let rule_patterns: Vec<PatternCounts> = keys
+            .par_iter()
+            .map(|k| {
+                count_patterns(pairs.iter().zip(&codes).filter_map(|(&(l, r), &code)| {
+                    let kl = k[l as usize];
+                    (kl != 0 && kl == k[r as usize]).then_some(code)
+                }))
+            })
+            .collect();
+        let patterns = count_patterns(codes.iter().copied());
+        Ok(Candidates {
+            pairs,
+            codes,
+            rule_patterns,
+            patterns,
+            stats,
+        })
+    }
+
+    /// Random pairs (deterministic for the seed), for u.
+    fn random_pairs(&self, count: usize) -> Vec<Pair> {
+        let n = self.table.len() as u64;
+        let n0 = self.table.sources.iter().filter(|&&s| s == 0).count() as u64;
+        let mut state = self.settings.seed;
+        let mut out = Vec::with_capacity(count);
+        if n < 2 || (self.link && (n0 == 0 || n0 == n)) {
+            return out;
+        }
+        while out.len() < count {
+            let (a, b) = if self.link {
+                (
+                    splitmix(&mut state) % n0,
+                    n0 + splitmix(&mut state) % (n - n0),
+                )
+            } else {
+                (splitmix(&mut state) % n, splitmix(&mut state) % n)
+            };
+            if a != b {
+                out.push((a.min(b) as u32, a.max(b) as u32));
+            }
+        }
+        out
+    }
+
+    /// Trains m, u and the prior without labels.
+    pub fn train(&self, mut model: Model, candidates: &Candidates) -> Result<Model, Error> {
+        let fields = self.fields_of(&model)?;
+        let limits = &self.settings.limits;
+        // u: level frequencies among random pairs (almost all non-matches).
+        let sample = (limits.u_pairs_max as f64).min(self.total_pairs()) as usize;
+        let random = self.random_pairs(sample);
+        let u_patterns = count_patterns(
+            random
+                .par_iter()
+                .map(|&(l, r)| Self::code(&fields, l, r))
+                .collect::<Vec<_>>()
+                .into_iter(),
+        );
+        for (c, comp) in model.comparisons.iter_mut().enumerate() {
+            let mut counts = vec![0.0; comp.u.len()];
+            for &(code, n) in &u_patterns {
+                counts[level_of(code, c) as usize] += n;
+            }
+            let present: f64 = counts[1..].iter().sum();
+            if present > 0.0 {
+                // Half a pair for unseen levels, so that a level never seen among random
+                // pairs (a rare exact identifier) gets a large but finite weight.
+                let floor = 0.5 / present;
+                for l in 1..comp.u.len() {
+                    comp.u[l] = (counts[l] / present).max(floor);
+                }
+                let sum: f64 = comp.u[1..].iter().sum();
+                for l in 1..comp.u.len() {
+                    comp.u[l] /= sum;
+                }
+            }
+        }
+        // m: EM per blocking rule, the rule's fields held out.
+        let rules = model.blocking_rules().map_err(Error::Model)?;
+        let mut m_sum: Vec<Vec<f64>> = model
+            .comparisons
+            .iter()
+            .map(|c| vec![0.0; c.m.len()])
+            .collect();
+        let mut m_sessions = vec![0u32; model.comparisons.len()];
+        let mut sessions = Vec::new();
+        for (rule, patterns) in rules.iter().zip(&candidates.rule_patterns) {
+            let free: Vec<bool> = model
+                .comparisons
+                .iter()
+                .map(|c| {
+                    !rule
+                        .parts
+                        .iter()
+                        .any(|p| p.role == c.role && p.occurrence == c.occurrence)
+                })
+                .collect();
+            let pairs: f64 = patterns.iter().map(|p| p.1).sum();
+            if pairs < 1.0 {
+                continue;
+            }
+            let mut comps = model.comparisons.clone();
+            let (iterations, share) =
+                expectation_maximisation(&mut comps, patterns, &free, limits.em_iterations_max);
+            for (c, comp) in comps.iter().enumerate() {
+                if free[c] {
+                    m_sessions[c] += 1;
+                    for (s, m) in m_sum[c].iter_mut().zip(&comp.m) {
+                        *s += m;
+                    }
+                }
+            }
+            sessions.push(SessionReport {
+                rule: rule.describe(),
+                pairs: pairs as u64,
+                iterations,
+                match_share: share,
+            });
+        }
+        for (c, comp) in model.comparisons.iter_mut().enumerate() {
+            if m_sessions[c] > 0 {
+                for l in 1..comp.m.len() {
+                    comp.m[l] = m_sum[c][l] / f64::from(m_sessions[c]);
+                }
+            }
+        }
+        // Prior: the expected number of matches among candidates, over all pairs.
+        let total_candidates: f64 = candidates.patterns.iter().map(|p| p.1).sum();
+        let share = match_share(
+            &model.comparisons,
+            &candidates.patterns,
+            limits.em_iterations_max,
+        );
+        let expected = share * total_candidates;
+        let prior = (expected / self.total_pairs().max(1.0)).clamp(1e-12, 0.5);
+        model.probability_two_random_records_match = prior;
+        model.training = TrainingReport {
+            u_pairs_sampled: random.len() as u64,
+            sessions,
+            labelled_pairs: 0,
+        };
+        model.check().map_err(Error::Model)?;
+        Ok(model)
+    }
+
+    /// Sets m from labelled matching pairs (supervised training): the level frequencies among
+    /// them. u stays as estimated from random pairs.
+    pub fn train_from_labels(&self, mut model: Model, matches: &[Pair]) -> Result<Model, Error> {
+        let fields = self.fields_of(&model)?;
+        if matches.is_empty() {
+            return Err(Error::Config("no labelled matching pairs".to_string()));
+        }
+        for (c, comp) in model.comparisons.iter_mut().enumerate() {
+            let mut counts = vec![0.0; comp.m.len()];
+            for &(l, r) in matches {
+                counts[fields[c].level(l, r) as usize] += 1.0;
+            }
+            let present: f64 = counts[1..].iter().sum();
+            if present > 0.0 {
+                for l in 1..comp.m.len() {
+                    comp.m[l] = ((counts[l] + 0.1) / (present + 0.1 * (comp.m.len() - 1) as f64))
+                        .max(model::PROBABILITY_MIN);
+                }
+            }
+        }
+        model.training.labelled_pairs = matches.len() as u64;
+        model.check().map_err(Error::Model)?;
+        Ok(model)
+    }
+
+    /// Term-frequency adjustment of an exact agreement: log2(u / tf(value)), bounded so that a
+    /// value's rarity cannot outweigh what one record could say.
+    fn tf_adjustment(&self, comp: &ComparisonModel, field: &Prepared, l: u32) -> f64 {
+        let id = field.value[l as usize];
+        let tf = field
+            .term_frequency(id)
+            .max(1.0 / f64::from(field.present.max(1)));
+        let u = comp.u[1].max(model::PROBABILITY_MIN);
+        (u / tf).log2()
+    }
+
+    fn weight_of(
+        &self,
+        model: &Model,
+        fields: &[&Prepared],
+        table: &[Vec<f64>],
+        l: u32,
+        code: u64,
+    ) -> f64 {
+        let mut w = model.prior_weight();
+        for (c, comp) in model.comparisons.iter().enumerate() {
+            let level = level_of(code, c);
+            w += table[c][level as usize];
+            if level == 1 && comp.term_frequency {
+                w += self.tf_adjustment(comp, fields[c], l);
+            }
+        }
+        w
+    }
+
+    /// Scores candidate pairs; returns those at or above `pairs_probability_min` or the
+    /// threshold, whichever is lower.
+    pub fn score(&self, model: &Model, candidates: &Candidates) -> Result<Vec<ScoredPair>, Error> {
+        let fields = self.fields_of(model)?;
+        assert_eq!(candidates.pairs.len(), candidates.codes.len());
+        let table: Vec<Vec<f64>> = model
+            .comparisons
+            .iter()
+            .map(|c| (0..c.m.len()).map(|l| c.weight(l as u8)).collect())
+            .collect();
+        let p_min = self
+            .settings
+            .pairs_probability_min
+            .min(self.settings.threshold);
+        let w_min = (p_min / (1.0 - p_min)).log2();
+        Ok(candidates
+            .pairs
+            .par_iter()
+            .zip(&candidates.codes)
+            .filter_map(|(&(l, r), &code)| {
+                let w = self.weight_of(model, &fields, &table, l, code);
+                (w >= w_min).then(|| ScoredPair {
+                    l,
+                    r,
+                    weight: w,
+                    probability: probability(w),
+                })
+            })
+            .collect())
+    }
+
+    /// Explains the score of records `l` and `r` (canonical indices).
+    pub fn explain(&self, model: &Model, l: u32, r: u32) -> Result<Explanation, Error> {
+        let fields = self.fields_of(model)?;
+        assert!((l as usize) < self.table.len() && (r as usize) < self.table.len());
+        let prior_weight = model.prior_weight();
+        let mut total = prior_weight;
+        let mut out = Vec::new();
+        for (c, comp) in model.comparisons.iter().enumerate() {
+            let level = fields[c].level(l, r);
+            let mut weight = comp.weight(level);
+            let mut u = comp.u[level as usize];
+            if level == 1 && comp.term_frequency {
+                weight += self.tf_adjustment(comp, fields[c], l);
+                u = comp.m[1] / weight.exp2();
+            }
+            let value = |i: u32| {
+                self.table
+                    .fields
+                    .iter()
+                    .find(|f| f.role == comp.role && f.occurrence == comp.occurrence)
+                    .and_then(|f| f.values[i as usize].as_deref())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            total += weight;
+            out.push(FieldWeight {
+                name: comp.name.clone(),
+                value_l: value(l),
+                value_r: value(r),
+                level: comp.comparator.level_labels()[level as usize],
+                m: if level == 0 {
+                    1.0
+                } else {
+                    comp.m[level as usize]
+                },
+                u: if level == 0 { 1.0 } else { u },
+                weight,
+            });
+        }
+        let sum: f64 = prior_weight + out.iter().map(|f| f.weight).sum::<f64>();
+        assert!((sum - total).abs() < 1e-9);
+        Ok(Explanation {
+            prior_weight,
+            fields: out,
+            weight: total,
+            probability: probability(total),
+        })
+    }
+
+    /// Clusters scored pairs at or above the threshold, honouring judgements.
+    pub fn cluster(
+        &self,
+        pairs: &[ScoredPair],
+        judgements: &[Judgement],
+    ) -> Result<(Vec<u32>, ClusterStats), Error> {
+        if judgements.len() > self.settings.limits.judgements_max {
+            return Err(Error::Limit(format!(
+                "{} judgements, more than judgements_max {}",
+                judgements.len(),
+                self.settings.limits.judgements_max
+            )));
+        }
+        let mut edges: Vec<Edge> = pairs
+            .iter()
+            .filter(|p| p.probability >= self.settings.threshold)
+            .map(|p| Edge {
+                l: p.l,
+                r: p.r,
+                weight: p.weight,
+            })
+            .collect();
+        let must: Vec<(u32, u32)> = judgements
+            .iter()
+            .filter(|j| j.same)
+            .map(|j| (j.l, j.r))
+            .collect();
+        let cannot: Vec<(u32, u32)> = judgements
+            .iter()
+            .filter(|j| !j.same)
+            .map(|j| (j.l, j.r))
+            .collect();
+        cluster(self.table.len(), &mut edges, &must, &cannot)
+    }
+
+    /// The whole run: train (unless a model is given), score, cluster.
+    pub fn run(&self, model: Option<Model>, judgements: &[Judgement]) -> Result<Resolution, Error> {
+        let given = model.is_some();
+        let model = match model {
+            Some(m) => {
+                m.check().map_err(Error::Model)?;
+                m
+            }
+            None => self.default_model(),
+        };
+        let candidates = self.candidates(&model)?;
+        let model = if given {
+            model
+        } else {
+            self.train(model, &candidates)?
+        };
+        let pairs = self.score(&model, &candidates)?;
+        let (cluster_of, cluster_stats) = self.cluster(&pairs, judgements)?;
+        Ok(Resolution {
+            model,
+            pairs,
+            cluster_of,
+            candidate_pairs: candidates.pairs.len() as u64,
+            block_stats: candidates.stats,
+            cluster_stats,
+        })
+    }
+}
