@@ -324,9 +324,11 @@ pub(crate) fn travel(config: &Config, world: &mut World, sink: &mut dyn Sink) ->
         let mut shared_payer = None;
         for k in 0..size {
             let migrant = world.add_person(&mut rng, Kind::Migrant, group);
+            // Siblings share the family name and the father's name.
             if family && k > 0 {
                 let first = members[0].0;
                 world.persons[migrant].family = world.persons[first].family;
+                world.persons[migrant].father = world.persons[first].father;
             }
             let payer = match shared_payer {
                 Some(p) => p,

@@ -1,7 +1,8 @@
 //! `truth/pairs.csv`: labelled record pairs for measuring resolution, FEBRL-style. Every pair of
 //! records of the same person is a true pair (up to a bound per person); hard negatives are
 //! pairs of records of *different* persons with the same name and nationality — the "many
-//! Mohammad Ahmadi, AFG" problem — sampled to about a tenth of the file.
+//! Mohammad Ahmadi, AFG" problem — and records of siblings travelling together (same family and
+//! father's name, one payer at home), sampled to about a tenth of the file.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter};
@@ -51,8 +52,25 @@ pub(crate) fn write(
             .or_default()
             .push(i);
     }
+    // Siblings: migrants with one payer (a family travelling together).
+    let mut payer_of: Vec<u32> = vec![u32::MAX; world.persons.len()];
+    for j in &world.journeys {
+        payer_of[j.migrant as usize] = j.payer;
+    }
+    let mut families: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for (i, (person, _)) in records.iter().enumerate() {
+        let payer = payer_of[*person as usize];
+        if payer != u32::MAX {
+            families.entry(payer).or_default().push(i);
+        }
+    }
+    families.retain(|_, recs| recs.iter().any(|&r| records[r].0 != records[recs[0]].0));
     let wanted = (true_pairs as f64 * HARD_NEGATIVE_SHARE / (1.0 - HARD_NEGATIVE_SHARE)) as u64;
-    let candidates: Vec<&Vec<usize>> = buckets.values().filter(|b| b.len() > 1).collect();
+    let candidates: Vec<&Vec<usize>> = buckets
+        .values()
+        .chain(families.values())
+        .filter(|b| b.len() > 1)
+        .collect();
     let mut rng = stream(seed, "truth/pairs");
     let mut negatives = 0u64;
     // Bounded: each try picks two records of one bucket, and most tries succeed.

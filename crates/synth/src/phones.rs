@@ -40,7 +40,7 @@ pub const PLANS: &[Plan] = &[
     Plan {
         country: "AL",
         calling_code: 355,
-        prefixes: &[67, 68, 69],
+        prefixes: &[69],
         digits: 7,
         mcc: 276,
     },
@@ -84,14 +84,14 @@ pub const PLANS: &[Plan] = &[
     Plan {
         country: "GB",
         calling_code: 44,
-        prefixes: &[7400, 7500, 7700, 7800, 7900, 7450, 7550],
+        prefixes: &[7400, 7500, 7800, 7900, 7450, 7550],
         digits: 6,
         mcc: 234,
     },
     Plan {
         country: "DE",
         calling_code: 49,
-        prefixes: &[151, 152, 157, 160, 162, 170, 171, 172, 173, 174, 175, 176],
+        prefixes: &[160, 162, 170, 171, 172, 173, 174, 175, 176],
         digits: 7,
         mcc: 262,
     },
@@ -140,7 +140,7 @@ pub const PLANS: &[Plan] = &[
     Plan {
         country: "MA",
         calling_code: 212,
-        prefixes: &[61, 62, 66, 67, 68],
+        prefixes: &[61, 62, 66, 67],
         digits: 7,
         mcc: 604,
     },
