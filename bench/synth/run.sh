@@ -18,7 +18,7 @@ for preset in "${presets[@]}"; do
   rm -rf "$dir"
   /usr/bin/time -f "%e %M" -o "$OUT/synth-time.txt" "$BIN" synth --preset "$preset" --seed 1 --out "$dir" >"$OUT/synth.log"
   read -r wall kib < "$OUT/synth-time.txt"
-  records=$(grep -E '^ +[A-Z]+_[A-Z]+ +[0-9]+ rows' "$OUT/synth.log" | awk '{s += $2} END {print s}')
+  records=$(grep -E '^ +[A-Z_]+ +[0-9]+ rows' "$OUT/synth.log" | awk '{s += $2} END {print s}')
   tx=$(grep -E '^ +ledger' "$OUT/synth.log" | awk '{print $2}')
   mb=$(du -sm "$dir" | cut -f1)
   awk -v p="$preset" -v w="$wall" -v r="$records" -v t="$tx" -v m="$mb" -v k="$kib" \

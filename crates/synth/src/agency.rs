@@ -644,15 +644,15 @@ pub(crate) fn write_agency(
         .interceptions
         .iter()
         .enumerate()
-        .filter(|(_, e)| e.country == p.country)
+        .filter(|(_, e)| e.place().country == p.country)
         .map(|(i, e)| Event {
             id: Interception::id(i),
-            day: e.day,
-            minute: e.minute,
-            place: e.place,
+            day: u32::from(e.day),
+            minute: u32::from(e.minute),
+            place: e.place().id,
             persons: vec![(e.migrant as usize, "migrant")],
-            driver: e.driver.map(|d| d as usize),
-            vehicle: e.vehicle.map(|v| v as usize),
+            driver: e.driver(),
+            vehicle: e.vehicle(),
         });
     let arrests = world
         .arrests

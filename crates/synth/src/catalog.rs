@@ -145,6 +145,11 @@ impl Catalog {
         })
     }
 
+    /// The gazetteer index of the place with this id.
+    pub fn place_index(&self, id: &str) -> Option<usize> {
+        self.places.iter().position(|p| p.id == id)
+    }
+
     /// The place with this id.
     pub fn place(&self, id: &str) -> Option<&Place> {
         self.places.iter().find(|p| p.id == id)

@@ -13,7 +13,7 @@ use crate::Config;
 use crate::catalog::Catalog;
 use crate::money::{Acct, Tx, euros};
 use crate::rng::stream;
-use crate::world::{ATTEMPTS_MAX, Arrival, Interception, Journey, Kind, World, triangular};
+use crate::world::{ATTEMPTS_MAX, Arrival, Interception, Journey, Kind, NONE, World, triangular};
 
 /// One attempt at one leg, for `truth/legs.csv`.
 #[derive(Debug)]
@@ -482,13 +482,14 @@ pub(crate) fn travel(config: &Config, world: &mut World, sink: &mut dyn Sink) ->
                     })?;
                     if intercepted {
                         world.interceptions.push(Interception {
-                            day,
-                            minute,
-                            place: to.id,
-                            country: to.country,
+                            day: day as u16,
+                            minute: minute as u16,
+                            place: catalog.place_index(to.id).unwrap_or(0) as u16,
                             migrant: migrant as u32,
-                            driver: caught_driver.map(|d| d.person as u32),
-                            vehicle: caught_driver.and_then(|d| d.vehicle).map(|v| v as u32),
+                            driver: caught_driver.map_or(NONE, |d| d.person as u32),
+                            vehicle: caught_driver
+                                .and_then(|d| d.vehicle)
+                                .map_or(NONE, |v| v as u32),
                             journey: journey as u32,
                         });
                     } else if let Some(collector) = collector {

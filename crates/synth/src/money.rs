@@ -112,7 +112,8 @@ pub fn code(table: &[&str], name: &str) -> u8 {
 /// payments are held until the ledger is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tx {
-    pub day: u32,
+    /// Day of the window (at most [`crate::DAYS_MAX`], so 16 bits).
+    pub day: u16,
     pub second: u32,
     pub from: Acct,
     pub to: Acct,
@@ -134,8 +135,9 @@ pub struct Tx {
 impl Tx {
     /// A transaction with no journey, network or case yet.
     pub fn new(day: u32, second: u32, from: Acct, to: Acct, cents: u64) -> Tx {
+        debug_assert!(day <= u32::from(u16::MAX));
         Tx {
-            day,
+            day: day.min(u32::from(u16::MAX)) as u16,
             second,
             from,
             to,
@@ -293,7 +295,7 @@ fn illicit(config: &Config, world: &World, mut txs: Vec<Tx>) -> Vec<Tx> {
             books
                 .entry((t.case as usize, t.from.index()))
                 .or_default()
-                .push((t.day, t.cents));
+                .push((u32::from(t.day), t.cents));
         }
         if t.stage == code(&STAGES, "collection") && t.to.kind() == Acct::CASH {
             *collected.entry((t.to.index(), t.network)).or_default() += t.cents;
@@ -438,7 +440,7 @@ fn illicit(config: &Config, world: &World, mut txs: Vec<Tx>) -> Vec<Tx> {
             });
         }
     }
-    txs.retain(|t| t.day < config.days);
+    txs.retain(|t| u32::from(t.day) < config.days);
     txs.sort_by_key(|t| (t.day, t.second));
     txs
 }
@@ -598,7 +600,7 @@ impl Fiu {
         truth: &mut crate::truth::Truth,
     ) -> io::Result<()> {
         let tx = format!("T{id:010}");
-        let (y, m, d) = civil(t.day);
+        let (y, m, d) = civil(u32::from(t.day));
         let typology = TYPOLOGIES[usize::from(t.typology)];
         let albanian = |a: Acct| {
             a.kind() == Acct::COMPANY
@@ -738,7 +740,7 @@ impl Outputs {
         writeln!(
             self.ledger,
             "T{id:010},{},{},{},{},EUR,{}",
-            timestamp(t.day, t.second),
+            timestamp(u32::from(t.day), t.second),
             account_id(world, t.from),
             account_id(world, t.to),
             amount(t.cents),
@@ -799,7 +801,9 @@ pub(crate) fn write(
             .collect();
         seconds.sort_unstable();
         for second in seconds {
-            while let Some(t) = next_illicit.next_if(|t| (t.day, t.second) <= (day, second)) {
+            while let Some(t) =
+                next_illicit.next_if(|t| (u32::from(t.day), t.second) <= (day, second))
+            {
                 id += 1;
                 outputs.write(world, id, t, truth_tables)?;
                 counts.illicit += 1;

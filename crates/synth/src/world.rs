@@ -36,10 +36,55 @@ impl Kind {
     }
 }
 
+/// A person's world id (`P0000001`), stored inline: the `bench` preset holds millions.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PersonId {
+    bytes: [u8; 11],
+    len: u8,
+}
+
+impl PersonId {
+    /// The id of the person at `index` in `World::persons`.
+    pub fn of(index: usize) -> PersonId {
+        let text = format!("P{:07}", index + 1);
+        assert!(text.len() <= 11, "person index {index} beyond the id space");
+        let mut bytes = [0u8; 11];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        PersonId {
+            bytes,
+            len: text.len() as u8,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and 'P' are ever stored.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("P?")
+    }
+}
+
+impl std::ops::Deref for PersonId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for PersonId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for PersonId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A true person.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Person {
-    pub id: String,
+    pub id: PersonId,
     pub kind: Kind,
     /// Name group in the catalogue (AF, SY, IQ, TR, MA, PK, IR, RS, MK, AL).
     pub group: &'static str,
@@ -83,22 +128,39 @@ impl Vehicle {
     }
 }
 
-/// A stop of a migrant at a border (with, sometimes, the driver and the vehicle).
+/// A stop of a migrant at a border (with, sometimes, the driver and the vehicle). Packed small:
+/// the `bench` preset holds millions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Interception {
     /// Days since the scenario start, and minutes after midnight.
-    pub day: u32,
-    pub minute: u32,
-    pub place: &'static str,
-    /// Country whose police made the stop (alpha-2).
-    pub country: &'static str,
+    pub day: u16,
+    pub minute: u16,
+    /// Index of the place in the catalogue's gazetteer.
+    pub place: u16,
     pub migrant: u32,
-    pub driver: Option<u32>,
-    pub vehicle: Option<u32>,
+    /// Person and vehicle indexes, [`NONE`] where nobody was caught.
+    pub driver: u32,
+    pub vehicle: u32,
     pub journey: u32,
 }
 
+/// "No one" in the packed indexes of [`Interception`].
+pub const NONE: u32 = u32::MAX;
+
 impl Interception {
+    /// The place of the stop.
+    pub fn place(&self) -> &'static crate::catalog::Place {
+        &Catalog::get().places[usize::from(self.place)]
+    }
+
+    pub fn driver(&self) -> Option<usize> {
+        (self.driver != NONE).then_some(self.driver as usize)
+    }
+
+    pub fn vehicle(&self) -> Option<usize> {
+        (self.vehicle != NONE).then_some(self.vehicle as usize)
+    }
+
     /// The world event id of the `index`-th interception.
     pub fn id(index: usize) -> String {
         format!("E{:08}", index + 1)
@@ -254,7 +316,7 @@ impl World {
         kind: Kind,
         group: &'static str,
     ) -> usize {
-        let id = format!("P{:07}", self.persons.len() + 1);
+        let id = PersonId::of(self.persons.len());
         self.persons.push(person(rng, id, kind, group));
         self.persons.len() - 1
     }
@@ -304,7 +366,7 @@ pub(crate) fn pick_name(rng: &mut impl Rng, names: &[usize]) -> usize {
     names[rank.min(names.len() - 1)]
 }
 
-fn person(rng: &mut impl Rng, id: String, kind: Kind, group: &'static str) -> Person {
+fn person(rng: &mut impl Rng, id: PersonId, kind: Kind, group: &'static str) -> Person {
     let c = Catalog::get();
     let names = name_group(group);
     let (nationality, home) = nationality_of(group);
