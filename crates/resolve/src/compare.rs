@@ -35,6 +35,9 @@ pub enum Comparator {
     Category,
     /// Free text such as address lines and localities: exact, Jaro–Winkler, token overlap.
     Text,
+    /// Given and family names written the other way round: compares one record's given name
+    /// with the other's family name and vice versa.
+    NameSwap,
 }
 
 impl Comparator {
@@ -97,6 +100,7 @@ impl Comparator {
             ],
             Comparator::Code => &["missing", "exact", "one edit", "different"],
             Comparator::Category => &["missing", "exact", "different"],
+            Comparator::NameSwap => &["missing", "given and family names swapped", "not swapped"],
             Comparator::Text => &[
                 "missing",
                 "exact",
@@ -155,6 +159,7 @@ fn normalise(comparator: Comparator, raw: &str) -> String {
             _ => latin_key(raw),
         },
         Comparator::Text => latin_key(raw),
+        Comparator::NameSwap => name_parts(raw).join(" "),
     }
 }
 
@@ -176,6 +181,8 @@ pub struct Prepared {
     pub date: Vec<Option<LooseDate>>,
     /// Per value id: OCR-folded plate key (plates only).
     pub folded: Vec<Box<str>>,
+    /// Per record: the family name's value id in the same dictionary (name swaps only).
+    pub other: Vec<u32>,
     /// Records with a value.
     pub present: u32,
 }
@@ -261,8 +268,25 @@ impl Prepared {
             phonetic,
             date,
             folded,
+            other: Vec::new(),
             present,
         }
+    }
+
+    /// Prepares the given/family swap comparison: both columns in one dictionary, `value` the
+    /// given name's id and `other` the family name's.
+    pub fn new_swap(given: &Field, family: &Field) -> Prepared {
+        assert_eq!(given.values.len(), family.values.len());
+        let joined = Field {
+            role: given.role,
+            occurrence: 0,
+            name: given.name.clone(),
+            values: given.values.iter().chain(&family.values).cloned().collect(),
+        };
+        let mut p = Prepared::new(&joined, Comparator::NameSwap);
+        let n = given.values.len();
+        p.other = p.value.split_off(n);
+        p
     }
 
     /// Term frequency of a value id: the share of records with a value that hold this one.
@@ -276,13 +300,39 @@ impl Prepared {
     pub fn level(&self, l: u32, r: u32) -> u8 {
         let a = self.value[l as usize];
         let b = self.value[r as usize];
+        if self.comparator == Comparator::NameSwap {
+            return self.swap_level(l, r);
+        }
         if a == 0 || b == 0 {
             return 0;
         }
         if a == b {
+            // The same 01-01 placeholder or bare year is consistent, not an exact agreement.
+            if self.comparator == Comparator::Date
+                && self.date[a as usize].is_some_and(|d| !d.is_complete())
+            {
+                return 2;
+            }
             return 1;
         }
         self.level_of_values(a, b)
+    }
+
+    fn swap_level(&self, l: u32, r: u32) -> u8 {
+        let (gl, fl) = (self.value[l as usize], self.other[l as usize]);
+        let (gr, fr) = (self.value[r as usize], self.other[r as usize]);
+        if gl == 0 || fl == 0 || gr == 0 || fr == 0 {
+            return 0;
+        }
+        let close = |x: u32, y: u32| {
+            x == y
+                || crate::sim::jaro_winkler(&self.text[x as usize], &self.text[y as usize]) >= 0.9
+        };
+        if close(gl, fr) && close(fl, gr) && !close(gl, gr) {
+            1
+        } else {
+            2
+        }
     }
 
     fn level_of_values(&self, a: u32, b: u32) -> u8 {
@@ -363,7 +413,7 @@ impl Prepared {
                     3
                 }
             }
-            Comparator::Category => 2,
+            Comparator::Category | Comparator::NameSwap => 2,
             Comparator::Text => {
                 let jw = crate::sim::jaro_winkler(ta, tb);
                 if jw >= 0.90 {

@@ -39,7 +39,9 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::block::{BlockStats, BlockingRule, Pair, candidate_pairs, default_rules, rule_keys};
+use crate::block::{
+    BlockStats, BlockingRule, KeyTransform, Pair, candidate_pairs, default_rules, rule_keys,
+};
 use crate::cluster::{ClusterStats, Edge, cluster};
 use crate::compare::{Comparator, Prepared};
 use crate::model::{
@@ -103,12 +105,25 @@ pub struct Limits {
     /// Records in one block; larger blocks (a key shared by too many records to be evidence)
     /// are skipped and counted.
     pub block_records_max: usize,
+    /// Pairs one blocking rule may give, per record (a rule over budget is skipped and
+    /// reported: at that size its key says little).
+    pub rule_pairs_per_record_max: usize,
+    /// Pairs one blocking rule may give whatever the number of records.
+    pub rule_pairs_floor: usize,
     /// EM iterations per session.
     pub em_iterations_max: u32,
     /// Random pairs sampled for u.
     pub u_pairs_max: usize,
     /// Judgements.
     pub judgements_max: usize,
+}
+
+impl Limits {
+    /// The pair budget of one blocking rule over `records` records.
+    pub fn rule_pairs_max(&self, records: usize) -> usize {
+        self.rule_pairs_floor
+            .max(records.saturating_mul(self.rule_pairs_per_record_max))
+    }
 }
 
 impl Default for Limits {
@@ -119,6 +134,8 @@ impl Default for Limits {
             value_bytes_max: 4096,
             pairs_max: 400_000_000,
             block_records_max: 2_000,
+            rule_pairs_per_record_max: 5,
+            rule_pairs_floor: 2_000_000,
             em_iterations_max: 100,
             u_pairs_max: 200_000,
             judgements_max: 1_000_000,
@@ -246,6 +263,8 @@ pub struct Explanation {
 pub struct Engine {
     table: Table,
     prepared: Vec<Prepared>,
+    /// The given/family swap comparison, when both name columns are present.
+    swap: Option<Prepared>,
     /// Index of (source, id) → canonical record index.
     index: HashMap<(u8, String), u32>,
     link: bool,
@@ -293,6 +312,16 @@ impl Engine {
             .par_iter()
             .map(|f| Prepared::new(f, Comparator::for_role(f.role)))
             .collect();
+        let name = |role: Role| {
+            table
+                .fields
+                .iter()
+                .find(|f| f.role == role && f.occurrence == 0)
+        };
+        let swap = match (name(Role::GivenName), name(Role::FamilyName)) {
+            (Some(g), Some(f)) => Some(Prepared::new_swap(g, f)),
+            _ => None,
+        };
         let index = table
             .ids
             .iter()
@@ -303,6 +332,7 @@ impl Engine {
         Ok(Engine {
             table,
             prepared,
+            swap,
             index,
             link,
             settings,
@@ -337,7 +367,7 @@ impl Engine {
 
     /// An untrained model for the fields present: one comparison per field, default blocking.
     pub fn default_model(&self) -> Model {
-        let comparisons: Vec<ComparisonModel> = self
+        let mut comparisons: Vec<ComparisonModel> = self
             .table
             .fields
             .iter()
@@ -352,6 +382,14 @@ impl Engine {
                 c
             })
             .collect();
+        if self.swap.is_some() && comparisons.len() < COMPARISONS_MAX {
+            comparisons.push(ComparisonModel::new(
+                "given/family swapped",
+                Role::GivenName,
+                0,
+                Comparator::NameSwap,
+            ));
+        }
         let rules = match &self.settings.blocking {
             Some(r) => r.clone(),
             None => {
@@ -385,6 +423,14 @@ impl Engine {
             .comparisons
             .iter()
             .map(|c| {
+                if c.comparator == Comparator::NameSwap {
+                    return self.swap.as_ref().ok_or_else(|| {
+                        Error::Model(format!(
+                            "comparison '{}' needs given_name and family_name columns",
+                            c.name
+                        ))
+                    });
+                }
                 let k = self
                     .table
                     .fields
@@ -429,7 +475,10 @@ impl Engine {
             .map(|(f, p)| (p, f.role, f.occurrence))
             .collect();
         let n = self.table.len();
-        let keys: Vec<Vec<u64>> = rules.par_iter().map(|r| rule_keys(r, &keyed, n)).collect();
+        let keys: Vec<Vec<u64>> = rules
+            .par_iter()
+            .map(|r| rule_keys(r, &keyed, self.swap.as_ref(), n))
+            .collect();
         let (pairs, stats) =
             candidate_pairs(&keys, &self.table.sources, self.link, &self.settings.limits)?;
         let codes: Vec<u64> = pairs
@@ -524,15 +573,18 @@ impl Engine {
             .collect();
         let mut m_sessions = vec![0u32; model.comparisons.len()];
         let mut sessions = Vec::new();
-        for (rule, patterns) in rules.iter().zip(&candidates.rule_patterns) {
+        let mut session_shares: Vec<(usize, f64, f64)> = Vec::new();
+        for (r, (rule, patterns)) in rules.iter().zip(&candidates.rule_patterns).enumerate() {
             let free: Vec<bool> = model
                 .comparisons
                 .iter()
                 .map(|c| {
-                    !rule
-                        .parts
-                        .iter()
-                        .any(|p| p.role == c.role && p.occurrence == c.occurrence)
+                    !rule.parts.iter().any(|p| {
+                        (p.role == c.role && p.occurrence == c.occurrence)
+                            || (p.transform == KeyTransform::Unordered
+                                && matches!(c.role, Role::GivenName | Role::FamilyName)
+                                && c.occurrence == 0)
+                    })
                 })
                 .collect();
             let pairs: f64 = patterns.iter().map(|p| p.1).sum();
@@ -550,6 +602,7 @@ impl Engine {
                     }
                 }
             }
+            session_shares.push((r, share, pairs));
             sessions.push(SessionReport {
                 rule: rule.describe(),
                 pairs: pairs as u64,
@@ -564,14 +617,66 @@ impl Engine {
                 }
             }
         }
-        // Prior: the expected number of matches among candidates, over all pairs.
-        let total_candidates: f64 = candidates.patterns.iter().map(|p| p.1).sum();
-        let share = match_share(
-            &model.comparisons,
-            &candidates.patterns,
-            limits.em_iterations_max,
-        );
-        let expected = share * total_candidates;
+        // Prior. A session's rule, when its parts are exact values and none of its blocks was
+        // skipped, saw every pair agreeing on its key: its matches are share × pairs, and they
+        // are the fraction P(key agrees | match) of all matches, which m and the fields'
+        // presence give (missing values taken as independent of matching). The median over
+        // such rules, divided by all pairs, is the prior.
+        let n = self.table.len().max(1) as f64;
+        let mut estimates: Vec<f64> = Vec::new();
+        for &(r, share, pairs) in &session_shares {
+            let rule = &rules[r];
+            let trimmed = candidates
+                .stats
+                .blocks_skipped_per_rule
+                .get(r)
+                .copied()
+                .unwrap_or(0);
+            if trimmed > 0
+                || rule
+                    .parts
+                    .iter()
+                    .any(|p| p.transform != KeyTransform::Value)
+            {
+                continue;
+            }
+            let mut recall = 1.0;
+            for part in &rule.parts {
+                let Some(c) = model
+                    .comparisons
+                    .iter()
+                    .position(|c| c.role == part.role && c.occurrence == part.occurrence)
+                else {
+                    recall = 0.0;
+                    break;
+                };
+                if matches!(
+                    model.comparisons[c].comparator,
+                    Comparator::Date | Comparator::NameSwap
+                ) {
+                    recall = 0.0;
+                    break;
+                }
+                let presence = f64::from(fields[c].present) / n;
+                recall *= presence * presence * model.comparisons[c].m[1];
+            }
+            if recall > 0.01 {
+                estimates.push(share * pairs / recall);
+            }
+        }
+        let expected = if estimates.is_empty() {
+            // No rule to count with: the expected matches among the candidates, an upper
+            // bound (pairs agreeing on a blocked field look better than random pairs).
+            let total_candidates: f64 = candidates.patterns.iter().map(|p| p.1).sum();
+            match_share(
+                &model.comparisons,
+                &candidates.patterns,
+                limits.em_iterations_max,
+            ) * total_candidates
+        } else {
+            estimates.sort_unstable_by(f64::total_cmp);
+            estimates[estimates.len() / 2]
+        };
         let prior = (expected / self.total_pairs().max(1.0)).clamp(1e-12, 0.5);
         model.probability_two_random_records_match = prior;
         model.training = TrainingReport {
@@ -684,14 +789,25 @@ impl Engine {
                 weight += self.tf_adjustment(comp, fields[c], l);
                 u = comp.m[1] / weight.exp2();
             }
-            let value = |i: u32| {
+            let raw = |role: Role, occurrence: u8, i: u32| {
                 self.table
                     .fields
                     .iter()
-                    .find(|f| f.role == comp.role && f.occurrence == comp.occurrence)
+                    .find(|f| f.role == role && f.occurrence == occurrence)
                     .and_then(|f| f.values[i as usize].as_deref())
                     .unwrap_or("")
                     .to_string()
+            };
+            let value = |i: u32| {
+                if comp.comparator == Comparator::NameSwap {
+                    format!(
+                        "{} / {}",
+                        raw(Role::GivenName, 0, i),
+                        raw(Role::FamilyName, 0, i)
+                    )
+                } else {
+                    raw(comp.role, comp.occurrence, i)
+                }
             };
             total += weight;
             out.push(FieldWeight {
