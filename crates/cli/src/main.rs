@@ -6,6 +6,7 @@
 
 mod demo;
 mod link;
+mod network;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -132,6 +133,9 @@ enum Command {
     /// Resolve records of one CSV (deduplicate) or two (link), without a store: clusters,
     /// scored pairs and the trained model; --explain shows per-field match weights.
     Link(link::LinkArgs),
+    /// The link graph: summary, top nodes, communities, paths, ego networks, disruption,
+    /// export and evaluation against a scenario's truth.
+    Network(network::NetworkArgs),
     /// Show the store's backend, schema version, log position and totals, and check it.
     Status {
         #[command(flatten)]
@@ -348,6 +352,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Link(args) => link::run(args),
+        Command::Network(args) => network::run(args),
         Command::Status { store } => {
             let mut store = open_store(&store.store)?;
             let c = store.counts()?;
