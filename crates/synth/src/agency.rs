@@ -24,7 +24,7 @@ pub struct Profile {
     pub contributor: &'static str,
     /// Column names of the border-stop form, in the agency's language, in [`Column`] order
     /// (empty for an agency that records something else).
-    pub headers: [&'static str; 19],
+    pub headers: [&'static str; 21],
     /// Cyrillic alphabet and the share of records typed in it.
     pub cyrillic: Option<(Cyrillic, f64)>,
     /// Separator of day, month and year, and whether the year ends with a dot (Serbian).
@@ -37,6 +37,18 @@ pub struct Profile {
     pub dob_missing: f64,
     pub dob_placeholder: f64,
     pub dob_year_only: f64,
+    /// Migrants' family name left out (FNU habits for Dari, some Arabic and Kurdish names).
+    pub family_missing: f64,
+    /// The father's name written as the family name (AF, IQ, SY, AL).
+    pub father_as_family: f64,
+    /// A smuggler's alias written instead of his given name.
+    pub alias: f64,
+    /// A migrant claiming another nationality (Syrian or Afghan).
+    pub nationality_misdeclared: f64,
+    /// Day and month of birth swapped (where the day is 12 or less).
+    pub dob_swap: f64,
+    /// Dates written year first (ISO), as Eurodac does.
+    pub iso_dates: bool,
 }
 
 /// The columns every profile writes, in order.
@@ -61,6 +73,8 @@ pub enum Column {
     Father,
     Phone,
     PersonalNumber,
+    DocType,
+    DocNumber,
 }
 
 /// The agencies this scenario has: the border police of the route's countries.
@@ -85,6 +99,8 @@ pub fn profiles() -> Vec<Profile> {
         "ime_oca",
         "telefon",
         "jmbg",
+        "vrsta_dokumenta",
+        "broj_dokumenta",
     ];
     let mk = [
         "broj_predmet",
@@ -106,6 +122,8 @@ pub fn profiles() -> Vec<Profile> {
         "tatkovo_ime",
         "telefon",
         "embg",
+        "vid_dokument",
+        "broj_dokument",
     ];
     let sq = [
         "nr_rastit",
@@ -127,6 +145,8 @@ pub fn profiles() -> Vec<Profile> {
         "atesia",
         "telefoni",
         "nr_personal",
+        "lloji_dokumentit",
+        "nr_dokumentit",
     ];
     vec![
         Profile {
@@ -144,6 +164,12 @@ pub fn profiles() -> Vec<Profile> {
             dob_missing: 0.15,
             dob_placeholder: 0.12,
             dob_year_only: 0.08,
+            family_missing: 0.20,
+            father_as_family: 0.15,
+            alias: 0.30,
+            nationality_misdeclared: 0.07,
+            dob_swap: 0.02,
+            iso_dates: false,
         },
         Profile {
             code: "MK_BP",
@@ -160,6 +186,12 @@ pub fn profiles() -> Vec<Profile> {
             dob_missing: 0.15,
             dob_placeholder: 0.12,
             dob_year_only: 0.08,
+            family_missing: 0.20,
+            father_as_family: 0.15,
+            alias: 0.30,
+            nationality_misdeclared: 0.07,
+            dob_swap: 0.02,
+            iso_dates: false,
         },
         Profile {
             code: "XK_KP",
@@ -176,6 +208,12 @@ pub fn profiles() -> Vec<Profile> {
             dob_missing: 0.10,
             dob_placeholder: 0.12,
             dob_year_only: 0.05,
+            family_missing: 0.20,
+            father_as_family: 0.10,
+            alias: 0.30,
+            nationality_misdeclared: 0.05,
+            dob_swap: 0.02,
+            iso_dates: false,
         },
         Profile {
             code: "AL_ASP",
@@ -192,19 +230,28 @@ pub fn profiles() -> Vec<Profile> {
             dob_missing: 0.10,
             dob_placeholder: 0.12,
             dob_year_only: 0.05,
+            family_missing: 0.20,
+            father_as_family: 0.10,
+            alias: 0.30,
+            nationality_misdeclared: 0.05,
+            dob_swap: 0.02,
+            iso_dates: false,
         },
     ]
 }
 
 impl Profile {
-    fn date(&self, (y, m, d): (i32, u32, u32)) -> String {
+    pub(crate) fn date(&self, (y, m, d): (i32, u32, u32)) -> String {
+        if self.iso_dates {
+            return format!("{y:04}-{m:02}-{d:02}");
+        }
         let s = self.date_sep;
         let dot = if self.trailing_dot { "." } else { "" };
         format!("{d:02}{s}{m:02}{s}{y}{dot}")
     }
 
     /// The date patterns its mapping declares, most specific first.
-    fn date_formats(&self) -> Vec<String> {
+    pub(crate) fn date_formats(&self) -> Vec<String> {
         let s = self.date_sep;
         let dot = if self.trailing_dot { "." } else { "" };
         vec![
@@ -256,6 +303,14 @@ id = {{ column = "{vid}" }}
 registrationNumber = "{plate}"
 model = "{model}"
 
+[entities.document]
+schema = "Identification"
+id = {{ column = "{docno}", prefix = "doc-" }}
+[entities.document.properties]
+number = "{docno}"
+type = "{doctype}"
+holder = "@person"
+
 [entities.interception]
 schema = "Interception"
 id = {{ column = "{pid}", prefix = "stop-" }}
@@ -295,6 +350,8 @@ country = {{ value = "{country}" }}
             father = col(Column::Father),
             phone = col(Column::Phone),
             pno = col(Column::PersonalNumber),
+            docno = col(Column::DocNumber),
+            doctype = col(Column::DocType),
             when = col(Column::DateTime),
             place = col(Column::Place),
             country = self.country,
@@ -303,7 +360,7 @@ country = {{ value = "{country}" }}
 }
 
 /// One noise decision, for `truth/noise_log.csv`.
-struct Noise {
+pub(crate) struct Noise {
     record_id: String,
     field: &'static str,
     kind: &'static str,
@@ -360,16 +417,22 @@ fn typo(rng: &mut ChaCha8Rng, token: &str) -> String {
 
 /// One record being filled in: the agency's random stream, the noise log, the record's id and
 /// the script the form is typed in.
-struct Form<'a> {
-    rng: &'a mut ChaCha8Rng,
-    noise: &'a mut Vec<Noise>,
-    record_id: &'a str,
-    cyrillic: bool,
+pub(crate) struct Form<'a> {
+    pub(crate) rng: &'a mut ChaCha8Rng,
+    pub(crate) noise: &'a mut Vec<Noise>,
+    pub(crate) record_id: &'a str,
+    pub(crate) cyrillic: bool,
 }
 
 impl Form<'_> {
     /// Logs one noise decision on this record.
-    fn log(&mut self, field: &'static str, kind: &'static str, original: &str, emitted: &str) {
+    pub(crate) fn log(
+        &mut self,
+        field: &'static str,
+        kind: &'static str,
+        original: &str,
+        emitted: &str,
+    ) {
         self.noise.push(Noise {
             record_id: self.record_id.to_owned(),
             field,
@@ -381,7 +444,7 @@ impl Form<'_> {
 }
 
 /// How a name part comes out on this agency's form.
-fn render(
+pub(crate) fn render(
     form: &mut Form<'_>,
     p: &Profile,
     person: &Person,
@@ -453,20 +516,81 @@ fn render(
 
 /// The (family, given) names as the form shows them: each part rendered, then swapped with
 /// the profile's rate, every change logged.
-fn names(form: &mut Form<'_>, p: &Profile, person: &Person) -> (String, String) {
+pub(crate) fn names(
+    form: &mut Form<'_>,
+    p: &Profile,
+    person: &Person,
+    aliases: &[usize],
+) -> (String, String) {
+    let mut given_index = person.given;
+    if person.kind == Kind::Smuggler && !aliases.is_empty() && form.rng.random_bool(p.alias) {
+        given_index = aliases[form.rng.random_range(0..aliases.len())];
+        let (true_name, alias) = (
+            Catalog::get().names[person.given].canonical,
+            Catalog::get().names[given_index].canonical,
+        );
+        form.log("given", "alias", true_name, alias);
+    }
     let mut family = render(form, p, person, person.family, "family");
-    let mut given = render(form, p, person, person.given, "given");
+    let mut given = render(form, p, person, given_index, "given");
+    let migrant = person.kind == Kind::Migrant;
+    let fnu_group = matches!(person.group, "AF" | "SY" | "IQ" | "PK");
+    let father_group = matches!(person.group, "AF" | "SY" | "IQ" | "AL");
+    if migrant && fnu_group && form.rng.random_bool(p.family_missing) {
+        // Many Afghans (and some Syrians and Kurds) have no family name; forms cope in three
+        // ways: leave it empty, write FNU ("family name unknown") and move the name across, or
+        // put the whole name in the given-name field.
+        let original = format!("{given} / {family}");
+        let (g, f) = match form.rng.random_range(0..3) {
+            0 => (given.clone(), String::new()),
+            1 => ("FNU".to_owned(), given.clone()),
+            _ => (format!("{given} {family}"), String::new()),
+        };
+        form.log("name", "family_missing", &original, &format!("{g} / {f}"));
+        (given, family) = (g, f);
+    } else if (migrant || person.group == "AL")
+        && father_group
+        && form.rng.random_bool(p.father_as_family)
+    {
+        let father = render(form, p, person, person.father, "father");
+        form.log("family", "father_as_family", &family, &father);
+        family = father;
+    }
     if form.rng.random_bool(p.swapped) {
-        form.noise.push(Noise {
-            record_id: form.record_id.to_owned(),
-            field: "name",
-            kind: "given_family_swapped",
-            original: format!("{given} / {family}"),
-            emitted: format!("{family} / {given}"),
-        });
+        form.log(
+            "name",
+            "given_family_swapped",
+            &format!("{given} / {family}"),
+            &format!("{family} / {given}"),
+        );
         std::mem::swap(&mut family, &mut given);
     }
     (family, given)
+}
+
+/// The nationality a migrant declares: mostly the true one; sometimes Syrian or Afghan, the
+/// nationalities thought likeliest to be granted protection.
+pub(crate) fn declared_nationality(
+    form: &mut Form<'_>,
+    p: &Profile,
+    person: &Person,
+) -> &'static str {
+    if person.kind == Kind::Migrant && form.rng.random_bool(p.nationality_misdeclared) {
+        let claimed = if person.nationality == "SYR" {
+            "AFG"
+        } else {
+            "SYR"
+        };
+        form.log(
+            "nationality",
+            "nationality_misdeclared",
+            person.nationality,
+            claimed,
+        );
+        claimed
+    } else {
+        person.nationality
+    }
 }
 
 /// What writing one agency produced.
@@ -552,7 +676,12 @@ fn recorded_plate(form: &mut Form<'_>, code: &str, plate: &str) -> String {
 /// How a phone number is written: national (`063 123 4567`), international (`00381 63 123
 /// 4567`), E.164 (`+381631234567`) or the number without its trunk prefix (`63 123 4567`), in the
 /// agency's proportions; foreign numbers are always written with their country code.
-fn recorded_phone(rng: &mut ChaCha8Rng, mix: [f64; 4], msisdn: u64, own_country: &str) -> String {
+pub(crate) fn recorded_phone(
+    rng: &mut ChaCha8Rng,
+    mix: [f64; 4],
+    msisdn: u64,
+    own_country: &str,
+) -> String {
     let digits = msisdn.to_string();
     let plan = crate::phones::PLANS
         .iter()
@@ -639,6 +768,7 @@ pub(crate) fn write_agency(
     let mut noise = Vec::new();
     let mut rows = 0u64;
     let catalog = Catalog::get();
+    let mut documents_seen: std::collections::HashSet<String> = Default::default();
     // Border stops, then arrests, in time order within each.
     let stops = world
         .interceptions
@@ -691,7 +821,7 @@ pub(crate) fn write_agency(
                 record_id: &record_id,
                 cyrillic,
             };
-            let (family, given) = names(&mut form, p, person);
+            let (family, given) = names(&mut form, p, person, &world.aliases_of(who));
             let father = if form.rng.random_bool(0.7) {
                 render(&mut form, p, person, person.father, "father")
             } else {
@@ -714,6 +844,7 @@ pub(crate) fn write_agency(
                 form.log("personal_number", "typo", &personal, &typed);
                 personal = typed;
             }
+            let nationality = declared_nationality(&mut form, p, person);
             let mut dob = recorded_dob(form.rng, p, person, &record_id, form.noise);
             let mut grade = grade.to_owned();
             // A few rows are broken on purpose; ingest must turn exactly these away.
@@ -744,6 +875,11 @@ pub(crate) fn write_agency(
                 (false, false) => "F",
             };
             let vehicle_record = vehicle.map(|_| format!("{record_id}-v"));
+            // The document found on the person, if any, in the form's words.
+            let document = world.document_of(who).filter(|_| form.rng.random_bool(0.8));
+            let (doc_type, doc_number) = document.map_or(("", ""), |(_, d)| {
+                (document_word(p.code, d.kind, cyrillic), d.number.as_str())
+            });
             out.write_record([
                 case.as_str(),
                 &(slot + 1).to_string(),
@@ -755,7 +891,7 @@ pub(crate) fn write_agency(
                 &given,
                 sex,
                 &dob,
-                person.nationality,
+                nationality,
                 role,
                 &plate,
                 vehicle.map_or("", |v| v.model),
@@ -764,6 +900,8 @@ pub(crate) fn write_agency(
                 &father,
                 &phone_text,
                 &personal,
+                doc_type,
+                doc_number,
             ])?;
             rows += 1;
             truth.person_record(p.code, &record_id, who)?;
@@ -784,6 +922,17 @@ pub(crate) fn write_agency(
                     "phone",
                     &format!("+{}", ph.msisdn),
                 ])?;
+            }
+            if let Some((d, doc)) = document {
+                // One document record per number in the agency's register.
+                if documents_seen.insert(doc.number.clone()) {
+                    truth.record_object.write_record([
+                        p.code,
+                        &format!("doc-{}", doc.number),
+                        "document",
+                        &crate::documents::Document::id(d),
+                    ])?;
+                }
             }
         }
         flush_noise(p.code, &mut noise, truth)?;
@@ -810,6 +959,22 @@ struct Event {
     vehicle: Option<usize>,
 }
 
+/// A document type in the words of the agency's form.
+fn document_word(code: &str, kind: &str, cyrillic: bool) -> &'static str {
+    let passport = kind == "passport" || kind == "forged passport";
+    match (code, passport, cyrillic) {
+        (_, false, _) if kind == "tazkira" => "tazkira",
+        ("RS_BP", true, false) => "pasoš",
+        ("RS_BP", true, true) | ("MK_BP", true, true) => "пасош",
+        ("RS_BP", false, false) => "lična karta",
+        ("RS_BP", false, true) | ("MK_BP", false, true) => "лична карта",
+        ("MK_BP", true, false) => "pasoš",
+        ("MK_BP", false, false) => "lična karta",
+        (_, true, _) => "pasaportë",
+        (_, false, _) => "letërnjoftim",
+    }
+}
+
 /// One mistyped digit.
 fn digit_typo(rng: &mut ChaCha8Rng, digits: &str) -> String {
     let mut d: Vec<char> = digits.chars().collect();
@@ -824,7 +989,7 @@ fn digit_typo(rng: &mut ChaCha8Rng, digits: &str) -> String {
 
 /// The date of birth as the form shows it: smugglers' from their papers; migrants' as declared,
 /// with the missing, 01-01 placeholder and year-only habits of the profile, each logged.
-fn recorded_dob(
+pub(crate) fn recorded_dob(
     rng: &mut ChaCha8Rng,
     p: &Profile,
     person: &Person,
@@ -839,7 +1004,30 @@ fn recorded_dob(
     } else if rng.random_bool(p.dob_placeholder) {
         p.date((person.dob.0, 1, 1))
     } else if rng.random_bool(p.dob_year_only) {
+        // An Afghan's year converted from the Solar Hijri calendar is one off in one case of
+        // five (the Hijri year straddles two Gregorian ones).
+        if person.group == "AF" && rng.random_bool(0.2) {
+            let shifted = person.dob.0 + if rng.random_bool(0.5) { 1 } else { -1 };
+            noise.push(Noise {
+                record_id: record_id.to_owned(),
+                field: "dob",
+                kind: "dob_year_shift",
+                original: true_dob.clone(),
+                emitted: shifted.to_string(),
+            });
+            return shifted.to_string();
+        }
         person.dob.0.to_string()
+    } else if person.dob.2 <= 12 && person.dob.2 != person.dob.1 && rng.random_bool(p.dob_swap) {
+        let swapped = p.date((person.dob.0, person.dob.2, person.dob.1));
+        noise.push(Noise {
+            record_id: record_id.to_owned(),
+            field: "dob",
+            kind: "dob_day_month_swapped",
+            original: true_dob.clone(),
+            emitted: swapped.clone(),
+        });
+        return swapped;
     } else {
         true_dob.clone()
     };
@@ -861,7 +1049,7 @@ fn recorded_dob(
 }
 
 /// Moves the logged noise into the truth file, leaving `noise` empty for the next record.
-fn flush_noise(
+pub(crate) fn flush_noise(
     code: &str,
     noise: &mut Vec<Noise>,
     truth: &mut crate::truth::Truth,
@@ -887,7 +1075,7 @@ pub fn uk_border_force() -> Profile {
         country: "GB",
         contributor: "Border Force, Small Boats Operational Command",
         // Border Force does not fill in the border-stop form; its own columns are UK_HEADERS.
-        headers: [""; 19],
+        headers: [""; 21],
         cyrillic: None,
         date_sep: '/',
         trailing_dot: false,
@@ -898,6 +1086,12 @@ pub fn uk_border_force() -> Profile {
         dob_missing: 0.05,
         dob_placeholder: 0.14,
         dob_year_only: 0.02,
+        family_missing: 0.10,
+        father_as_family: 0.10,
+        alias: 0.25,
+        nationality_misdeclared: 0.05,
+        dob_swap: 0.03,
+        iso_dates: false,
     }
 }
 
@@ -996,7 +1190,8 @@ pub(crate) fn write_uk_arrivals(
             record_id: &record_id,
             cyrillic: false,
         };
-        let (family, given) = names(&mut form, &p, person);
+        let (family, given) = names(&mut form, &p, person, &[]);
+        let nationality = declared_nationality(&mut form, &p, person);
         let dob = recorded_dob(&mut rng, &p, person, &record_id, &mut noise);
         // Phones seized on arrival: the handset's current SIM, as the officer copies it.
         let phone = world.phone_on(a.migrant, a.day);
@@ -1029,7 +1224,7 @@ pub(crate) fn write_uk_arrivals(
             &given,
             if person.male { "M" } else { "F" },
             &dob,
-            person.nationality,
+            nationality,
             if a.pilot { "pilot" } else { "passenger" },
             &a.boat,
             &phone_text,
@@ -1391,7 +1586,7 @@ pub(crate) fn write_nca(
                 record_id: &record_id,
                 cyrillic: false,
             };
-            let (family, given) = names(&mut form, &p, person);
+            let (family, given) = names(&mut form, &p, person, &world.aliases_of(m.person));
             let mut props = vec![
                 format!("\"firstName\":[{}]", json(&given)),
                 format!("\"lastName\":[{}]", json(&family)),

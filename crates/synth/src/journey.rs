@@ -69,8 +69,11 @@ const NATIONALITIES: &[(&str, f64)] = &[
     ("IR", 0.03),
 ];
 
-/// Payment channel mix per leg payment (B5).
-pub const PAYMENT_MIX: &[(&str, f64)] = &[
+/// Names of the payment channels, in the order of `Config::payment_mix`.
+pub const CHANNEL_NAMES: [&str; 5] = ["hawala", "cash", "mto", "bank", "crypto"];
+
+/// Default payment channel mix per leg payment (B5).
+pub const PAYMENT_MIX: [(&str, f64); 5] = [
     ("hawala", 0.55),
     ("cash", 0.25),
     ("mto", 0.12),
@@ -138,10 +141,15 @@ struct Crews {
     channels: Vec<usize>,
     /// Money services: (network, hawaladar persons), and the city's name group.
     brokers: Vec<(usize, &'static str, Vec<usize>)>,
+    /// The payment terms of the configuration: channel mix, brokers' commission range, days
+    /// from a leg's success to the release.
+    mix: Vec<(&'static str, f64)>,
+    commission: (f64, f64),
+    release_delay_days: (u32, u32),
 }
 
 impl Crews {
-    fn new(world: &World) -> Crews {
+    fn new(world: &World, config: &Config) -> Crews {
         let n = world.networks.len();
         let mut drivers = vec![Vec::new(); n];
         let mut members = vec![Vec::new(); n];
@@ -191,6 +199,13 @@ impl Crews {
             organisers,
             channels,
             brokers,
+            mix: CHANNEL_NAMES
+                .iter()
+                .copied()
+                .zip(config.payment_mix)
+                .collect(),
+            commission: config.hawala_commission,
+            release_delay_days: config.release_delay_days,
         }
     }
 
@@ -279,11 +294,15 @@ type Escrow = Option<(usize, usize, u64)>;
 pub(crate) fn travel(config: &Config, world: &mut World, sink: &mut dyn Sink) -> io::Result<()> {
     sink.start(world);
     let catalog = Catalog::get();
-    let crews = Crews::new(world);
+    let crews = Crews::new(world, config);
     let mut rng = stream(config.seed, "world/migrants");
     let mut pay_rng = stream(config.seed, "money/journeys");
     let mut talk = stream(config.seed, "world/comms");
-    let weights: Vec<f64> = catalog.routes.iter().map(|r| r.weight).collect();
+    let weights: Vec<f64> = catalog
+        .routes
+        .iter()
+        .map(|r| config.routes.get(r.id).copied().unwrap_or(r.weight))
+        .collect();
     let weight_total: f64 = weights.iter().sum();
     let mut tails: Vec<(usize, usize, u32)> = Vec::new();
     let mut made = 0u32;
@@ -495,6 +514,7 @@ pub(crate) fn travel(config: &Config, world: &mut World, sink: &mut dyn Sink) ->
                     } else if let Some(collector) = collector {
                         release(
                             &mut pay_rng,
+                            crews.release_delay_days,
                             world,
                             &mut escrow[k],
                             journey,
@@ -613,7 +633,7 @@ fn deposit(
     if escrow.is_some() {
         return Ok(());
     }
-    let channel = weighted(rng, PAYMENT_MIX);
+    let channel = weighted(rng, &crews.mix);
     let journey = pay.journey as u32 + 1;
     let network = pay.network as u32 + 1;
     let labelled = |t: Tx| Tx {
@@ -640,7 +660,13 @@ fn deposit(
                 .label("hawala", "HAWALA_ESCROW", "payment")
                 .step("DEPOSIT"),
             ));
-            let commission = pay.cents * u64::from(rng.random_range(2..=5u32)) / 100;
+            let (lo, hi) = crews.commission;
+            let rate = if hi > lo {
+                rng.random_range(lo..=hi)
+            } else {
+                lo
+            };
+            let commission = (pay.cents as f64 * rate).round() as u64;
             world.payments.push(labelled(
                 Tx::new(
                     before,
@@ -750,6 +776,7 @@ fn cash(
 #[allow(clippy::too_many_arguments)]
 fn release(
     rng: &mut ChaCha8Rng,
+    (delay_min, delay_max): (u32, u32),
     world: &mut World,
     escrow: &mut Escrow,
     journey: usize,
@@ -763,7 +790,7 @@ fn release(
     let Some((h1, h2, cents)) = escrow.take() else {
         return Ok(());
     };
-    let when = day + rng.random_range(0..=2);
+    let when = day + rng.random_range(delay_min..=delay_max);
     world.payments.push(Tx {
         journey: journey as u32 + 1,
         leg: leg as u8,
@@ -829,7 +856,7 @@ fn uk_tail(
     let mut open_boats: std::collections::BTreeMap<u32, (String, usize)> = Default::default();
     let mut boat_count = 0usize;
     for &(migrant, journey, day) in tails {
-        if !rng.random_bool(crate::UK_TAIL_SHARE) {
+        if !rng.random_bool(config.uk_tail) {
             continue;
         }
         let day = day + rng.random_range(20..90);

@@ -17,11 +17,13 @@
 
 pub mod agency;
 pub mod catalog;
+pub mod documents;
 pub mod journey;
 pub mod money;
 pub mod network;
 mod pairs;
 pub mod phones;
+pub mod registers;
 pub mod rng;
 pub mod translit;
 mod truth;
@@ -72,6 +74,39 @@ pub struct Config {
     pub transactions: u64,
     /// Per-agency recording rates that replace the profile's defaults.
     pub agencies: std::collections::BTreeMap<String, AgencyRates>,
+    /// Route weights by route id (R_MK, R_BG, R_BA, R_HR, R_AL), and the share of finished
+    /// journeys that cross the Channel.
+    pub routes: std::collections::BTreeMap<String, f64>,
+    pub uk_tail: f64,
+    /// Payment channel mix per leg payment: hawala, cash, mto, bank, crypto.
+    pub payment_mix: [f64; 5],
+    /// Hawala brokers' commission range (fractions of the amount).
+    pub hawala_commission: (f64, f64),
+    /// Days between a leg's success and the transit broker's release.
+    pub release_delay_days: (u32, u32),
+    /// Serbia's cash-transaction reporting threshold, in EUR: structuring stays under it.
+    pub rs_ctr_eur: u32,
+    /// When set, the ledger's legitimate background is sized so that illicit transactions are
+    /// this share of it (the preset's transaction count is then ignored).
+    pub illicit_ratio: Option<f64>,
+}
+
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PaymentMixSection {
+    hawala: Option<f64>,
+    cash: Option<f64>,
+    mto: Option<f64>,
+    bank: Option<f64>,
+    crypto: Option<f64>,
+    hawala_commission: Option<[f64; 2]>,
+    release_delay_days: Option<[u32; 2]>,
+}
+
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdsSection {
+    rs_ctr_eur: Option<u32>,
 }
 
 /// Recording rates of one agency, as a configuration file may set them (B12 names).
@@ -96,12 +131,20 @@ struct ConfigFile {
     volumes: VolumesSection,
     #[serde(default)]
     agencies: std::collections::BTreeMap<String, AgencyRates>,
+    #[serde(default)]
+    routes: std::collections::BTreeMap<String, f64>,
+    #[serde(default)]
+    payment_mix: PaymentMixSection,
+    #[serde(default)]
+    thresholds: ThresholdsSection,
 }
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ScenarioSection {
     seed: u64,
+    #[serde(default)]
+    illicit_ratio: Option<f64>,
     #[serde(default)]
     preset: Option<String>,
     #[serde(default)]
@@ -169,6 +212,86 @@ impl Config {
             }
         }
         config.agencies = file.agencies;
+        let route_ids: Vec<&str> = catalog::Catalog::get()
+            .routes
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        for (id, weight) in file.routes {
+            if id == "uk_tail" {
+                if !(0.0..=1.0).contains(&weight) {
+                    return Err(format!(
+                        "routes.uk_tail: {weight} is not a share between 0 and 1"
+                    ));
+                }
+                config.uk_tail = weight;
+                continue;
+            }
+            if !route_ids.contains(&id.as_str()) {
+                return Err(format!(
+                    "routes.{id}: no such route (known: {route_ids:?}, uk_tail)"
+                ));
+            }
+            if !(weight >= 0.0 && weight.is_finite()) {
+                return Err(format!(
+                    "routes.{id}: {weight} is not a weight of 0 or more"
+                ));
+            }
+            config.routes.insert(id, weight);
+        }
+        if config.routes.values().sum::<f64>() <= 0.0 {
+            return Err("routes: the weights sum to zero".into());
+        }
+        let mix = file.payment_mix;
+        for (i, share) in [mix.hawala, mix.cash, mix.mto, mix.bank, mix.crypto]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(share) = share {
+                if !(0.0..=1.0).contains(&share) {
+                    return Err(format!(
+                        "payment_mix.{}: {share} is not a share between 0 and 1",
+                        journey::CHANNEL_NAMES[i]
+                    ));
+                }
+                config.payment_mix[i] = share;
+            }
+        }
+        if config.payment_mix.iter().sum::<f64>() <= 0.0 {
+            return Err("payment_mix: the shares sum to zero".into());
+        }
+        if let Some([lo, hi]) = mix.hawala_commission {
+            if !(0.0 <= lo && lo <= hi && hi < 1.0) {
+                return Err(format!(
+                    "payment_mix.hawala_commission: [{lo}, {hi}] is not a range in [0, 1)"
+                ));
+            }
+            config.hawala_commission = (lo, hi);
+        }
+        if let Some([lo, hi]) = mix.release_delay_days {
+            if lo > hi || hi > 60 {
+                return Err(format!(
+                    "payment_mix.release_delay_days: [{lo}, {hi}] is not a range within 0 to 60"
+                ));
+            }
+            config.release_delay_days = (lo, hi);
+        }
+        if let Some(ctr) = file.thresholds.rs_ctr_eur {
+            if !(1_000..=1_000_000).contains(&ctr) {
+                return Err(format!(
+                    "thresholds.rs_ctr_eur: {ctr} is not 1,000 to 1,000,000"
+                ));
+            }
+            config.rs_ctr_eur = ctr;
+        }
+        if let Some(ratio) = file.scenario.illicit_ratio {
+            if !(ratio > 0.0 && ratio <= 1.0) {
+                return Err(format!(
+                    "scenario.illicit_ratio: {ratio} is not a share in (0, 1]"
+                ));
+            }
+            config.illicit_ratio = Some(ratio);
+        }
         Ok(config)
     }
 }
@@ -227,6 +350,17 @@ impl Config {
             },
             transactions,
             agencies: Default::default(),
+            routes: catalog::Catalog::get()
+                .routes
+                .iter()
+                .map(|r| (r.id.to_owned(), r.weight))
+                .collect(),
+            uk_tail: UK_TAIL_SHARE,
+            payment_mix: journey::PAYMENT_MIX.map(|(_, share)| share),
+            hawala_commission: (0.02, 0.05),
+            release_delay_days: (0, 2),
+            rs_ctr_eur: money::CTR_THRESHOLD_EUR,
+            illicit_ratio: None,
         }
     }
 }
@@ -278,7 +412,23 @@ pub fn generate_with_progress(
             out,
             &mut truth,
         )?);
+        if p.cyrillic.is_some() {
+            // Serbia and North Macedonia also register the people they stop at their centres.
+            agencies.push(registers::write_centre(
+                config.seed,
+                &p,
+                &world,
+                out,
+                &mut truth,
+            )?);
+        }
     }
+    agencies.push(registers::write_eurodac(
+        config.seed,
+        &world,
+        out,
+        &mut truth,
+    )?);
     agencies.push(agency::write_uk_arrivals(
         config.seed,
         &world,

@@ -362,7 +362,11 @@ fn illicit(config: &Config, world: &World, mut txs: Vec<Tx>) -> Vec<Tx> {
                 (
                     Acct::new(Acct::BANK, collector),
                     "STRUCTURING",
-                    left.min(euros(&mut rng, 8_000, CTR_THRESHOLD_EUR - 100)),
+                    left.min(euros(
+                        &mut rng,
+                        config.rs_ctr_eur * 8 / 15,
+                        config.rs_ctr_eur - 100,
+                    )),
                 )
             } else {
                 let front = fronts[rng.random_range(0..fronts.len())];
@@ -785,9 +789,13 @@ pub(crate) fn write(
     };
     let illicit = illicit(config, world, payments);
     let mut background = stream(config.seed, "money/background");
-    let legit_accounts = (config.transactions / 20).max(100);
-    let per_day =
-        config.transactions.saturating_sub(illicit.len() as u64) / u64::from(config.days.max(1));
+    // The ledger's size: the preset's, or what makes the illicit flows `illicit_ratio` of it.
+    let total = match config.illicit_ratio {
+        Some(ratio) => (illicit.len() as f64 / ratio).round() as u64,
+        None => config.transactions,
+    };
+    let legit_accounts = (total / 20).max(100);
+    let per_day = total.saturating_sub(illicit.len() as u64) / u64::from(config.days.max(1));
     let mut counts = Ledger::default();
     let mut next_illicit = illicit.iter().peekable();
     let mut id = 0u64;

@@ -288,6 +288,31 @@ pub(crate) fn organise(config: &Config, world: &mut World) {
     }
     churn(config, world, &mut rng);
     fronts(world, &mut rng);
+    aliases(config, world);
+}
+
+/// Smugglers go by one or two aliases: other given names of their name group.
+fn aliases(config: &Config, world: &mut World) {
+    let mut rng = stream(config.seed, "world/aliases");
+    let catalog = Catalog::get();
+    for (i, p) in world.persons.iter().enumerate() {
+        if p.kind != Kind::Smuggler {
+            continue;
+        }
+        let group = if p.group == "XK" { "AL" } else { p.group };
+        let pool: Vec<usize> = catalog
+            .names_of(group, crate::catalog::Part::Given)
+            .into_iter()
+            .filter(|&n| !catalog.names[n].female && n != p.given)
+            .collect();
+        for _ in 0..rng.random_range(1..=2) {
+            if let Some(&n) = pool.choose(&mut rng) {
+                world.aliases.push((i as u32, n as u32));
+            }
+        }
+    }
+    world.aliases.sort_unstable();
+    world.aliases.dedup();
 }
 
 fn kinds(world: &World, kind: &str) -> Vec<usize> {

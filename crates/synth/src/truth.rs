@@ -462,6 +462,25 @@ pub(crate) fn write_world(
             "",
         ])?;
     }
+    for (i, d) in world.documents.iter().enumerate() {
+        let impersonated = world
+            .persons
+            .get(d.impersonated as usize)
+            .map_or("", |p| p.id.as_str());
+        objects.write_record([
+            crate::documents::Document::id(i).as_str(),
+            "document",
+            &format!(
+                "{{\"type\":{},\"country\":{},\"number\":{},\"genuine\":{},\"impersonated_person_id\":{}}}",
+                json_str(d.kind),
+                json_str(d.country),
+                json_str(&d.number),
+                d.genuine(),
+                json_str(impersonated)
+            ),
+            &world.persons[d.holder as usize].id,
+        ])?;
+    }
     for (a, b) in passed_sims {
         objects.write_record([
             format!("SIMPASS-{}-{}", world.persons[*a].id, world.persons[*b].id).as_str(),

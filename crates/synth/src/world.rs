@@ -289,6 +289,10 @@ pub struct World {
     /// The journeys' payments, in the order they were made (money.rs turns them into ledger
     /// transactions).
     pub payments: Vec<crate::money::Tx>,
+    /// Smugglers' aliases: (person, given-name index in the catalogue), sorted by person.
+    pub aliases: Vec<(u32, u32)>,
+    /// Identity documents, in holder order.
+    pub documents: Vec<crate::documents::Document>,
 }
 
 impl World {
@@ -298,6 +302,16 @@ impl World {
             (Some(&a), Some(&b)) => &self.phones[a as usize..b as usize],
             _ => &[],
         }
+    }
+
+    /// The aliases (catalogue name indexes) person `p` goes by.
+    pub fn aliases_of(&self, p: usize) -> Vec<usize> {
+        let at = self.aliases.partition_point(|(q, _)| (*q as usize) < p);
+        self.aliases[at..]
+            .iter()
+            .take_while(|(q, _)| *q as usize == p)
+            .map(|(_, n)| *n as usize)
+            .collect()
     }
 
     /// The phone person `p` used on `day`, if any.
@@ -522,6 +536,7 @@ pub fn simulate_into(
     crate::network::organise(config, &mut world);
     crate::journey::travel(config, &mut world, sink)?;
     crate::phones::assign(config, &mut world);
+    crate::documents::issue(config, &mut world);
     Ok(world)
 }
 

@@ -301,9 +301,10 @@ fn a_configuration_file_sets_volumes_and_recording_rates_and_refuses_what_it_can
     generate(&config, dir.path()).unwrap();
     let rs = std::fs::read_to_string(dir.path().join("RS_BP/interceptions.csv")).unwrap();
     for line in rs.lines().skip(1) {
-        let family = line.split(',').nth(6).unwrap();
+        // The family name may be missing (FNU habits); the given name is always there.
+        let names: String = line.split(',').skip(6).take(2).collect();
         assert!(
-            family.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)),
+            names.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)),
             "every RS_BP record typed in Cyrillic: {line}"
         );
         assert!(
@@ -313,8 +314,28 @@ fn a_configuration_file_sets_volumes_and_recording_rates_and_refuses_what_it_can
     }
     for (bad, why) in [
         (
-            "[scenario]\nseed = 1\n[routes]\nR_MK = 0.4\n",
-            "unknown field `routes`",
+            "[scenario]\nseed = 1\n[weather]\nrain = 0.4\n",
+            "unknown field `weather`",
+        ),
+        (
+            "[scenario]\nseed = 1\n[routes]\nR_XX = 0.4\n",
+            "no such route",
+        ),
+        (
+            "[scenario]\nseed = 1\n[payment_mix]\nhawala = 1.4\n",
+            "payment_mix.hawala",
+        ),
+        (
+            "[scenario]\nseed = 1\n[payment_mix]\nbarter = 0.1\n",
+            "unknown field `barter`",
+        ),
+        (
+            "[scenario]\nseed = 1\nillicit_ratio = 0\n",
+            "scenario.illicit_ratio",
+        ),
+        (
+            "[scenario]\nseed = 1\n[thresholds]\nrs_ctr_eur = 5\n",
+            "thresholds.rs_ctr_eur",
         ),
         (
             "[scenario]\nseed = 1\n[agencies.XX_YY]\ntypo_per_token = 0.1\n",
@@ -432,5 +453,51 @@ fn networks_hold_their_roles_and_every_chain_of_command_ends_at_the_top() {
         if net_kind[net] == "LOCAL_CELL" {
             assert!(!ps.is_empty(), "cell {net} serves no organiser");
         }
+    }
+}
+
+#[test]
+fn routes_payment_mix_thresholds_and_illicit_ratio_come_from_the_configuration() {
+    let config = Config::from_toml(
+        "[scenario]\nseed = 3\npreset = \"demo\"\nillicit_ratio = 0.05\n\
+         [routes]\nR_MK = 0\nR_BG = 0\nR_BA = 0\nR_HR = 0\nR_AL = 1\nuk_tail = 0\n\
+         [payment_mix]\nhawala = 0\ncash = 0\nmto = 1\nbank = 0\ncrypto = 0\n\
+         [thresholds]\nrs_ctr_eur = 10000\n",
+    )
+    .unwrap();
+    assert_eq!(config.illicit_ratio, Some(0.05));
+    assert_eq!(config.rs_ctr_eur, 10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let summary = generate(&config, dir.path()).unwrap();
+    let journeys = std::fs::read_to_string(dir.path().join("truth/journeys.csv")).unwrap();
+    assert!(
+        journeys
+            .lines()
+            .skip(1)
+            .all(|l| l.split(',').nth(3) == Some("R_AL")),
+        "every journey on the Albanian route"
+    );
+    let uk = std::fs::read_to_string(dir.path().join("UK_BF/arrivals.csv")).unwrap();
+    assert_eq!(uk.lines().count(), 1, "no Channel crossings");
+    let truth = std::fs::read_to_string(dir.path().join("truth/transactions_truth.csv")).unwrap();
+    for line in truth.lines().skip(1) {
+        let typology = line.split(',').nth(2).unwrap();
+        assert!(
+            !matches!(
+                typology,
+                "HAWALA_ESCROW" | "CASH_COLLECTION" | "BANK_PAYMENT" | "CRYPTO_CASHOUT"
+            ),
+            "leg payments only by money transfer: {line}"
+        );
+    }
+    let ratio = summary.ledger.illicit as f64 / summary.ledger.transactions as f64;
+    assert!((0.045..=0.055).contains(&ratio), "illicit share {ratio}");
+    let reports = std::fs::read_to_string(dir.path().join("RS_FIU/reports.csv")).unwrap();
+    for line in reports.lines().skip(1) {
+        let amount: f64 = line.split(',').nth(5).unwrap().parse().unwrap();
+        assert!(
+            amount < 10_000.0,
+            "structured under the configured threshold: {line}"
+        );
     }
 }
