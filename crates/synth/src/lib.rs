@@ -19,6 +19,7 @@ pub mod agency;
 pub mod catalog;
 pub mod documents;
 pub mod journey;
+mod ledgers;
 pub mod money;
 pub mod network;
 mod pairs;

@@ -45,6 +45,8 @@ impl Acct {
     pub const EXCHANGE: u8 = 8;
     /// The seller of a flat or a car bought with laundered money (serial).
     pub const SELLER: u8 = 9;
+    /// A trading counterpart abroad that receives over-invoiced payments (serial).
+    pub const TRADER: u8 = 10;
 
     pub fn new(kind: u8, index: usize) -> Acct {
         debug_assert!(index < 1 << 56);
@@ -70,6 +72,7 @@ impl Acct {
             Acct::COMPANY => "bank",
             Acct::HOP => "crypto_wallet",
             Acct::EXCHANGE => "crypto_exchange",
+            Acct::TRADER => "company_bank",
             _ => "bank",
         }
     }
@@ -77,7 +80,7 @@ impl Acct {
 
 /// Channels of the ledger, typologies and stages of the truth, indexed by the bytes of [`Tx`].
 pub const CHANNELS: [&str; 5] = ["cash", "bank", "mto", "hawala", "crypto"];
-pub const TYPOLOGIES: [&str; 12] = [
+pub const TYPOLOGIES: [&str; 20] = [
     "HAWALA_ESCROW",
     "CASH_COLLECTION",
     "MTO_FAN_IN",
@@ -90,6 +93,14 @@ pub const TYPOLOGIES: [&str; 12] = [
     "CYCLE",
     "REAL_ESTATE",
     "VEHICLE_PURCHASE",
+    "SMURFING",
+    "CASH_COURIER",
+    "TBML",
+    "SCATTER_GATHER",
+    "GATHER_SCATTER",
+    "BIPARTITE",
+    "STACK",
+    "PRO_LAUNDERER",
 ];
 pub const STAGES: [&str; 5] = [
     "payment",
@@ -262,6 +273,7 @@ pub fn account_id(world: &World, a: Acct) -> String {
             i
         ),
         Acct::EXCHANGE => format!("EXCH-{}", ["TR-01", "AE-01", "TR-02"][i % 3]),
+        Acct::TRADER => iban(["TR", "IQ", "TR", "PK"][i % 4], (3 << 40) + i as u64),
         _ => iban(["AL", "RS", "XK", "MK", "IQ"][i % 5], (2 << 40) + i as u64),
     }
 }
@@ -421,6 +433,7 @@ fn illicit(config: &Config, world: &World, mut txs: Vec<Tx>) -> Vec<Tx> {
             }
         }
     }
+    layering(config, world, &mut rng, &mut case, &mut txs);
     let mut seller = 0usize;
     for m in world.memberships.iter().filter(|m| m.role == "ORGANISER") {
         for (typology, lo, hi) in [
@@ -449,15 +462,417 @@ fn illicit(config: &Config, world: &World, mut txs: Vec<Tx>) -> Vec<Tx> {
     txs
 }
 
+/// The layering typologies of each organiser network (B5): smurfing into members' accounts,
+/// cash couriers, over-invoiced trade, and the AMLSim-style shapes among front companies
+/// (scatter-gather, gather-scatter, bipartite, stack), and the professional launderer's round
+/// trip for a fee. Each quarter, each network runs each typology once.
+fn layering(
+    config: &Config,
+    world: &World,
+    rng: &mut ChaCha8Rng,
+    case: &mut u32,
+    txs: &mut Vec<Tx>,
+) {
+    let quarters = config.days.div_ceil(91);
+    let all_fronts: Vec<usize> = (0..world.companies.len()).collect();
+    let mut trader = 0usize;
+    let last = config.days.saturating_sub(1);
+    for (n, net) in world.networks.iter().enumerate() {
+        if net.kind != "ORGANISER_NET" && net.kind != "CHANNEL_NET" {
+            continue;
+        }
+        let network = n as u32 + 1;
+        let members: Vec<(&str, usize)> = world
+            .memberships
+            .iter()
+            .filter(|m| m.network == n)
+            .map(|m| (m.role, m.person))
+            .collect();
+        let of_role = |role: &str| -> Vec<usize> {
+            members
+                .iter()
+                .filter(|(r, _)| *r == role)
+                .map(|(_, p)| *p)
+                .collect()
+        };
+        let Some(&organiser) = of_role("ORGANISER").first() else {
+            continue;
+        };
+        let mut collectors = of_role("MONEY_COLLECTOR");
+        collectors.extend(of_role("COORDINATOR"));
+        let smurfs: Vec<usize> = members
+            .iter()
+            .filter(|(r, _)| matches!(*r, "RECRUITER" | "LOGISTICIAN" | "DRIVER" | "STOREKEEPER"))
+            .map(|(_, p)| *p)
+            .collect();
+        let fronts: Vec<usize> = world
+            .companies
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.network == n)
+            .map(|(i, _)| i)
+            .collect();
+        let launderer = of_role("PRO_LAUNDERER").first().copied();
+        // The time of day comes from the amount and day, so the closure needs no random stream.
+        let push = |txs: &mut Vec<Tx>,
+                    day: u32,
+                    from: Acct,
+                    to: Acct,
+                    cents: u64,
+                    channel: &str,
+                    typology: &str,
+                    stage: &str,
+                    case: u32| {
+            if day <= last {
+                let second = ((cents ^ u64::from(day).wrapping_mul(2_654_435_761)) % 86_400) as u32;
+                txs.push(Tx {
+                    network,
+                    case,
+                    ..Tx::new(day, second, from, to, cents).label(channel, typology, stage)
+                });
+            }
+        };
+        for q in 0..quarters {
+            let base = q * 91;
+            let day = |rng: &mut ChaCha8Rng| base + rng.random_range(0..80);
+            // Smurfing: three to eight members deposit under the radar, then forward within
+            // a week to the organiser's account.
+            if smurfs.len() >= 3 {
+                *case += 1;
+                let k = rng.random_range(3..=smurfs.len().min(8));
+                let start = day(rng);
+                for &smurf in smurfs.iter().take(k) {
+                    let cents = euros(rng, 1_000, 9_000);
+                    let d = start + rng.random_range(0..3);
+                    let second = start + rng.random_range(3..8);
+                    push(
+                        txs,
+                        d,
+                        Acct::new(Acct::CASH, smurf),
+                        Acct::new(Acct::BANK, smurf),
+                        cents,
+                        "cash",
+                        "SMURFING",
+                        "placement",
+                        *case,
+                    );
+                    push(
+                        txs,
+                        second,
+                        Acct::new(Acct::BANK, smurf),
+                        Acct::new(Acct::BANK, organiser),
+                        cents,
+                        "bank",
+                        "SMURFING",
+                        "layering",
+                        *case,
+                    );
+                }
+            }
+            // A cash courier takes a collector's takings across borders to the organiser.
+            if let Some(&collector) = collectors.first() {
+                *case += 1;
+                let d = day(rng);
+                let cents = euros(rng, 20_000, 150_000);
+                push(
+                    txs,
+                    d,
+                    Acct::new(Acct::CASH, collector),
+                    Acct::new(Acct::CASH, organiser),
+                    cents,
+                    "cash",
+                    "CASH_COURIER",
+                    "placement",
+                    *case,
+                );
+            }
+            let Some(&front) = fronts.first() else {
+                continue;
+            };
+            // Over-invoiced trade: the front pays a counterpart abroad for goods worth less.
+            *case += 1;
+            trader += 1;
+            let d = day(rng);
+            let cents = euros(rng, 30_000, 200_000);
+            push(
+                txs,
+                d,
+                Acct::new(Acct::COMPANY, front),
+                Acct::new(Acct::TRADER, trader),
+                cents,
+                "bank",
+                "TBML",
+                "layering",
+                *case,
+            );
+            if all_fronts.len() < 4 {
+                continue;
+            }
+            // Scatter-gather and gather-scatter through other networks' fronts (launderers
+            // share them), a bipartite exchange and a three-layer stack.
+            let mut others: Vec<usize> =
+                all_fronts.iter().copied().filter(|&f| f != front).collect();
+            rand::seq::SliceRandom::shuffle(others.as_mut_slice(), rng);
+            let middle: Vec<usize> = others
+                .iter()
+                .copied()
+                .take(rng.random_range(3..=others.len().min(6)))
+                .collect();
+            let target = Acct::new(Acct::BANK, organiser);
+            let total = euros(rng, 30_000, 120_000);
+            let share = total / middle.len() as u64;
+            *case += 1;
+            let d = day(rng);
+            for &m in &middle {
+                push(
+                    txs,
+                    d,
+                    Acct::new(Acct::COMPANY, front),
+                    Acct::new(Acct::COMPANY, m),
+                    share,
+                    "bank",
+                    "SCATTER_GATHER",
+                    "layering",
+                    *case,
+                );
+                push(
+                    txs,
+                    d + rng.random_range(1..5),
+                    Acct::new(Acct::COMPANY, m),
+                    target,
+                    share - share / 50,
+                    "bank",
+                    "SCATTER_GATHER",
+                    "layering",
+                    *case,
+                );
+            }
+            *case += 1;
+            let d = day(rng);
+            let hub = middle[0];
+            for &m in &middle[1..] {
+                push(
+                    txs,
+                    d,
+                    Acct::new(Acct::COMPANY, m),
+                    Acct::new(Acct::COMPANY, hub),
+                    share,
+                    "bank",
+                    "GATHER_SCATTER",
+                    "layering",
+                    *case,
+                );
+            }
+            for &f in fronts.iter().chain(std::iter::once(&front)).take(3) {
+                push(
+                    txs,
+                    d + rng.random_range(1..5),
+                    Acct::new(Acct::COMPANY, hub),
+                    Acct::new(Acct::COMPANY, f),
+                    share,
+                    "bank",
+                    "GATHER_SCATTER",
+                    "layering",
+                    *case,
+                );
+            }
+            *case += 1;
+            let d = day(rng);
+            let (left, right) = middle.split_at(middle.len() / 2);
+            for &a in left {
+                for &b in right {
+                    push(
+                        txs,
+                        d + rng.random_range(0..3),
+                        Acct::new(Acct::COMPANY, a),
+                        Acct::new(Acct::COMPANY, b),
+                        euros(rng, 5_000, 25_000),
+                        "bank",
+                        "BIPARTITE",
+                        "layering",
+                        *case,
+                    );
+                }
+            }
+            *case += 1;
+            let d = day(rng);
+            let layer1 = &others[..2.min(others.len())];
+            let layer2 = &others[2.min(others.len())..4.min(others.len())];
+            let cents = euros(rng, 20_000, 80_000);
+            for (i, &a) in layer1.iter().enumerate() {
+                for (j, &b) in layer2.iter().enumerate() {
+                    push(
+                        txs,
+                        d + i as u32,
+                        Acct::new(Acct::COMPANY, a),
+                        Acct::new(Acct::COMPANY, b),
+                        cents / 4,
+                        "bank",
+                        "STACK",
+                        "layering",
+                        *case,
+                    );
+                    push(
+                        txs,
+                        d + 2 + j as u32,
+                        Acct::new(Acct::COMPANY, b),
+                        target,
+                        cents / 4 - cents / 200,
+                        "bank",
+                        "STACK",
+                        "layering",
+                        *case,
+                    );
+                }
+            }
+            // The professional launderer takes the organiser's money and returns it through
+            // unrelated companies, less a 5-10% fee.
+            if let Some(pl) = launderer {
+                *case += 1;
+                let d = day(rng);
+                let cents = euros(rng, 50_000, 250_000);
+                let fee = cents * u64::from(rng.random_range(5..=10u32)) / 100;
+                push(
+                    txs,
+                    d,
+                    Acct::new(Acct::BANK, organiser),
+                    Acct::new(Acct::BANK, pl),
+                    cents,
+                    "bank",
+                    "PRO_LAUNDERER",
+                    "layering",
+                    *case,
+                );
+                let back = cents - fee;
+                let via = &others[..3.min(others.len())];
+                for (i, &c) in via.iter().enumerate() {
+                    push(
+                        txs,
+                        d + 1 + i as u32,
+                        Acct::new(Acct::BANK, pl),
+                        Acct::new(Acct::COMPANY, c),
+                        back / via.len() as u64,
+                        "bank",
+                        "PRO_LAUNDERER",
+                        "layering",
+                        *case,
+                    );
+                    push(
+                        txs,
+                        d + 5 + i as u32,
+                        Acct::new(Acct::COMPANY, c),
+                        target,
+                        back / via.len() as u64,
+                        "bank",
+                        "PRO_LAUNDERER",
+                        "integration",
+                        *case,
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// The financial intelligence units' reports: Serbia's APML receives the bank's suspicious-
 /// activity reports on cash deposits just under the reporting threshold; Albania's GDPML those on
 /// transfers of Albanian front companies. Each report is one CSV row in the unit's own columns.
 struct Fiu {
     rs: csv::Writer<BufWriter<File>>,
     al: csv::Writer<BufWriter<File>>,
+    mk: csv::Writer<BufWriter<File>>,
+    uk: csv::Writer<BufWriter<File>>,
     rs_rows: u64,
     al_rows: u64,
+    mk_rows: u64,
+    uk_rows: u64,
 }
+
+const MK_FIU_MAPPING: &str = r#"# MK_FIU (УСФР): suspicious-transaction reports on money transfers received in North
+# Macedonia, one transfer per row. Written by `corridor synth`; synthetic data.
+
+[source]
+agency = "MK_FIU"
+contributor = "Управа за спречување перење пари"
+language = "mk"
+script = "mixed"
+date_formats = ["%d.%m.%Y"]
+review_after_days = 1825
+source_ref = { column = "br_izvestaj" }
+
+[grading]
+system = "tlp"
+tlp = "AMBER"
+
+[entities.isprakjac]
+schema = "BankAccount"
+id = { column = "isprakjac", prefix = "mto-" }
+[entities.isprakjac.properties]
+accountNumber = "isprakjac"
+
+[entities.primac]
+schema = "BankAccount"
+id = { column = "primac", prefix = "mto-" }
+[entities.primac.properties]
+accountNumber = "primac"
+holderName = "ime_primac"
+
+[entities.transfer]
+schema = "Payment"
+id = { column = "br_izvestaj" }
+[entities.transfer.properties]
+recordId = "transakcija"
+date = "datum"
+amount = "iznos"
+currency = "valuta"
+purpose = "opis"
+programme = { value = "MTO" }
+payerAccount = "@isprakjac"
+beneficiaryAccount = "@primac"
+"#;
+
+const UK_FIU_MAPPING: &str = r#"# UK_FIU (UKFIU): suspicious activity reports from banks, glossary codes in the reason for
+# suspicion, one transaction per row. Written by `corridor synth`; synthetic data.
+
+[source]
+agency = "UK_FIU"
+contributor = { column = "reporter" }
+language = "en"
+script = "Latn"
+date_formats = ["%d/%m/%Y"]
+review_after_days = 2190
+source_ref = { column = "sar_ref" }
+
+[grading]
+system = "3x5x2"
+source = "1"
+intelligence = "B"
+handling = "P"
+
+[entities.subject]
+schema = "BankAccount"
+id = { column = "subject_account", prefix = "acct-" }
+[entities.subject.properties]
+accountNumber = "subject_account"
+
+[entities.counterparty]
+schema = "BankAccount"
+id = { column = "counterparty_account", prefix = "acct-" }
+[entities.counterparty.properties]
+accountNumber = "counterparty_account"
+
+[entities.payment]
+schema = "Payment"
+id = { column = "sar_ref" }
+[entities.payment.properties]
+recordId = "transaction"
+date = "date"
+amount = "amount"
+currency = "currency"
+description = "reason"
+payerAccount = "@counterparty"
+beneficiaryAccount = "@subject"
+"#;
 
 const RS_FIU_MAPPING: &str = r#"# RS_FIU (APML): suspicious-activity reports on cash deposits, one transaction per row.
 # Written by `corridor synth`; synthetic data.
@@ -589,8 +1004,42 @@ impl Fiu {
                     "pershkrimi",
                 ],
             )?,
+            mk: open(
+                "MK_FIU",
+                MK_FIU_MAPPING,
+                b',',
+                &[
+                    "br_izvestaj",
+                    "transakcija",
+                    "datum",
+                    "isprakjac",
+                    "primac",
+                    "ime_primac",
+                    "iznos",
+                    "valuta",
+                    "opis",
+                ],
+            )?,
+            uk: open(
+                "UK_FIU",
+                UK_FIU_MAPPING,
+                b',',
+                &[
+                    "sar_ref",
+                    "reporter",
+                    "transaction",
+                    "date",
+                    "subject_account",
+                    "counterparty_account",
+                    "amount",
+                    "currency",
+                    "reason",
+                ],
+            )?,
             rs_rows: 0,
             al_rows: 0,
+            mk_rows: 0,
+            uk_rows: 0,
         })
     }
 
@@ -650,13 +1099,100 @@ impl Fiu {
             ])?;
             truth.record_event.write_record(["AL_FIU", &report, &tx])?;
         }
+        let home = |a: Acct| match a.kind() {
+            Acct::CASH | Acct::MTO | Acct::BANK | Acct::WALLET | Acct::HAWALA => {
+                world.persons.get(a.index()).map_or("", |p| p.home)
+            }
+            Acct::COMPANY => world.companies.get(a.index()).map_or("", |c| c.country),
+            _ => "",
+        };
+        if t.to.kind() == Acct::MTO && home(t.to) == "MK" {
+            // The money-transfer operator's agent in Skopje reports repeated receipts.
+            self.mk_rows += 1;
+            let report = format!("USFR-STR-{:07}", self.mk_rows);
+            let receiver = world.persons.get(t.to.index());
+            let name = receiver.map_or(String::new(), |p| {
+                let c = crate::catalog::Catalog::get();
+                format!(
+                    "{} {}",
+                    c.names[p.given].canonical, c.names[p.family].canonical
+                )
+            });
+            self.mk.write_record([
+                report.as_str(),
+                &tx,
+                &format!("{d:02}.{m:02}.{y}"),
+                &account_id(world, t.from),
+                &account_id(world, t.to),
+                &name,
+                &amount(t.cents),
+                "EUR",
+                "Повеќе приливи од различни испраќачи без економска основа",
+            ])?;
+            truth.record_event.write_record(["MK_FIU", &report, &tx])?;
+        }
+        let banked = |a: Acct| matches!(a.kind(), Acct::BANK | Acct::COMPANY);
+        let subject = if banked(t.to) && home(t.to) == "GB" {
+            Some((t.to, t.from))
+        } else if banked(t.from) && home(t.from) == "GB" {
+            Some((t.from, t.to))
+        } else {
+            None
+        };
+        if let Some((subject, counterparty)) = subject {
+            // A British bank's SAR: glossary codes lead the reason for suspicion.
+            self.uk_rows += 1;
+            let report = format!("SAR-{:08}", self.uk_rows);
+            let international = home(counterparty) != "GB";
+            let codes = match (typology, international) {
+                ("SMURFING", _) => "XXS9XX XXS7XX",
+                (_, true) => "XXS3XX",
+                _ => "XXS4XX",
+            };
+            let reason = format!(
+                "{codes} {} credits/debits inconsistent with the customer's profile; funds from or to parties with no apparent connection.",
+                CHANNELS[usize::from(t.channel)]
+            );
+            self.uk.write_record([
+                report.as_str(),
+                [
+                    "Albion Bank plc",
+                    "Northgate Building Society",
+                    "Thames Retail Bank",
+                ][self.uk_rows as usize % 3],
+                &tx,
+                &format!("{d:02}/{m:02}/{y}"),
+                &account_id(world, subject),
+                &account_id(world, counterparty),
+                &amount(t.cents),
+                "EUR",
+                &reason,
+            ])?;
+            truth.record_event.write_record(["UK_FIU", &report, &tx])?;
+        }
         Ok(())
     }
 
     fn finish(mut self) -> io::Result<Vec<crate::agency::AgencyOutput>> {
         self.rs.flush()?;
         self.al.flush()?;
+        self.mk.flush()?;
+        self.uk.flush()?;
         Ok(vec![
+            crate::agency::AgencyOutput {
+                code: "MK_FIU".into(),
+                rows: self.mk_rows,
+                data_file: "MK_FIU/reports.csv".into(),
+                mapping_file: "MK_FIU/reports.toml".into(),
+                ftm: false,
+            },
+            crate::agency::AgencyOutput {
+                code: "UK_FIU".into(),
+                rows: self.uk_rows,
+                data_file: "UK_FIU/reports.csv".into(),
+                mapping_file: "UK_FIU/reports.toml".into(),
+                ftm: false,
+            },
             crate::agency::AgencyOutput {
                 code: "RS_FIU".into(),
                 rows: self.rs_rows,
@@ -729,6 +1265,7 @@ struct Outputs {
     ledger: BufWriter<File>,
     truth: BufWriter<File>,
     fiu: Fiu,
+    ledgers: crate::ledgers::Ledgers,
     /// Every account an illicit transaction touched, for `truth/accounts.csv`.
     accounts: std::collections::BTreeSet<Acct>,
 }
@@ -753,6 +1290,7 @@ impl Outputs {
         self.accounts.insert(t.from);
         self.accounts.insert(t.to);
         write_truth(&mut self.truth, world, id, t)?;
+        self.ledgers.record(world, t, tables)?;
         self.fiu.report(world, id, t, tables)
     }
 }
@@ -785,6 +1323,7 @@ pub(crate) fn write(
         ledger,
         truth,
         fiu,
+        ledgers: crate::ledgers::Ledgers::create(config.seed, world, config.days, out)?,
         accounts: Default::default(),
     };
     let illicit = illicit(config, world, payments);
@@ -859,5 +1398,7 @@ pub(crate) fn write(
         ])?;
     }
     accounts.flush()?;
-    Ok((counts, outputs.fiu.finish()?))
+    let mut agencies = outputs.fiu.finish()?;
+    agencies.push(outputs.ledgers.finish()?);
+    Ok((counts, agencies))
 }

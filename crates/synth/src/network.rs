@@ -383,6 +383,14 @@ fn fill(
                 Kind::Smuggler
             };
             let person = world.add_person(rng, kind, group);
+            // The Channel networks' organisers live in Britain, their coordinators in France.
+            if filling.kind == "CHANNEL_NET" {
+                match r.role {
+                    "ORGANISER" => world.persons[person].home = "GB",
+                    "COORDINATOR" => world.persons[person].home = "FR",
+                    _ => {}
+                }
+            }
             // A second cell leader is kin of the first: same family name.
             if r.role == "LEADER" && k > 0 {
                 let first = holders[0];

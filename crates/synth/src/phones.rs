@@ -98,8 +98,8 @@ pub const PLANS: &[Plan] = &[
     Plan {
         country: "FR",
         calling_code: 33,
-        prefixes: &[6, 7],
-        digits: 8,
+        prefixes: &[61, 62, 63, 64, 65, 66, 67, 68, 75, 76, 77, 78],
+        digits: 7,
         mcc: 208,
     },
     Plan {

@@ -307,3 +307,65 @@ fn recording_noise_and_payment_channels_hold_their_configured_rates() {
         );
     }
 }
+
+#[test]
+fn truth_tables_reference_only_what_exists_and_each_record_slot_once() {
+    let (dir, _) = scenario();
+    let col = |file: &str, i: usize| -> HashSet<String> {
+        csv_rows(&dir.join("truth").join(file))
+            .into_iter()
+            .map(|r| r[i].clone())
+            .collect()
+    };
+    let persons = col("persons.csv", 0);
+    let phones = col("phones.csv", 0);
+    let vehicles = col("vehicles.csv", 0);
+    let objects = col("objects.csv", 0);
+    let comms = col("communications_truth.csv", 0);
+    let networks = col("networks.csv", 0);
+    let mut slots = HashSet::new();
+    for r in csv_rows(&dir.join("truth/record_person.csv")) {
+        assert!(
+            persons.contains(&r[3]),
+            "record_person names no person: {r:?}"
+        );
+        assert!(
+            slots.insert((r[0].clone(), r[1].clone(), r[2].clone())),
+            "record slot twice: {r:?}"
+        );
+    }
+    for r in csv_rows(&dir.join("truth/record_object.csv")) {
+        let known = match r[2].as_str() {
+            "phone" => phones.contains(&r[3]),
+            "vehicle" => vehicles.contains(&r[3]),
+            "document" | "vessel" => objects.contains(&r[3]),
+            other => panic!("unknown object kind {other}"),
+        };
+        assert!(known, "record_object names nothing: {r:?}");
+    }
+    for r in csv_rows(&dir.join("truth/record_event.csv")) {
+        let e = &r[2];
+        let ok = match e.chars().next() {
+            Some('C') => comms.contains(e),
+            Some('E' | 'R' | 'A' | 'T') => e.len() > 1,
+            _ => false,
+        };
+        assert!(ok, "record_event names no event: {r:?}");
+    }
+    for r in csv_rows(&dir.join("truth/membership.csv")) {
+        assert!(persons.contains(&r[0]) && networks.contains(&r[1]), "{r:?}");
+        assert!(r[5].is_empty() || persons.contains(&r[5]), "{r:?}");
+    }
+    for r in csv_rows(&dir.join("truth/phones.csv")) {
+        assert!(persons.contains(&r[3]), "{r:?}");
+    }
+    for r in csv_rows(&dir.join("truth/accounts.csv")) {
+        assert!(
+            r[2].is_empty() || persons.contains(&r[2]) || objects.contains(&r[2]),
+            "account holder unknown: {r:?}"
+        );
+    }
+    for r in csv_rows(&dir.join("truth/communications_truth.csv")) {
+        assert!(persons.contains(&r[2]) && persons.contains(&r[3]), "{r:?}");
+    }
+}
