@@ -1647,3 +1647,117 @@ pub(crate) fn write_nca(
         ftm: true,
     })
 }
+
+const ADVERTS_MAPPING: &str = r#"# UK_NCA: smuggling adverts found on social media by open-source monitoring, one per row: the
+# posting account, the text as posted, the phone number it gives. Written by `corridor synth`;
+# synthetic data.
+
+[source]
+agency = "UK_NCA"
+contributor = "NCA Online Monitoring"
+language = "en"
+script = "mixed"
+date_formats = ["%Y-%m-%d"]
+phone_region = "GB"
+review_after_days = 730
+source_ref = { column = "advert_ref" }
+
+[grading]
+system = "3x5x2"
+source = "3"
+intelligence = "C"
+handling = "P"
+
+[entities.contact]
+schema = "Phone"
+id = { column = "advert_ref", prefix = "advert-phone-" }
+[entities.contact.properties]
+number = "phone"
+alias = "handle"
+summary = "text"
+notes = "platform"
+"#;
+
+/// Advert texts by language: route, price and a call to action, with the number appended.
+const ADVERT_TEXTS: &[&str] = &[
+    "France to UK, value of a person £1,500, safe boat, call",
+    "Turkey→Germany full package, VIP car, €8000, WhatsApp",
+    "Serbia → Austria by car, no walking, price on call",
+    "من تركيا إلى ألمانيا، طريق آمن، اتصل",
+    "ترکیه تا آلمان، مسیر امن، تماس بگیرید",
+    "لە تورکیاوە بۆ ئەڵمانیا، ڕێگای سەلامەت، پەیوەندی بکە",
+];
+
+/// Recruiters advertise one to four times a month under social-media handles they rename every
+/// two to eight weeks, each advert with a route, a price and a phone number.
+pub(crate) fn write_adverts(
+    seed: u64,
+    world: &World,
+    days: u32,
+    dir: &Path,
+    truth: &mut crate::truth::Truth,
+) -> io::Result<AgencyOutput> {
+    let agency_dir = dir.join("UK_NCA");
+    std::fs::create_dir_all(&agency_dir)?;
+    std::fs::write(agency_dir.join("adverts.toml"), ADVERTS_MAPPING)?;
+    let mut out = csv::Writer::from_writer(BufWriter::new(File::create(
+        agency_dir.join("adverts.csv"),
+    )?));
+    out.write_record([
+        "advert_ref",
+        "platform",
+        "posted",
+        "handle",
+        "text",
+        "phone",
+    ])?;
+    let mut rng = stream(seed, "agency/UK_NCA/adverts");
+    let mut rows = 0u64;
+    let catalog = Catalog::get();
+    for m in world.memberships.iter().filter(|m| m.role == "RECRUITER") {
+        let given = catalog.names[world.persons[m.person].given]
+            .variants
+            .first()
+            .copied()
+            .unwrap_or(catalog.names[world.persons[m.person].given].canonical);
+        let mut handle_day = m.from;
+        let mut handle = format!("{}_{}", given.to_lowercase(), rng.random_range(10..1000));
+        let mut day = m.from + rng.random_range(0..15);
+        while day <= m.to.min(days.saturating_sub(1)) {
+            if day >= handle_day + rng.random_range(14..56) {
+                handle = format!("{}_{}", given.to_lowercase(), rng.random_range(10..1000));
+                handle_day = day;
+            }
+            if let Some(ph) = world.phone_on(m.person, day) {
+                rows += 1;
+                let advert_ref = format!("ADV-{rows:07}");
+                let phone = format!("+{}", ph.msisdn);
+                let text = ADVERT_TEXTS[rng.random_range(0..ADVERT_TEXTS.len())];
+                out.write_record([
+                    advert_ref.as_str(),
+                    ["Facebook", "TikTok", "Telegram", "Instagram"][rng.random_range(0..4)],
+                    &crate::truth::iso(day),
+                    &handle,
+                    &format!("{text} {phone}"),
+                    &phone,
+                ])?;
+                truth.record_object.write_record([
+                    "UK_NCA",
+                    &format!("advert-phone-{advert_ref}"),
+                    "phone",
+                    &phone,
+                ])?;
+            }
+            // One to four adverts a month.
+            day += rng.random_range(7..31);
+        }
+    }
+    out.flush()?;
+    Ok(AgencyOutput {
+        code: "UK_NCA".into(),
+        rows,
+        data_file: "UK_NCA/adverts.csv".into(),
+        mapping_file: "UK_NCA/adverts.toml".into(),
+        ftm: false,
+    })
+}

@@ -444,6 +444,13 @@ pub fn generate_with_progress(
         &mut truth,
     )?);
     agencies.push(agency::write_nca(config.seed, &world, out, &mut truth)?);
+    agencies.push(agency::write_adverts(
+        config.seed,
+        &world,
+        config.days,
+        out,
+        &mut truth,
+    )?);
     truth::write_world(config, &world, &passed, &out.join("truth"))?;
     let payments = std::mem::take(&mut world.payments);
     let (ledger, fius) = money::write(config, &world, payments, out, &mut truth, progress)?;
