@@ -1166,11 +1166,15 @@ toCountry = { value = "GB" }
 /// Writes UK Border Force's arrivals under `dir/UK_BF/` and appends its truth rows.
 pub(crate) fn write_uk_arrivals(
     seed: u64,
+    rates: Option<&crate::AgencyRates>,
     world: &World,
     dir: &Path,
     truth: &mut crate::truth::Truth,
 ) -> io::Result<AgencyOutput> {
-    let p = uk_border_force();
+    let p = match rates {
+        Some(r) => r.apply(uk_border_force()),
+        None => uk_border_force(),
+    };
     let agency_dir = dir.join(p.code);
     std::fs::create_dir_all(&agency_dir)?;
     std::fs::write(agency_dir.join("arrivals.toml"), UK_MAPPING)?;

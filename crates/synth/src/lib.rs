@@ -122,6 +122,11 @@ pub struct AgencyRates {
     pub dob_missing: Option<f64>,
     pub dob_jan1: Option<f64>,
     pub dob_year_only: Option<f64>,
+    pub family_missing: Option<f64>,
+    pub father_as_family: Option<f64>,
+    pub alias: Option<f64>,
+    pub nationality_misdeclared: Option<f64>,
+    pub dob_swap: Option<f64>,
 }
 
 #[derive(serde::Deserialize)]
@@ -195,7 +200,8 @@ impl Config {
         config.migrants = v.migrants.unwrap_or(config.migrants);
         config.networks = v.networks.unwrap_or(config.networks);
         config.transactions = v.transactions.unwrap_or(config.transactions);
-        let known: Vec<&str> = agency::profiles().iter().map(|p| p.code).collect();
+        let mut known: Vec<&str> = agency::profiles().iter().map(|p| p.code).collect();
+        known.extend(["UK_BF", "EU_EURODAC"]);
         for (code, rates) in &file.agencies {
             if !known.contains(&code.as_str()) {
                 return Err(format!(
@@ -298,7 +304,7 @@ impl Config {
 }
 
 impl AgencyRates {
-    fn fields(&self) -> [(&'static str, Option<f64>); 8] {
+    fn fields(&self) -> [(&'static str, Option<f64>); 13] {
         [
             ("cyrillic", self.cyrillic),
             ("typo_per_token", self.typo_per_token),
@@ -308,6 +314,11 @@ impl AgencyRates {
             ("dob_missing", self.dob_missing),
             ("dob_jan1", self.dob_jan1),
             ("dob_year_only", self.dob_year_only),
+            ("family_missing", self.family_missing),
+            ("father_as_family", self.father_as_family),
+            ("alias", self.alias),
+            ("nationality_misdeclared", self.nationality_misdeclared),
+            ("dob_swap", self.dob_swap),
         ]
     }
 
@@ -323,6 +334,13 @@ impl AgencyRates {
         p.dob_missing = self.dob_missing.unwrap_or(p.dob_missing);
         p.dob_placeholder = self.dob_jan1.unwrap_or(p.dob_placeholder);
         p.dob_year_only = self.dob_year_only.unwrap_or(p.dob_year_only);
+        p.family_missing = self.family_missing.unwrap_or(p.family_missing);
+        p.father_as_family = self.father_as_family.unwrap_or(p.father_as_family);
+        p.alias = self.alias.unwrap_or(p.alias);
+        p.nationality_misdeclared = self
+            .nationality_misdeclared
+            .unwrap_or(p.nationality_misdeclared);
+        p.dob_swap = self.dob_swap.unwrap_or(p.dob_swap);
         p
     }
 }
@@ -426,12 +444,14 @@ pub fn generate_with_progress(
     }
     agencies.push(registers::write_eurodac(
         config.seed,
+        config.agencies.get("EU_EURODAC"),
         &world,
         out,
         &mut truth,
     )?);
     agencies.push(agency::write_uk_arrivals(
         config.seed,
+        config.agencies.get("UK_BF"),
         &world,
         out,
         &mut truth,

@@ -327,11 +327,15 @@ pub fn fingerprint(seed: u64, person: usize) -> String {
 /// Eurodac registrations after stops in the EU states on the route.
 pub(crate) fn write_eurodac(
     seed: u64,
+    rates: Option<&crate::AgencyRates>,
     world: &World,
     dir: &Path,
     truth: &mut crate::truth::Truth,
 ) -> io::Result<AgencyOutput> {
-    let p = eurodac();
+    let p = match rates {
+        Some(r) => r.apply(eurodac()),
+        None => eurodac(),
+    };
     let agency_dir = dir.join(p.code);
     std::fs::create_dir_all(&agency_dir)?;
     std::fs::write(agency_dir.join("registrations.toml"), EURODAC_MAPPING)?;
