@@ -25,8 +25,8 @@ use corridor_graph::paths::degree_by_type;
 use corridor_graph::{
     AllVisible, BetweennessMode, Day, EdgeFilter, EdgeInput, EdgeType, EdgeTypes, Graph,
     GraphBuilder, Interval, LeidenConfig, NETWORK_EDGE_WEIGHT_MIN, NodeId, NodeKind, Objective,
-    PageRankConfig, RecordFilter, View, Visibility, betweenness, components, disrupt, ego,
-    k_shortest_paths, leiden, networks, pagerank, sample_size,
+    PageRankConfig, RecordFilter, View, Visibility, Weighting, betweenness, components, disrupt,
+    ego, k_shortest_paths, leiden, networks, pagerank, sample_size,
 };
 use serde_json::{Value, json};
 
@@ -108,6 +108,28 @@ enum RankBy {
     Betweenness,
     /// Weighted degree (records on the node's edges).
     Degree,
+    /// Money: the sum of Payment amounts on the node's edges, in and out.
+    Money,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum WeightingArg {
+    /// Weight = records.
+    Records,
+    /// Weight = 1 + ln(records).
+    Log,
+    /// Weight = 1 per typed edge.
+    Links,
+}
+
+impl WeightingArg {
+    fn get(self) -> Weighting {
+        match self {
+            WeightingArg::Records => Weighting::Records,
+            WeightingArg::Log => Weighting::LogRecords,
+            WeightingArg::Links => Weighting::Links,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -155,6 +177,12 @@ enum NetworkCommand {
         /// Resolution γ (above 1: smaller communities).
         #[arg(long, default_value_t = 1.0)]
         resolution: f64,
+        /// How record counts become edge weights.
+        #[arg(long, value_enum, default_value = "records")]
+        weighting: WeightingArg,
+        /// Multiply one edge type's weights, e.g. associate=10 (comma-separated TYPE=FACTOR).
+        #[arg(long, value_delimiter = ',', value_name = "TYPE=FACTOR")]
+        type_weight: Vec<String>,
         /// Seed.
         #[arg(long, default_value_t = 20231101)]
         seed: u64,
@@ -198,8 +226,8 @@ enum NetworkCommand {
     /// Write the (filtered, visible) graph as GraphML, GEXF or FtM JSON lines.
     Export {
         /// File format.
-        #[arg(long = "as", value_enum)]
-        format: ExportAs,
+        #[arg(long = "as", id = "export_as", value_enum)]
+        export_as: ExportAs,
         /// Output file (default: standard output).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -214,6 +242,12 @@ enum NetworkCommand {
         /// Leiden resolution.
         #[arg(long, default_value_t = 1.0)]
         resolution: f64,
+        /// How record counts become edge weights for Leiden.
+        #[arg(long, value_enum, default_value = "records")]
+        weighting: WeightingArg,
+        /// Multiply one edge type's weights, e.g. associate=10 (comma-separated TYPE=FACTOR).
+        #[arg(long, value_delimiter = ',', value_name = "TYPE=FACTOR")]
+        type_weight: Vec<String>,
         /// Seed.
         #[arg(long, default_value_t = 20231101)]
         seed: u64,
@@ -305,6 +339,8 @@ pub fn run(args: NetworkArgs) -> Result<u8> {
         }
         NetworkCommand::Communities {
             resolution,
+            weighting,
+            type_weight,
             seed,
             n,
             out,
@@ -312,7 +348,18 @@ pub fn run(args: NetworkArgs) -> Result<u8> {
             if resolution <= 0.0 {
                 return usage("--resolution must be positive");
             }
-            communities(&view, resolution, seed, n, out.as_deref())?
+            let type_factor = match type_factors(&type_weight) {
+                Ok(f) => f,
+                Err(e) => return usage(format!("--type-weight: {e:#}")),
+            };
+            let cfg = LeidenConfig {
+                resolution,
+                weighting: weighting.get(),
+                type_factor,
+                seed,
+                ..LeidenConfig::default()
+            };
+            communities(&view, &cfg, n, out.as_deref())?
         }
         NetworkCommand::Path { a, b, k } => {
             let (Some(x), Some(y)) = (graph.find(&a), graph.find(&b)) else {
@@ -345,7 +392,7 @@ pub fn run(args: NetworkArgs) -> Result<u8> {
             };
             disruption_out(&view, &network, &d)
         }
-        NetworkCommand::Export { format, out } => {
+        NetworkCommand::Export { export_as, out } => {
             let sink: Box<dyn Write> = match &out {
                 Some(p) => {
                     Box::new(File::create(p).with_context(|| format!("creating {}", p.display()))?)
@@ -353,7 +400,7 @@ pub fn run(args: NetworkArgs) -> Result<u8> {
                 None => Box::new(std::io::stdout().lock()),
             };
             let mut w = BufWriter::new(sink);
-            match format {
+            match export_as {
                 ExportAs::Graphml => write_graphml(&view, &mut w)?,
                 ExportAs::Gexf => write_gexf(&view, &mut w)?,
                 ExportAs::Ftm => write_ftm(&view, &mut w)?,
@@ -364,12 +411,25 @@ pub fn run(args: NetworkArgs) -> Result<u8> {
         NetworkCommand::Evaluate {
             top,
             resolution,
+            weighting,
+            type_weight,
             seed,
         } => {
             let Some(truth) = &truth else {
                 return usage("evaluate needs --from-truth DIR");
             };
-            evaluate(&view, truth, top, resolution, seed)
+            let type_factor = match type_factors(&type_weight) {
+                Ok(f) => f,
+                Err(e) => return usage(format!("--type-weight: {e:#}")),
+            };
+            let cfg = LeidenConfig {
+                resolution,
+                weighting: weighting.get(),
+                type_factor,
+                seed,
+                ..LeidenConfig::default()
+            };
+            evaluate(&view, truth, top, &cfg)
         }
     };
     if json {
@@ -378,6 +438,24 @@ pub fn run(args: NetworkArgs) -> Result<u8> {
         print!("{}", out.text);
     }
     Ok(0)
+}
+
+fn type_factors(specs: &[String]) -> Result<[f64; EdgeType::ALL.len()]> {
+    let mut f = [1.0; EdgeType::ALL.len()];
+    for spec in specs {
+        let (t, x) = spec
+            .split_once('=')
+            .ok_or_else(|| anyhow!("{spec:?} is not TYPE=FACTOR"))?;
+        let t: EdgeType = t.trim().parse()?;
+        let x: f64 = x
+            .trim()
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite() && *x >= 0.0)
+            .ok_or_else(|| anyhow!("{spec:?}: the factor must be a number ≥ 0"))?;
+        f[t as usize] = x;
+    }
+    Ok(f)
 }
 
 /// A command's output in both forms.
@@ -505,6 +583,21 @@ fn scores(view: &View<'_>, by: RankBy, samples: Option<usize>, seed: u64) -> (Ve
             view.strengths(),
             "weighted degree (records on the node's edges)".to_string(),
         ),
+        RankBy::Money => {
+            let g = view.graph();
+            let money = (0..view.id_bound() as NodeId)
+                .map(|v| {
+                    view.neighbors(v)
+                        .filter(|&(_, e)| g.edge(e).kind == EdgeType::Paid)
+                        .map(|(_, e)| view.amount(e))
+                        .sum()
+                })
+                .collect();
+            (
+                money,
+                "money: Payment amounts on the node's edges, in and out".to_string(),
+            )
+        }
     }
 }
 
@@ -571,20 +664,13 @@ fn top(
 
 fn communities(
     view: &View<'_>,
-    resolution: f64,
-    seed: u64,
+    cfg: &LeidenConfig,
     n: usize,
     out: Option<&Path>,
 ) -> Result<Output> {
     let g = view.graph();
-    let c = leiden(
-        view,
-        &LeidenConfig {
-            resolution,
-            seed,
-            ..LeidenConfig::default()
-        },
-    );
+    let (resolution, seed) = (cfg.resolution, cfg.seed);
+    let c = leiden(view, cfg);
     if let Some(path) = out {
         let mut w = BufWriter::new(
             File::create(path).with_context(|| format!("creating {}", path.display()))?,
@@ -799,8 +885,9 @@ fn disruption_out(view: &View<'_>, spec: &str, d: &corridor_graph::Disruption) -
 /// Roles recall@N looks for: the people an investigation most wants to find.
 const KEY_ROLES: [&str; 2] = ["ORGANISER", "MONEY_COLLECTOR"];
 
-fn evaluate(view: &View<'_>, truth: &Truth, top_n: usize, resolution: f64, seed: u64) -> Output {
+fn evaluate(view: &View<'_>, truth: &Truth, top_n: usize, cfg: &LeidenConfig) -> Output {
     let g = view.graph();
+    let (resolution, seed) = (cfg.resolution, cfg.seed);
     // Member persons present in the view, with their true network.
     let mut net_ids: HashMap<&str, u32> = HashMap::new();
     let mut items: Vec<(NodeId, u32)> = Vec::new();
@@ -821,17 +908,18 @@ fn evaluate(view: &View<'_>, truth: &Truth, top_n: usize, resolution: f64, seed:
             normalized_mutual_information(&ours, &truth_labels),
         )
     };
-    let c = leiden(
-        view,
-        &LeidenConfig {
-            resolution,
-            seed,
-            ..LeidenConfig::default()
-        },
-    );
+    let c = leiden(view, cfg);
     let (ari_c, nmi_c) = agreement(&c.membership);
     let nets = networks(view, NETWORK_EDGE_WEIGHT_MIN);
     let (ari_n, nmi_n) = agreement(&nets.label);
+    // The same, among the member persons only: how well the links among known suspects
+    // separate their networks, without migrants, payers and accounts in between.
+    let member_nodes: Vec<NodeId> = items.iter().map(|&(v, _)| v).collect();
+    let among = view.induced(&member_nodes);
+    let cm = leiden(&among, cfg);
+    let (ari_m, nmi_m) = agreement(&cm.membership);
+    let comps_m = components(&among);
+    let (ari_mc, nmi_mc) = agreement(&comps_m.label);
 
     let key: HashSet<NodeId> = truth
         .members
@@ -849,6 +937,7 @@ fn evaluate(view: &View<'_>, truth: &Truth, top_n: usize, resolution: f64, seed:
         ("pagerank", RankBy::Pagerank),
         ("betweenness", RankBy::Betweenness),
         ("degree", RankBy::Degree),
+        ("money", RankBy::Money),
     ] {
         let (score, note) = scores(view, by, None, seed);
         let order = ranked(view, &score, Some(NodeKind::Person));
@@ -876,6 +965,18 @@ fn evaluate(view: &View<'_>, truth: &Truth, top_n: usize, resolution: f64, seed:
                 format!("{ari_n:.4}"),
                 format!("{nmi_n:.4}"),
             ],
+            vec![
+                format!("Leiden among member persons only (γ = {resolution})"),
+                cm.sizes.len().to_string(),
+                format!("{ari_m:.4}"),
+                format!("{nmi_m:.4}"),
+            ],
+            vec![
+                "components among member persons only".to_string(),
+                comps_m.sizes.len().to_string(),
+                format!("{ari_mc:.4}"),
+                format!("{nmi_mc:.4}"),
+            ],
         ],
     );
     text += &format!(
@@ -897,6 +998,8 @@ fn evaluate(view: &View<'_>, truth: &Truth, top_n: usize, resolution: f64, seed:
         "member_persons": items.len(), "member_persons_absent": absent, "true_networks": net_ids.len(),
         "communities": {"resolution": resolution, "seed": seed, "groups": c.sizes.len(), "modularity": c.modularity, "ari": ari_c, "nmi": nmi_c},
         "networks": {"edge_records_min": NETWORK_EDGE_WEIGHT_MIN, "groups": nets.sizes.len(), "ari": ari_n, "nmi": nmi_n},
+        "communities_among_members": {"groups": cm.sizes.len(), "modularity": cm.modularity, "ari": ari_m, "nmi": nmi_m},
+        "components_among_members": {"groups": comps_m.sizes.len(), "ari": ari_mc, "nmi": nmi_mc},
         "recall": recalls.iter().map(|(name, note, hits)| json!({
             "ranking": name, "how": note, "top": top_n, "found": hits, "key_persons": key_n,
             "recall": *hits as f64 / key_n.max(1) as f64,

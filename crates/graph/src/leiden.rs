@@ -20,13 +20,49 @@
 //! iterations repeat (each starting from the last partition) until the partition stops
 //! changing or `iterations_max`. With a fixed seed the result is deterministic.
 
-use crate::graph::NodeId;
+use crate::graph::{EdgeId, EdgeType, NodeId};
 use crate::rng::Rng;
 use crate::view::View;
+
+/// How an edge's record count becomes its weight in the modularity Leiden maximises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weighting {
+    /// The number of records: a pair that spoke 500 times weighs 500 times one that met once.
+    Records,
+    /// `1 + ln(records)`: repetition counts, with diminishing returns, so that one heavy
+    /// link (an organiser's daily calls to a cell leader) does not outweigh a whole group's
+    /// lighter ones.
+    LogRecords,
+    /// 1 per typed edge, whatever its records: structure only.
+    Links,
+}
+
+impl Weighting {
+    /// The weight of an edge with `records` records.
+    #[inline]
+    pub fn of(self, records: u32) -> f64 {
+        match self {
+            Weighting::Records => f64::from(records),
+            Weighting::LogRecords => 1.0 + f64::from(records).ln(),
+            Weighting::Links => 1.0,
+        }
+    }
+}
+
+/// An edge's weight for Leiden: its records by `weighting`, times its type's factor.
+#[inline]
+fn link_weight(view: &View<'_>, e: EdgeId, cfg: &LeidenConfig) -> f64 {
+    cfg.weighting.of(view.weight(e)) * cfg.type_factor[view.graph().edge(e).kind as usize]
+}
 
 /// Leiden's settings.
 #[derive(Clone, Copy, Debug)]
 pub struct LeidenConfig {
+    /// How record counts become weights.
+    pub weighting: Weighting,
+    /// A factor per edge type (indexed by `EdgeType as usize`) applied after `weighting`:
+    /// how much one link of that type says about belonging together.
+    pub type_factor: [f64; EdgeType::ALL.len()],
     /// Resolution γ: above 1 gives smaller communities, below 1 larger.
     pub resolution: f64,
     /// Randomness of refinement, θ, in units of edge weight: near 0 is greedy.
@@ -41,6 +77,8 @@ pub struct LeidenConfig {
 impl Default for LeidenConfig {
     fn default() -> Self {
         LeidenConfig {
+            weighting: Weighting::Records,
+            type_factor: [1.0; EdgeType::ALL.len()],
             resolution: 1.0,
             theta: 0.01,
             iterations_max: 20,
@@ -57,7 +95,7 @@ pub struct Communities {
     pub membership: Vec<u32>,
     /// Size of each community.
     pub sizes: Vec<usize>,
-    /// Modularity of the partition (at the configured resolution).
+    /// Modularity of the partition (at the configured resolution and weighting).
     pub modularity: f64,
     /// Iterations run.
     pub iterations: u32,
@@ -78,7 +116,7 @@ impl Level {
         self.k.len()
     }
 
-    fn from_view(view: &View<'_>, index: &[u32], n: usize) -> Level {
+    fn from_view(view: &View<'_>, index: &[u32], n: usize, cfg: &LeidenConfig) -> Level {
         let mut offsets = Vec::with_capacity(n + 1);
         let mut nbr = Vec::new();
         let mut w = Vec::new();
@@ -88,7 +126,7 @@ impl Level {
             let mut strength = 0.0;
             let mut last = u32::MAX;
             for (u, e) in view.neighbors(v) {
-                let x = f64::from(view.weight(e));
+                let x = link_weight(view, e, cfg);
                 strength += x;
                 let ui = index[u as usize];
                 // Parallel edges (several types between one pair) merge into one link.
@@ -400,9 +438,25 @@ fn iterate(run: &mut Run<'_>, base: &Level, start: &[u32]) -> Vec<u32> {
 /// Modularity of `membership` (indexed by node id; `u32::MAX` outside the view) on the view,
 /// at resolution `resolution`. Weights are the view's record counts.
 pub fn modularity(view: &View<'_>, membership: &[u32], resolution: f64) -> f64 {
+    let cfg = LeidenConfig {
+        resolution,
+        ..LeidenConfig::default()
+    };
+    weighted_modularity(view, membership, &cfg)
+}
+
+/// [`modularity`] with the edge weights and resolution of `cfg`.
+pub fn weighted_modularity(view: &View<'_>, membership: &[u32], cfg: &LeidenConfig) -> f64 {
     let g = view.graph();
-    let strength = view.strengths();
-    let m: f64 = view.edges().map(|e| f64::from(view.weight(e))).sum();
+    let resolution = cfg.resolution;
+    let strength: Vec<f64> = (0..view.id_bound() as NodeId)
+        .map(|v| {
+            view.neighbors(v)
+                .map(|(_, e)| link_weight(view, e, cfg))
+                .sum()
+        })
+        .collect();
+    let m: f64 = view.edges().map(|e| link_weight(view, e, cfg)).sum();
     if m == 0.0 {
         return 0.0;
     }
@@ -420,7 +474,7 @@ pub fn modularity(view: &View<'_>, membership: &[u32], resolution: f64) -> f64 {
             membership[edge.target as usize],
         );
         if a == b {
-            inside[a as usize] += f64::from(view.weight(e));
+            inside[a as usize] += link_weight(view, e, cfg);
         }
     }
     for v in view.nodes() {
@@ -445,7 +499,11 @@ pub fn leiden(view: &View<'_>, cfg: &LeidenConfig) -> Communities {
     for (i, &v) in nodes.iter().enumerate() {
         index[v as usize] = i as u32;
     }
-    let base = Level::from_view(view, &index, nodes.len());
+    assert!(
+        cfg.type_factor.iter().all(|&f| f >= 0.0 && f.is_finite()),
+        "type factors must be finite and non-negative"
+    );
+    let base = Level::from_view(view, &index, nodes.len(), cfg);
     let m2: f64 = base.k.iter().sum();
     let mut run = Run {
         cfg,
@@ -486,7 +544,7 @@ pub fn leiden(view: &View<'_>, cfg: &LeidenConfig) -> Communities {
         membership[v as usize] = rank[part[i] as usize];
     }
     let sizes: Vec<usize> = order.iter().map(|&c| sizes[c]).collect();
-    let modularity = modularity(view, &membership, cfg.resolution);
+    let modularity = weighted_modularity(view, &membership, cfg);
     Communities {
         membership,
         sizes,

@@ -51,7 +51,7 @@ pub use graph::{
     Day, EdgeId, EdgeInput, EdgeRef, EdgeType, EdgeTypes, Graph, GraphBuilder, Interval, NodeId,
     NodeKind,
 };
-pub use leiden::{Communities, LeidenConfig, leiden, modularity};
+pub use leiden::{Communities, LeidenConfig, Weighting, leiden, modularity};
 pub use pagerank::{PageRank, PageRankConfig, pagerank};
 pub use paths::{Ego, Path, ego, k_shortest_paths, shortest_path};
 pub use view::{AllVisible, EdgeFilter, HiddenEdges, RecordFilter, View, Visibility};
