@@ -284,6 +284,22 @@ pub fn run(args: LinkArgs) -> Result<u8> {
         result.cluster_stats.edges_cut,
         started.elapsed()
     );
+    let stats = &result.block_stats;
+    for (i, rule) in result.model.blocking.iter().enumerate() {
+        let skipped = stats.blocks_skipped_per_rule.get(i).copied().unwrap_or(0);
+        println!(
+            "    blocking {rule}: {} new pairs{}",
+            stats.pairs_per_rule.get(i).copied().unwrap_or(0),
+            if skipped > 0 {
+                format!(
+                    " ({skipped} largest blocks skipped, {} pairs before)",
+                    stats.rule_pairs_estimated.get(i).copied().unwrap_or(0)
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
     println!(
         "wrote {0}/clusters.csv, {0}/pairs.csv, {0}/model.json",
         dir.display()
@@ -297,6 +313,11 @@ pub fn run(args: LinkArgs) -> Result<u8> {
             .map(|p| (p.l, p.r))
             .collect();
         let q = Quality::of(&predicted, &truth);
+        let blocked = engine.blocking_recall(&result.model, &result.block_stats, &truth)?;
+        println!(
+            "blocking: recall {blocked:.4} of {} true pairs",
+            truth.len()
+        );
         // Pairs within clusters grow with the square of cluster size: measured only while
         // that stays bounded.
         let mut sizes = vec![0u64; result.cluster_of.len()];

@@ -146,6 +146,14 @@ pub fn default_rules(roles: &[(Role, u8)]) -> Vec<BlockingRule> {
         rules.push(vec![part(Role::FullName, v)]);
     }
     if has(Role::DateOfBirth) {
+        // Common names make large blocks that the pair budget trims; the same names with the
+        // year of birth (or the place, below) keep their true pairs together in small ones.
+        if given && family {
+            rules.push(vec![
+                part(Role::GivenName, KeyTransform::Unordered),
+                part(Role::DateOfBirth, KeyTransform::Year),
+            ]);
+        }
         rules.push(vec![part(Role::DateOfBirth, v)]);
         for name in [Role::FamilyName, Role::GivenName, Role::FullName] {
             if has(name) {
@@ -160,6 +168,12 @@ pub fn default_rules(roles: &[(Role, u8)]) -> Vec<BlockingRule> {
         rules.push(vec![part(Role::Postcode, v), part(Role::HouseNumber, v)]);
     }
     if has(Role::Locality) {
+        if given && family {
+            rules.push(vec![
+                part(Role::GivenName, KeyTransform::Unordered),
+                part(Role::Locality, v),
+            ]);
+        }
         for name in [Role::FamilyName, Role::GivenName] {
             if has(name) {
                 rules.push(vec![
@@ -263,6 +277,8 @@ pub struct BlockStats {
     /// Per rule: the pairs its blocks would give before trimming to the rule budget (see
     /// [`Limits::rule_pairs_max`]).
     pub rule_pairs_estimated: Vec<u64>,
+    /// Per rule, the keys of the blocks skipped.
+    pub skipped_keys: Vec<HashSet<u64>>,
 }
 
 /// A candidate pair of record indices, `l < r` in canonical order.
@@ -393,5 +409,20 @@ pub fn candidate_pairs(
         oversized.push(big);
     }
     pairs.par_sort_unstable();
+    stats.skipped_keys = oversized;
     Ok((pairs, stats))
+}
+
+/// True when blocking made `(l, r)` a candidate pair: some rule gives both the same key and
+/// that key's block was not skipped.
+pub fn is_candidate(keys: &[Vec<u64>], stats: &BlockStats, l: u32, r: u32) -> bool {
+    keys.iter().enumerate().any(|(rule, k)| {
+        let kl = k[l as usize];
+        kl != 0
+            && kl == k[r as usize]
+            && !stats
+                .skipped_keys
+                .get(rule)
+                .is_some_and(|s| s.contains(&kl))
+    })
 }

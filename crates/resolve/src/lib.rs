@@ -51,6 +51,9 @@ use crate::model::{
 pub use crate::table::Role;
 use crate::table::Table;
 
+/// How strongly EM sessions over purer pairs outweigh the others when their m are combined.
+const SESSION_PURITY_EXPONENT: i32 = 8;
+
 /// Errors of resolution. Input errors name the input, line and column.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -463,9 +466,8 @@ impl Engine {
         code
     }
 
-    /// Blocks and compares: the candidate pairs of the model's rules and their patterns.
-    pub fn candidates(&self, model: &Model) -> Result<Candidates, Error> {
-        let fields = self.fields_of(model)?;
+    /// Per blocking rule of the model, every record's key.
+    fn keys(&self, model: &Model) -> Result<Vec<Vec<u64>>, Error> {
         let rules = model.blocking_rules().map_err(Error::Model)?;
         let keyed: Vec<(&Prepared, Role, u8)> = self
             .table
@@ -475,10 +477,35 @@ impl Engine {
             .map(|(f, p)| (p, f.role, f.occurrence))
             .collect();
         let n = self.table.len();
-        let keys: Vec<Vec<u64>> = rules
+        Ok(rules
             .par_iter()
             .map(|r| rule_keys(r, &keyed, self.swap.as_ref(), n))
-            .collect();
+            .collect())
+    }
+
+    /// Blocking recall: the share of `pairs` (true pairs, when known) that blocking with the
+    /// model's rules makes candidates, given the blocks a run skipped (`stats`).
+    pub fn blocking_recall(
+        &self,
+        model: &Model,
+        stats: &BlockStats,
+        pairs: &[Pair],
+    ) -> Result<f64, Error> {
+        if pairs.is_empty() {
+            return Ok(1.0);
+        }
+        let keys = self.keys(model)?;
+        let found = pairs
+            .par_iter()
+            .filter(|&&(l, r)| crate::block::is_candidate(&keys, stats, l, r))
+            .count();
+        Ok(found as f64 / pairs.len() as f64)
+    }
+
+    /// Blocks and compares: the candidate pairs of the model's rules and their patterns.
+    pub fn candidates(&self, model: &Model) -> Result<Candidates, Error> {
+        let fields = self.fields_of(model)?;
+        let keys = self.keys(model)?;
         let (pairs, stats) =
             candidate_pairs(&keys, &self.table.sources, self.link, &self.settings.limits)?;
         let codes: Vec<u64> = pairs
@@ -571,7 +598,7 @@ impl Engine {
             .iter()
             .map(|c| vec![0.0; c.m.len()])
             .collect();
-        let mut m_sessions = vec![0u32; model.comparisons.len()];
+        let mut m_weight = vec![0.0f64; model.comparisons.len()];
         let mut sessions = Vec::new();
         let mut session_shares: Vec<(usize, f64, f64)> = Vec::new();
         for (r, (rule, patterns)) in rules.iter().zip(&candidates.rule_patterns).enumerate() {
@@ -594,11 +621,17 @@ impl Engine {
             let mut comps = model.comparisons.clone();
             let (iterations, share) =
                 expectation_maximisation(&mut comps, patterns, &free, limits.em_iterations_max);
+            // A session is as trustworthy as its pairs are pure: EM over pairs that are nearly
+            // all matches (agreeing on a document number) measures the other fields among
+            // matches directly, while EM over pairs that share a common name may settle on
+            // another split. Weight: pairs × share⁸, so that the purest sessions with enough
+            // pairs decide.
+            let weight = pairs * share.powi(SESSION_PURITY_EXPONENT);
             for (c, comp) in comps.iter().enumerate() {
                 if free[c] {
-                    m_sessions[c] += 1;
+                    m_weight[c] += weight;
                     for (s, m) in m_sum[c].iter_mut().zip(&comp.m) {
-                        *s += m;
+                        *s += weight * m;
                     }
                 }
             }
@@ -611,9 +644,9 @@ impl Engine {
             });
         }
         for (c, comp) in model.comparisons.iter_mut().enumerate() {
-            if m_sessions[c] > 0 {
+            if m_weight[c] > 0.0 {
                 for l in 1..comp.m.len() {
-                    comp.m[l] = m_sum[c][l] / f64::from(m_sessions[c]);
+                    comp.m[l] = m_sum[c][l] / m_weight[c];
                 }
             }
         }

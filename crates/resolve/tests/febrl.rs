@@ -129,13 +129,19 @@ fn febrl3_deduplication_unsupervised() {
     let truth_pairs = truth(&dir, "febrl3_true_pairs.csv", &engine, (0, 0));
     let f = evaluate(&engine, &truth_pairs, "FEBRL3");
     assert!(
-        f.blocking_recall >= 0.995,
+        f.blocking_recall >= 0.998,
         "blocking recall {}",
         f.blocking_recall
     );
-    assert!(f.pairs.f1() >= 0.993, "FEBRL3 pairwise F1 {}", f.pairs.f1());
+    // Splink reaches 0.9927 here; the floor sits just under what this engine reaches.
+    assert!(f.pairs.f1() >= 0.998, "FEBRL3 pairwise F1 {}", f.pairs.f1());
     assert!(
-        f.clusters.f1() >= 0.99,
+        f.pairs.precision() >= 0.999,
+        "FEBRL3 precision {}",
+        f.pairs.precision()
+    );
+    assert!(
+        f.clusters.f1() >= 0.998,
         "FEBRL3 cluster F1 {}",
         f.clusters.f1()
     );
@@ -150,13 +156,23 @@ fn febrl4_linkage_unsupervised() {
     let truth_pairs = truth(&dir, "febrl4_true_pairs.csv", &engine, (0, 1));
     let f = evaluate(&engine, &truth_pairs, "FEBRL4");
     assert!(
-        f.blocking_recall >= 0.998,
+        f.blocking_recall >= 0.9995,
         "blocking recall {}",
         f.blocking_recall
     );
-    assert!(f.pairs.f1() >= 0.999, "FEBRL4 pairwise F1 {}", f.pairs.f1());
+    // Splink reaches 0.9991 here.
     assert!(
-        f.clusters.f1() >= 0.995,
+        f.pairs.f1() >= 0.9995,
+        "FEBRL4 pairwise F1 {}",
+        f.pairs.f1()
+    );
+    assert!(
+        f.pairs.precision() >= 0.9995,
+        "FEBRL4 precision {}",
+        f.pairs.precision()
+    );
+    assert!(
+        f.clusters.f1() >= 0.9995,
         "FEBRL4 cluster F1 {}",
         f.clusters.f1()
     );
