@@ -418,6 +418,10 @@ pub fn generate_with_progress(
     let passed = phones::pass_sims(config, &mut world);
     let forensic = stream.finish()?;
     let mut truth = truth::Truth::create(&out.join("truth"))?;
+    // The ledger first: the journeys' payments are freed before the agencies' writers gather
+    // their index of person records, so the two never share the peak.
+    let payments = std::mem::take(&mut world.payments);
+    let (ledger, fius) = money::write(config, &world, payments, out, &mut truth, progress)?;
     let mut agencies = Vec::new();
     for p in agency::profiles() {
         let p = match config.agencies.get(p.code) {
@@ -472,8 +476,6 @@ pub fn generate_with_progress(
         &mut truth,
     )?);
     truth::write_world(config, &world, &passed, &out.join("truth"))?;
-    let payments = std::mem::take(&mut world.payments);
-    let (ledger, fius) = money::write(config, &world, payments, out, &mut truth, progress)?;
     agencies.extend(fius);
     truth.finish(&world, config.seed, &out.join("truth"))?;
     Ok(Summary {
