@@ -324,6 +324,10 @@ impl Prepared {
         if gl == 0 || fl == 0 || gr == 0 || fr == 0 {
             return 0;
         }
+        // Most candidate pairs share a name in place: not swapped, no string work.
+        if gl == gr || fl == fr {
+            return 2;
+        }
         let close = |x: u32, y: u32| {
             x == y
                 || crate::sim::jaro_winkler(&self.text[x as usize], &self.text[y as usize]) >= 0.9

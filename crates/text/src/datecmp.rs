@@ -106,10 +106,17 @@ pub enum DateAgreement {
 }
 
 fn eight_digits(d: &LooseDate) -> [u8; 8] {
-    let s = format!("{:04}{:02}{:02}", d.year, d.month, d.day);
-    let mut out = [0u8; 8];
-    out.copy_from_slice(&s.as_bytes()[..8]);
-    out
+    let (y, m, day) = (d.year, d.month, d.day);
+    [
+        (y / 1000 % 10) as u8,
+        (y / 100 % 10) as u8,
+        (y / 10 % 10) as u8,
+        (y % 10) as u8,
+        m / 10,
+        m % 10,
+        day / 10,
+        day % 10,
+    ]
 }
 
 /// Compares two dates of birth.
@@ -141,13 +148,19 @@ pub fn compare_dates(a: &LooseDate, b: &LooseDate) -> DateAgreement {
             return DateAgreement::Slip;
         }
         let (x, y) = (eight_digits(a), eight_digits(b));
-        let diff: Vec<usize> = (0..8).filter(|&i| x[i] != y[i]).collect();
-        match diff.as_slice() {
-            [_] => return DateAgreement::Slip,
-            [i, j] if *j == i + 1 && x[*i] == y[*j] && x[*j] == y[*i] => {
-                return DateAgreement::Slip;
+        let mut diff = [0usize; 2];
+        let mut count = 0;
+        for i in 0..8 {
+            if x[i] != y[i] {
+                if count < 2 {
+                    diff[count] = i;
+                }
+                count += 1;
             }
-            _ => {}
+        }
+        let [i, j] = diff;
+        if count == 1 || (count == 2 && j == i + 1 && x[i] == y[j] && x[j] == y[i]) {
+            return DateAgreement::Slip;
         }
     }
     if (a.ordinal_days() - b.ordinal_days()).abs() <= 366 {
