@@ -265,6 +265,7 @@ pub fn run(args: LinkArgs) -> Result<u8> {
         }
     }
 
+    let prepared_in = started.elapsed();
     let result = engine.run(given_model, &judgements)?;
     let Some(dir) = &args.out else {
         return Ok(0);
@@ -284,6 +285,11 @@ pub fn run(args: LinkArgs) -> Result<u8> {
         result.cluster_stats.edges_cut,
         started.elapsed()
     );
+    let mut phases = format!("reading and preparing {prepared_in:.2?}");
+    for (name, t) in &result.phase_times {
+        phases.push_str(&format!(", {name} {t:.2?}"));
+    }
+    println!("    {phases}");
     let stats = &result.block_stats;
     for (i, rule) in result.model.blocking.iter().enumerate() {
         let skipped = stats.blocks_skipped_per_rule.get(i).copied().unwrap_or(0);

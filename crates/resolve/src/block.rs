@@ -287,11 +287,14 @@ pub type Pair = (u32, u32);
 /// Generates the candidate pairs of all rules. With `link`, only pairs across sources.
 pub fn candidate_pairs(
     keys: &[Vec<u64>],
+    key_rows: &[u64],
     sources: &[u8],
     link: bool,
     limits: &Limits,
 ) -> Result<(Vec<Pair>, BlockStats), Error> {
     let n = sources.len();
+    let width = keys.len();
+    assert_eq!(key_rows.len(), n * width);
     let mut stats = BlockStats::default();
     let mut pairs: Vec<Pair> = Vec::new();
     let mut oversized: Vec<HashSet<u64>> = Vec::with_capacity(keys.len());
@@ -369,7 +372,7 @@ pub fn candidate_pairs(
         if let Some(last) = stats.blocks_skipped_per_rule.last_mut() {
             *last += trimmed;
         }
-        let earlier = &keys[..r];
+        let earlier = r;
         let earlier_big = &oversized;
 
         let found: Vec<Pair> = groups
@@ -383,10 +386,13 @@ pub fn candidate_pairs(
                         if link && sources[l as usize] == sources[r as usize] {
                             continue;
                         }
-                        let seen = earlier.iter().zip(earlier_big).any(|(k, big)| {
-                            let kl = k[l as usize];
-                            kl != 0 && kl == k[r as usize] && !big.contains(&kl)
-                        });
+                        let kl = &key_rows[l as usize * width..][..earlier];
+                        let kr = &key_rows[r as usize * width..][..earlier];
+                        let seen = kl
+                            .iter()
+                            .zip(kr)
+                            .zip(earlier_big)
+                            .any(|((&a, &b), big)| a != 0 && a == b && !big.contains(&a));
                         if !seen {
                             out.push((l, r));
                         }
@@ -411,6 +417,22 @@ pub fn candidate_pairs(
     pairs.par_sort_unstable();
     stats.skipped_keys = oversized;
     Ok((pairs, stats))
+}
+
+/// The keys of all rules, one row per record (`rows[i * rules + r]`), so that checking a pair
+/// against every rule reads two rows.
+pub fn key_rows(keys: &[Vec<u64>], n: usize) -> Vec<u64> {
+    let width = keys.len();
+    let mut rows = vec![0u64; n * width];
+    if width == 0 {
+        return rows;
+    }
+    rows.par_chunks_mut(width).enumerate().for_each(|(i, row)| {
+        for (slot, k) in row.iter_mut().zip(keys) {
+            *slot = k[i];
+        }
+    });
+    rows
 }
 
 /// True when blocking made `(l, r)` a candidate pair: some rule gives both the same key and

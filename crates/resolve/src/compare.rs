@@ -298,11 +298,20 @@ impl Prepared {
     /// The level of agreement of records `l` and `r`.
     #[inline]
     pub fn level(&self, l: u32, r: u32) -> u8 {
-        let a = self.value[l as usize];
-        let b = self.value[r as usize];
         if self.comparator == Comparator::NameSwap {
-            return self.swap_level(l, r);
+            return self.swap_level_ids(
+                self.value[l as usize],
+                self.other[l as usize],
+                self.value[r as usize],
+                self.other[r as usize],
+            );
         }
+        self.level_ids(self.value[l as usize], self.value[r as usize])
+    }
+
+    /// The level of agreement of two value ids (0 = missing).
+    #[inline]
+    pub fn level_ids(&self, a: u32, b: u32) -> u8 {
         if a == 0 || b == 0 {
             return 0;
         }
@@ -318,9 +327,8 @@ impl Prepared {
         self.level_of_values(a, b)
     }
 
-    fn swap_level(&self, l: u32, r: u32) -> u8 {
-        let (gl, fl) = (self.value[l as usize], self.other[l as usize]);
-        let (gr, fr) = (self.value[r as usize], self.other[r as usize]);
+    /// The swap level from the given (`g`) and family (`f`) value ids of both records.
+    pub fn swap_level_ids(&self, gl: u32, fl: u32, gr: u32, fr: u32) -> u8 {
         if gl == 0 || fl == 0 || gr == 0 || fr == 0 {
             return 0;
         }

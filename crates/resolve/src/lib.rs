@@ -51,6 +51,9 @@ use crate::model::{
 pub use crate::table::Role;
 use crate::table::Table;
 
+/// Blocking rules per model (a pair's agreeing rules are a `u32` mask).
+pub const RULES_MAX: usize = 32;
+
 /// How strongly EM sessions over purer pairs outweigh the others when their m are combined.
 const SESSION_PURITY_EXPONENT: i32 = 8;
 
@@ -228,6 +231,8 @@ pub struct Resolution {
     pub block_stats: BlockStats,
     /// Clustering counts.
     pub cluster_stats: ClusterStats,
+    /// Wall time of each phase: blocking and comparison, training, scoring, clustering.
+    pub phase_times: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// One field's part of an explanation.
@@ -466,6 +471,57 @@ impl Engine {
         code
     }
 
+    /// Every record's value ids for the comparisons, one row per record (the swap comparison
+    /// takes two slots: given, then family), so that comparing a pair reads two rows rather
+    /// than one scattered column per field.
+    fn rows(fields: &[&Prepared], n: usize) -> (Vec<u32>, usize) {
+        let width: usize = fields
+            .iter()
+            .map(|f| {
+                if f.comparator == Comparator::NameSwap {
+                    2
+                } else {
+                    1
+                }
+            })
+            .sum();
+        let mut rows = vec![0u32; n * width];
+        rows.par_chunks_mut(width.max(1))
+            .enumerate()
+            .for_each(|(i, row)| {
+                let mut k = 0;
+                for f in fields {
+                    row[k] = f.value[i];
+                    k += 1;
+                    if f.comparator == Comparator::NameSwap {
+                        row[k] = f.other[i];
+                        k += 1;
+                    }
+                }
+            });
+        (rows, width)
+    }
+
+    /// The pattern code of two records' rows (see [`Engine::rows`]); equals [`Engine::code`].
+    #[inline]
+    fn code_of_rows(fields: &[&Prepared], a: &[u32], b: &[u32]) -> u64 {
+        let mut code = 0u64;
+        let mut k = 0;
+        for (c, f) in fields.iter().enumerate() {
+            let level = if f.comparator == Comparator::NameSwap {
+                let level = f.swap_level_ids(a[k], a[k + 1], b[k], b[k + 1]);
+                k += 2;
+                level
+            } else {
+                let level = f.level_ids(a[k], b[k]);
+                k += 1;
+                level
+            };
+            code |= u64::from(level) << (LEVEL_BITS as usize * c);
+        }
+        code
+    }
+
     /// Per blocking rule of the model, every record's key.
     fn keys(&self, model: &Model) -> Result<Vec<Vec<u64>>, Error> {
         let rules = model.blocking_rules().map_err(Error::Model)?;
@@ -506,21 +562,70 @@ impl Engine {
     pub fn candidates(&self, model: &Model) -> Result<Candidates, Error> {
         let fields = self.fields_of(model)?;
         let keys = self.keys(model)?;
-        let (pairs, stats) =
-            candidate_pairs(&keys, &self.table.sources, self.link, &self.settings.limits)?;
-        let codes: Vec<u64> = pairs
+        if keys.len() > RULES_MAX {
+            return Err(Error::Model(format!(
+                "{} blocking rules, at most {RULES_MAX}",
+                keys.len()
+            )));
+        }
+        let key_rows = crate::block::key_rows(&keys, self.table.len());
+        let (pairs, stats) = candidate_pairs(
+            &keys,
+            &key_rows,
+            &self.table.sources,
+            self.link,
+            &self.settings.limits,
+        )?;
+        drop(keys);
+        let (rows, width) = Self::rows(&fields, self.table.len());
+        let row = |i: u32| &rows[i as usize * width..(i as usize + 1) * width];
+        let rules = key_rows.len() / self.table.len().max(1);
+        let key_row = |i: u32| &key_rows[i as usize * rules..(i as usize + 1) * rules];
+        // One pass: each pair's pattern code, and which rules' keys it agrees on (for the EM
+        // sessions: a rule's session sees every candidate pair agreeing on its key, whichever
+        // rule generated it).
+        let (codes, masks): (Vec<u64>, Vec<u32>) = pairs
             .par_iter()
-            .map(|&(l, r)| Self::code(&fields, l, r))
-            .collect();
-        // Pattern counts per rule, for the EM sessions: every candidate pair agreeing on the
-        // rule's key, whichever rule generated it.
-        let rule_patterns: Vec<PatternCounts> = keys
+            .map(|&(l, r)| {
+                let code = Self::code_of_rows(&fields, row(l), row(r));
+                let mut mask = 0u32;
+                for (q, (&a, &b)) in key_row(l).iter().zip(key_row(r)).enumerate() {
+                    if a != 0 && a == b {
+                        mask |= 1 << q;
+                    }
+                }
+                (code, mask)
+            })
+            .unzip();
+        drop(rows);
+        let by_mask: HashMap<(u64, u32), f64> = codes
             .par_iter()
-            .map(|k| {
-                count_patterns(pairs.iter().zip(&codes).filter_map(|(&(l, r), &code)| {
-                    let kl = k[l as usize];
-                    (kl != 0 && kl == k[r as usize]).then_some(code)
-                }))
+            .zip(&masks)
+            .fold(
+                HashMap::new,
+                |mut map: HashMap<(u64, u32), f64>, (&c, &m)| {
+                    *map.entry((c, m)).or_insert(0.0) += 1.0;
+                    map
+                },
+            )
+            .reduce(HashMap::new, |mut a, b| {
+                for (k, v) in b {
+                    *a.entry(k).or_insert(0.0) += v;
+                }
+                a
+            });
+        drop(masks);
+        let rule_patterns: Vec<PatternCounts> = (0..rules)
+            .map(|q| {
+                let mut map: HashMap<u64, f64> = HashMap::new();
+                for (&(code, mask), &count) in &by_mask {
+                    if mask & (1 << q) != 0 {
+                        *map.entry(code).or_insert(0.0) += count;
+                    }
+                }
+                let mut v: PatternCounts = map.into_iter().collect();
+                v.sort_unstable_by_key(|p| p.0);
+                v
             })
             .collect();
         let patterns = count_patterns(codes.iter().copied());
@@ -912,20 +1017,31 @@ impl Engine {
             }
             None => self.default_model(),
         };
+        let mut phase_times = Vec::new();
+        let mut clock = std::time::Instant::now();
+        let mut lap = |name: &'static str| {
+            phase_times.push((name, clock.elapsed()));
+            clock = std::time::Instant::now();
+        };
         let candidates = self.candidates(&model)?;
+        lap("blocking and comparison");
         let model = if given {
             model
         } else {
             self.train(model, &candidates)?
         };
+        lap("training");
         let pairs = self.score(&model, &candidates)?;
+        lap("scoring");
         let (cluster_of, cluster_stats) = self.cluster(&pairs, judgements)?;
+        lap("clustering");
         Ok(Resolution {
             model,
             pairs,
             cluster_of,
             candidate_pairs: candidates.pairs.len() as u64,
             block_stats: candidates.stats,
+            phase_times,
             cluster_stats,
         })
     }
