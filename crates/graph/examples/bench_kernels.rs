@@ -64,7 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pr = pagerank(
         &view,
         &PageRankConfig {
-            tolerance_per_node: 1e-9,
+            tolerance_per_node: 1e-12,
             ..Default::default()
         },
     );

@@ -181,7 +181,12 @@ pub fn betweenness(view: &View<'_>, mode: BetweennessMode) -> Betweenness {
         _ => nodes.clone(),
     };
     let exact = sources.len() == n;
-    let links = Links::of(view);
+    let (links, order) = Links::of_bfs_order(view);
+    let mut rank = vec![0 as NodeId; n_ids];
+    for (new, &old) in order.iter().enumerate() {
+        rank[old as usize] = new as NodeId;
+    }
+    let sources: Vec<NodeId> = sources.iter().map(|&s| rank[s as usize]).collect();
     // Fixed-size chunks, summed in chunk order: deterministic for a given input.
     let chunk = (sources.len() / (4 * rayon::current_num_threads()).max(1)).clamp(1, 4096);
     let partials: Vec<Vec<f64>> = sources
@@ -194,9 +199,13 @@ pub fn betweenness(view: &View<'_>, mode: BetweennessMode) -> Betweenness {
             scratch.acc
         })
         .collect();
-    let mut total = vec![0.0; n_ids];
+    let mut total_new = vec![0.0; n_ids];
     for p in &partials {
-        total.iter_mut().zip(p).for_each(|(t, x)| *t += x);
+        total_new.iter_mut().zip(p).for_each(|(t, x)| *t += x);
+    }
+    let mut total = vec![0.0; n_ids];
+    for (new, &old) in order.iter().enumerate() {
+        total[old as usize] = total_new[new];
     }
     // Each unordered pair was counted from both ends (when both are sources): halve; scale a
     // sample up to all n sources.

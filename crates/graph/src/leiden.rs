@@ -17,8 +17,8 @@
 //!    starts from the communities of phase 1.
 //!
 //! Levels repeat until phase 1 leaves every node alone or nothing is left to aggregate;
-//! iterations repeat (each starting from the last partition) until the partition stops
-//! changing or `iterations_max`. With a fixed seed the result is deterministic.
+//! iterations repeat (each starting from the last partition) until one does not raise the
+//! quality, or `iterations_max`. With a fixed seed the result is deterministic.
 
 use crate::graph::{EdgeId, EdgeType, NodeId};
 use crate::rng::Rng;
@@ -68,7 +68,7 @@ pub struct LeidenConfig {
     /// Randomness of refinement, θ, in units of edge weight: near 0 is greedy.
     pub theta: f64,
     /// Full iterations at most; each starts from the previous partition. Stops earlier when
-    /// an iteration changes nothing.
+    /// an iteration does not raise the quality.
     pub iterations_max: u32,
     /// Seed of the node order and of refinement's choices.
     pub seed: u64,
@@ -387,6 +387,31 @@ impl Run<'_> {
     }
 }
 
+/// Relative quality gain below which an iteration counts as not improving.
+const QUALITY_GAIN_MIN: f64 = 1e-12;
+
+/// Modularity of a partition of a level (each link is stored from both ends).
+fn level_quality(lv: &Level, part: &[u32], gamma: f64, m2: f64) -> f64 {
+    let comms = part.iter().max().map_or(0, |&c| c as usize + 1);
+    let mut inside = vec![0.0; comms];
+    let mut k = vec![0.0; comms];
+    for v in 0..lv.n() {
+        let c = part[v] as usize;
+        k[c] += lv.k[v];
+        let (ns, ws) = lv.links(v);
+        for (&u, &x) in ns.iter().zip(ws) {
+            if part[u as usize] as usize == c {
+                inside[c] += x;
+            }
+        }
+    }
+    inside
+        .iter()
+        .zip(&k)
+        .map(|(&i, &kc)| i / m2 - gamma * (kc / m2) * (kc / m2))
+        .sum()
+}
+
 /// Renumbers labels to `0..count` in order of first appearance; returns the count.
 fn renumber(labels: &mut [u32]) -> (Vec<u32>, usize) {
     let mut map = vec![u32::MAX; labels.len().max(1)];
@@ -513,13 +538,20 @@ pub fn leiden(view: &View<'_>, cfg: &LeidenConfig) -> Communities {
     let mut part: Vec<u32> = (0..nodes.len() as u32).collect();
     let mut iterations = 0;
     if m2 > 0.0 {
+        let mut q = level_quality(&base, &part, cfg.resolution, m2);
         while iterations < cfg.iterations_max {
             iterations += 1;
             let mut next = iterate(&mut run, &base, &part);
             let (next, _) = renumber(&mut next);
-            let same = next == part;
-            part = next;
-            if same {
+            let q_next = level_quality(&base, &next, cfg.resolution, m2);
+            // Stop at the first iteration that does not raise the quality (beyond rounding):
+            // later ones would only reshuffle ties.
+            let improved = q_next > q + QUALITY_GAIN_MIN * q.abs().max(1.0);
+            if q_next >= q {
+                part = next;
+                q = q_next;
+            }
+            if !improved {
                 break;
             }
         }

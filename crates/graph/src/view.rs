@@ -294,23 +294,54 @@ pub struct Links {
 }
 
 impl Links {
-    /// The links of `view`.
+    /// The links of `view`, in its node ids.
     pub fn of(view: &View<'_>) -> Links {
+        let identity: Vec<NodeId> = (0..view.id_bound() as NodeId).collect();
+        Links::build(view, &identity, &identity)
+    }
+
+    /// The links of `view` with nodes renumbered in breadth-first order, and `order` (new id →
+    /// view id). Neighbours then have nearby ids, so a traversal's per-node state stays in
+    /// cache far more often than with ids in name order.
+    pub fn of_bfs_order(view: &View<'_>) -> (Links, Vec<NodeId>) {
         let n = view.id_bound();
-        let lists: Vec<Vec<NodeId>> = (0..n as NodeId)
-            .into_par_iter()
-            .with_min_len(4096)
-            .map(|v| {
-                let mut out: Vec<NodeId> = Vec::new();
+        let mut rank = vec![NodeId::MAX; n];
+        let mut order: Vec<NodeId> = Vec::with_capacity(n);
+        for s in 0..n as NodeId {
+            if rank[s as usize] != NodeId::MAX {
+                continue;
+            }
+            rank[s as usize] = order.len() as NodeId;
+            order.push(s);
+            let mut head = order.len() - 1;
+            while head < order.len() {
+                let v = order[head];
+                head += 1;
                 for (w, _) in view.neighbors(v) {
-                    if out.last() != Some(&w) {
-                        out.push(w);
+                    if rank[w as usize] == NodeId::MAX {
+                        rank[w as usize] = order.len() as NodeId;
+                        order.push(w);
                     }
                 }
+            }
+        }
+        debug_assert_eq!(order.len(), n);
+        (Links::build(view, &order, &rank), order)
+    }
+
+    fn build(view: &View<'_>, order: &[NodeId], rank: &[NodeId]) -> Links {
+        let lists: Vec<Vec<NodeId>> = order
+            .par_iter()
+            .with_min_len(4096)
+            .map(|&v| {
+                let mut out: Vec<NodeId> =
+                    view.neighbors(v).map(|(w, _)| rank[w as usize]).collect();
+                out.sort_unstable();
+                out.dedup();
                 out
             })
             .collect();
-        let mut offsets = Vec::with_capacity(n + 1);
+        let mut offsets = Vec::with_capacity(order.len() + 1);
         let mut acc = 0;
         offsets.push(0);
         for l in &lists {
