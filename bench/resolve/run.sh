@@ -4,6 +4,8 @@
 # recording noise (dedupe). Pairwise precision / recall / F1 at match probability 0.5.
 #
 # Usage: bench/resolve/run.sh [RECORDS]   (default 1000000; Markdown table rows on stdout)
+# Splink runs on a smaller synthetic file, SPLINK_RECORDS (default 100000): on this 2-core,
+# 24 GiB machine its 1,000,000-record run was stopped after 23 minutes at 20 GiB resident.
 # Needs: python3 with venv; the FEBRL CSVs in $CORRIDOR_FEBRL_DIR (default ../shared/data/febrl
 # beside the workspace; scripts/febrl-fetch builds them); /usr/bin/time. Installs splink into the
 # git-ignored bench/.venv. Set SPLINK=skip to measure Corridor alone.
@@ -14,9 +16,10 @@ OUT=bench/out
 mkdir -p "$OUT"
 FEBRL=${CORRIDOR_FEBRL_DIR:-../shared/data/febrl}
 [ -f "$FEBRL/febrl3.csv" ] || { echo "no FEBRL data in $FEBRL (run scripts/febrl-fetch)" >&2; exit 2; }
-PEOPLE="$OUT/people-$RECORDS.csv"
-[ -f "$PEOPLE" ] || python3 bench/resolve/gen_people.py "$RECORDS" "$PEOPLE"
-TRUTH="${PEOPLE%.csv}.pairs.csv"
+SPLINK_RECORDS=${SPLINK_RECORDS:-100000}
+for n in "$SPLINK_RECORDS" "$RECORDS"; do
+  [ -f "$OUT/people-$n.csv" ] || python3 bench/resolve/gen_people.py "$n" "$OUT/people-$n.csv"
+done
 cargo build --release -q -p corridor-cli
 BIN=${CARGO_TARGET_DIR:-target}/release/corridor
 
@@ -54,7 +57,8 @@ echo "| data | engine | seconds | peak MiB | precision | recall | F1 |"
 echo "|---|---|---|---|---|---|---|"
 corridor febrl3 3 "$FEBRL/febrl3.csv" "$FEBRL/febrl3_true_pairs.csv"
 corridor febrl4 3 "$FEBRL/febrl4a.csv" "$FEBRL/febrl4b.csv" "$FEBRL/febrl4_true_pairs.csv"
-corridor "people-$RECORDS" 1 "$PEOPLE" "$TRUTH"
+corridor "people-$SPLINK_RECORDS" 3 "$OUT/people-$SPLINK_RECORDS.csv" "$OUT/people-$SPLINK_RECORDS.pairs.csv"
+corridor "people-$RECORDS" 1 "$OUT/people-$RECORDS.csv" "$OUT/people-$RECORDS.pairs.csv"
 
 if [ "${SPLINK:-}" != skip ]; then
   if [ ! -x bench/.venv/bin/python ] || ! bench/.venv/bin/python -c 'import splink, pandas' 2>/dev/null; then
@@ -63,5 +67,6 @@ if [ "${SPLINK:-}" != skip ]; then
   fi
   splink febrl3 febrl3 "$FEBRL/febrl3.csv" "$FEBRL/febrl3_true_pairs.csv"
   splink febrl4 febrl4 "$FEBRL/febrl4a.csv" "$FEBRL/febrl4b.csv" "$FEBRL/febrl4_true_pairs.csv"
-  splink "people-$RECORDS" people "$PEOPLE" "$TRUTH"
+  splink "people-$SPLINK_RECORDS" people "$OUT/people-$SPLINK_RECORDS.csv" \
+    "$OUT/people-$SPLINK_RECORDS.pairs.csv"
 fi

@@ -118,8 +118,13 @@ pub struct Limits {
     pub rule_pairs_floor: usize,
     /// EM iterations per session.
     pub em_iterations_max: u32,
-    /// Random pairs sampled for u.
+    /// Random pairs sampled for u, at most.
     pub u_pairs_max: usize,
+    /// Random pairs sampled for u per record (with `u_pairs_min` and `u_pairs_max` as bounds):
+    /// small inputs need fewer pairs for the same precision of the levels that matter.
+    pub u_pairs_per_record: usize,
+    /// Random pairs sampled for u, at least (when there are that many pairs).
+    pub u_pairs_min: usize,
     /// Judgements.
     pub judgements_max: usize,
 }
@@ -143,7 +148,9 @@ impl Default for Limits {
             rule_pairs_per_record_max: 5,
             rule_pairs_floor: 2_000_000,
             em_iterations_max: 100,
-            u_pairs_max: 200_000,
+            u_pairs_max: 1_000_000,
+            u_pairs_per_record: 10,
+            u_pairs_min: 50_000,
             judgements_max: 1_000_000,
         }
     }
@@ -668,7 +675,15 @@ impl Engine {
         let fields = self.fields_of(&model)?;
         let limits = &self.settings.limits;
         // u: level frequencies among random pairs (almost all non-matches).
-        let sample = (limits.u_pairs_max as f64).min(self.total_pairs()) as usize;
+        let wanted = self
+            .table
+            .len()
+            .saturating_mul(limits.u_pairs_per_record)
+            .clamp(
+                limits.u_pairs_min.min(limits.u_pairs_max),
+                limits.u_pairs_max,
+            );
+        let sample = (wanted as f64).min(self.total_pairs()) as usize;
         let random = self.random_pairs(sample);
         let u_patterns = count_patterns(
             random

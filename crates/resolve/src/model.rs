@@ -219,11 +219,16 @@ pub fn expectation_maximisation(
         let mut matched = 0.0;
         let mut total = 0.0;
         let prior = (share / (1.0 - share)).log2();
+        // log2(m/u) per comparison and level, once per iteration rather than per pattern.
+        let table: Vec<Vec<f64>> = comparisons
+            .iter()
+            .map(|comp| (0..comp.m.len()).map(|l| comp.weight(l as u8)).collect())
+            .collect();
         for &(code, count) in patterns {
             let mut w = prior;
-            for (c, comp) in comparisons.iter().enumerate() {
+            for (c, weights) in table.iter().enumerate() {
                 if free[c] {
-                    w += comp.weight(level_of(code, c));
+                    w += weights[level_of(code, c) as usize];
                 }
             }
             let p = probability(w);
