@@ -25,36 +25,42 @@ BIN=${CARGO_TARGET_DIR:-target}/release/corridor
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# corridor NAME RUNS INPUT... TRUTH: "| NAME | corridor | seconds | peak MiB | P | R | F1 |"
-corridor() {
-  local name=$1 runs=$2; shift 2
-  local truth=${*: -1} inputs=("${@:1:$#-1}") times=() line peak
+# Each row: wall seconds of the whole process (median of RUNS), its CPU seconds (user + sys),
+# peak resident MiB, pairwise precision, recall, F1.
+row() { # NAME ENGINE RUNS CMD...: runs CMD, stdout to $OUT/NAME-ENGINE.log
+  local name=$1 engine=$2 runs=$3; shift 3
+  local walls=() cpu peak
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$BIN" link "${inputs[@]}" --out "$OUT/link-$name" \
-      --truth "$truth" >"$OUT/link-$name.log"
-    times+=("$(cut -d' ' -f1 "$OUT/time.txt")")
-    peak=$(cut -d' ' -f2 "$OUT/time.txt")
+    /usr/bin/time -f "%e %U %S %M" -o "$OUT/time.txt" "$@" >"$OUT/$name-$engine.log" 2>&1
+    read -r wall user sys peak <"$OUT/time.txt"
+    walls+=("$wall")
+    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')
   done
-  line=$(grep '^pairs:' "$OUT/link-$name.log")
-  printf '| %s | Corridor | %s | %d | %s | %s | %s |\n' "$name" \
-    "$(printf '%s\n' "${times[@]}" | median)" "$((peak / 1024))" \
-    "$(awk '{print $3}' <<<"$line")" "$(awk '{print $5}' <<<"$line")" "$(awk '{print $7}' <<<"$line")"
+  printf '| %s | %s | %s | %s | %d |' "$name" "$engine" \
+    "$(printf '%s\n' "${walls[@]}" | median)" "$cpu" "$((peak / 1024))"
 }
 
-# splink NAME KIND INPUT... TRUTH: seconds in-process (CSV read to scored pairs), peak RSS.
-splink() {
+corridor() { # NAME RUNS INPUT... TRUTH
+  local name=$1 runs=$2; shift 2
+  local truth=${*: -1} inputs=("${@:1:$#-1}") line
+  row "$name" Corridor "$runs" "$BIN" link "${inputs[@]}" --out "$OUT/link-$name" --truth "$truth"
+  line=$(grep '^pairs:' "$OUT/$name-Corridor.log")
+  printf ' %s | %s | %s |\n' "$(awk '{print $3}' <<<"$line")" "$(awk '{print $5}' <<<"$line")" \
+    "$(awk '{print $7}' <<<"$line")"
+}
+
+splink() { # NAME KIND INPUT... TRUTH (median of 3; the log ends with the in-process time)
   local name=$1 kind=$2; shift 2
   local truth=${*: -1} inputs=("${@:1:$#-1}") r
-  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" bench/.venv/bin/python bench/resolve/splink_run.py \
-    "$kind" "${inputs[@]}" --truth "$truth" >"$OUT/splink-$name.log" 2>&1
-  r=$(tail -1 "$OUT/splink-$name.log")
-  printf '| %s | Splink | %s | %d | %s | %s | %s |\n' "$name" "$(awk '{print $2}' <<<"$r")" \
-    "$(( $(cut -d' ' -f2 "$OUT/time.txt") / 1024 ))" \
-    "$(awk '{print $3}' <<<"$r")" "$(awk '{print $4}' <<<"$r")" "$(awk '{print $5}' <<<"$r")"
+  row "$name" Splink 3 bench/.venv/bin/python bench/resolve/splink_run.py "$kind" "${inputs[@]}" \
+    --truth "$truth"
+  r=$(tail -1 "$OUT/$name-Splink.log")
+  printf ' %s | %s | %s |\n' "$(awk '{print $3}' <<<"$r")" "$(awk '{print $4}' <<<"$r")" \
+    "$(awk '{print $5}' <<<"$r")"
 }
 
-echo "| data | engine | seconds | peak MiB | precision | recall | F1 |"
-echo "|---|---|---|---|---|---|---|"
+echo "| data | engine | wall s | CPU s | peak MiB | precision | recall | F1 |"
+echo "|---|---|---|---|---|---|---|---|"
 corridor febrl3 3 "$FEBRL/febrl3.csv" "$FEBRL/febrl3_true_pairs.csv"
 corridor febrl4 3 "$FEBRL/febrl4a.csv" "$FEBRL/febrl4b.csv" "$FEBRL/febrl4_true_pairs.csv"
 corridor "people-$SPLINK_RECORDS" 3 "$OUT/people-$SPLINK_RECORDS.csv" "$OUT/people-$SPLINK_RECORDS.pairs.csv"

@@ -146,10 +146,10 @@ impl Default for Limits {
             pairs_max: 400_000_000,
             block_records_max: 2_000,
             rule_pairs_per_record_max: 5,
-            rule_pairs_floor: 2_000_000,
+            rule_pairs_floor: 500_000,
             em_iterations_max: 100,
-            u_pairs_max: 1_000_000,
-            u_pairs_per_record: 10,
+            u_pairs_max: 500_000,
+            u_pairs_per_record: 4,
             u_pairs_min: 50_000,
             judgements_max: 1_000_000,
         }
