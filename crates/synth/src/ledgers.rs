@@ -87,12 +87,6 @@ source = "B"
 information = "3"
 handling = "H2"
 
-[entities.person]
-schema = "Person"
-id = { column = "person_ref", prefix = "person-" }
-[entities.person.properties]
-firstName = "name"
-
 [entities.line]
 schema = "Payment"
 id = { column = "line_ref" }
@@ -102,8 +96,7 @@ summary = "date_as_written"
 purpose = "code"
 amount = "amount"
 currency = "currency"
-description = "counterpart"
-payer = "@person"
+description = ["name", "counterpart"]
 "#;
 
 impl Ledgers {
@@ -117,7 +110,6 @@ impl Ledgers {
             "book",
             "seized_by",
             "line_ref",
-            "person_ref",
             "date_as_written",
             "code",
             "name",
@@ -148,6 +140,7 @@ impl Ledgers {
     pub(crate) fn record(
         &mut self,
         world: &World,
+        id: u64,
         t: &Tx,
         truth: &mut crate::truth::Truth,
     ) -> io::Result<()> {
@@ -179,7 +172,7 @@ impl Ledgers {
             };
             // Who paid in or collected is named by first name only, in Latin shorthand; other
             // brokers by their office.
-            let (payer_name, payer) = match other.kind() {
+            let payer_name = match other.kind() {
                 Acct::CASH => {
                     let p = &world.persons[other.index()];
                     let entry = &catalog.names[p.given];
@@ -192,9 +185,9 @@ impl Ledgers {
                     } else {
                         entry.canonical
                     };
-                    (latin.to_owned(), Some(other.index()))
+                    latin.to_owned()
                 }
-                _ => (String::new(), None),
+                _ => String::new(),
             };
             let counterpart = match other.kind() {
                 Acct::HAWALA => world.persons[other.index()].home.to_owned(),
@@ -211,11 +204,6 @@ impl Ledgers {
                 book.as_str(),
                 "Search team",
                 &line_ref,
-                if payer.is_some() {
-                    line_ref.as_str()
-                } else {
-                    ""
-                },
                 &date,
                 &format!("{code} {}", step.to_lowercase()),
                 &payer_name,
@@ -223,9 +211,11 @@ impl Ledgers {
                 currency,
                 &counterpart,
             ])?;
-            if let Some(p) = payer {
-                truth.person_record("HAWALA_LEDGER", &format!("person-{line_ref}"), p)?;
-            }
+            // A first name in a broker's book is a lead, not an identified person: the line is
+            // a payment record, tied in the truth to the transaction it notes.
+            truth
+                .record_event
+                .write_record(["HAWALA_LEDGER", &line_ref, &format!("T{id:010}")])?;
         }
         Ok(())
     }

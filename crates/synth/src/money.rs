@@ -1290,7 +1290,7 @@ impl Outputs {
         self.accounts.insert(t.from);
         self.accounts.insert(t.to);
         write_truth(&mut self.truth, world, id, t)?;
-        self.ledgers.record(world, t, tables)?;
+        self.ledgers.record(world, id, t, tables)?;
         self.fiu.report(world, id, t, tables)
     }
 }
