@@ -68,7 +68,7 @@ corridor "people-$RECORDS" 1 "$OUT/people-$RECORDS.csv" "$OUT/people-$RECORDS.pa
 
 if [ "${SPLINK:-}" != skip ]; then
   if [ ! -x bench/.venv/bin/python ] || ! bench/.venv/bin/python -c 'import splink, pandas' 2>/dev/null; then
-    python3 -m venv bench/.venv
+    [ -x bench/.venv/bin/python ] || python3 -m venv bench/.venv
     bench/.venv/bin/pip install -q splink pandas
   fi
   splink febrl3 febrl3 "$FEBRL/febrl3.csv" "$FEBRL/febrl3_true_pairs.csv"
