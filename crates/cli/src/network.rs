@@ -54,7 +54,7 @@ const BETWEENNESS_SOURCES_MAX: usize = 2_000;
   corridor network ego P0000001 --hops 2 --from 2023-06-01 --to 2023-06-30 --edges links.csv
   corridor network disrupt N0 --k 5 --objective money --from-truth scenario
   corridor network export --as graphml --out links.graphml --edges links.csv
-  corridor network evaluate --from-truth scenario
+  corridor network evaluate --from-truth scenario --resolution 2 --type-weight associate=20
 
 Edge list (--edges): CSV with header source,target,type,weight,from,to,records
 [,source_kind,target_kind,amount]. type: uses, owns, called, messaged, travelled_with,

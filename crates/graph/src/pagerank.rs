@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 
 use crate::graph::NodeId;
-use crate::view::View;
+use crate::view::{Links, View};
 
 /// PageRank's settings.
 #[derive(Clone, Copy, Debug)]
@@ -44,7 +44,9 @@ pub struct PageRank {
 }
 
 /// Power iteration, pulled per node (each node sums its neighbours' shares), so the nodes of
-/// one iteration are independent and split across threads without locks.
+/// one iteration are independent and split across threads without locks. It runs over the
+/// view's links renumbered in breadth-first order, so that the shares a node pulls are mostly
+/// near each other in memory.
 pub fn pagerank(view: &View<'_>, cfg: &PageRankConfig) -> PageRank {
     assert!(
         (0.0..1.0).contains(&cfg.damping),
@@ -60,9 +62,15 @@ pub fn pagerank(view: &View<'_>, cfg: &PageRankConfig) -> PageRank {
         };
     }
     let nf = n as f64;
-    let strength = view.strengths();
-    let mut x: Vec<f64> = (0..n_ids as NodeId)
-        .map(|v| if view.contains(v) { 1.0 / nf } else { 0.0 })
+    let (links, order) = Links::of_bfs_order(view);
+    let inside: Vec<bool> = order.iter().map(|&v| view.contains(v)).collect();
+    let strength: Vec<f64> = (0..n_ids as NodeId)
+        .into_par_iter()
+        .map(|i| links.weighted(i).1.iter().map(|&w| f64::from(w)).sum())
+        .collect();
+    let mut x: Vec<f64> = inside
+        .iter()
+        .map(|&b| if b { 1.0 / nf } else { 0.0 })
         .collect();
     let mut share = vec![0.0; n_ids];
     let mut next = vec![0.0; n_ids];
@@ -75,24 +83,25 @@ pub fn pagerank(view: &View<'_>, cfg: &PageRankConfig) -> PageRank {
             .par_iter_mut()
             .zip(x.par_iter().zip(strength.par_iter()))
             .for_each(|(s, (&xv, &k))| *s = if k > 0.0 { xv / k } else { 0.0 });
-        let dangling: f64 = (0..n_ids as NodeId)
+        let dangling: f64 = (0..n_ids)
             .into_par_iter()
-            .filter(|&v| view.contains(v) && strength[v as usize] == 0.0)
-            .map(|v| x[v as usize])
+            .filter(|&i| inside[i] && strength[i] == 0.0)
+            .map(|i| x[i])
             .sum();
         let base = (1.0 - d) / nf + d * dangling / nf;
         next.par_iter_mut()
             .enumerate()
             .with_min_len(1024)
-            .for_each(|(v, out)| {
-                let v = v as NodeId;
-                if !view.contains(v) {
+            .for_each(|(i, out)| {
+                if !inside[i] {
                     *out = 0.0;
                     return;
                 }
-                let pulled: f64 = view
-                    .neighbors(v)
-                    .map(|(u, e)| share[u as usize] * f64::from(view.weight(e)))
+                let (ts, ws) = links.weighted(i as NodeId);
+                let pulled: f64 = ts
+                    .iter()
+                    .zip(ws)
+                    .map(|(&u, &w)| share[u as usize] * f64::from(w))
                     .sum();
                 *out = base + d * pulled;
             });
@@ -107,8 +116,12 @@ pub fn pagerank(view: &View<'_>, cfg: &PageRankConfig) -> PageRank {
             break;
         }
     }
+    let mut score = vec![0.0; n_ids];
+    for (i, &v) in order.iter().enumerate() {
+        score[v as usize] = x[i];
+    }
     PageRank {
-        score: x,
+        score,
         iterations,
         converged,
     }

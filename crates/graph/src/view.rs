@@ -291,6 +291,9 @@ pub struct Links {
     pub offsets: Vec<usize>,
     /// Neighbours, ascending within each node.
     pub targets: Vec<NodeId>,
+    /// Each link's weight: the visible records of the edges it merges (exact in f32 below
+    /// 2^24 records).
+    pub weights: Vec<f32>,
 }
 
 impl Links {
@@ -330,14 +333,24 @@ impl Links {
     }
 
     fn build(view: &View<'_>, order: &[NodeId], rank: &[NodeId]) -> Links {
-        let lists: Vec<Vec<NodeId>> = order
+        let lists: Vec<Vec<(NodeId, f32)>> = order
             .par_iter()
             .with_min_len(4096)
             .map(|&v| {
-                let mut out: Vec<NodeId> =
-                    view.neighbors(v).map(|(w, _)| rank[w as usize]).collect();
-                out.sort_unstable();
-                out.dedup();
+                let mut out: Vec<(NodeId, f32)> = view
+                    .neighbors(v)
+                    .map(|(w, e)| (rank[w as usize], view.weight(e) as f32))
+                    .collect();
+                out.sort_unstable_by_key(|&(w, _)| w);
+                out.dedup_by(|b, a| {
+                    // Parallel edges: one link carrying both weights.
+                    if a.0 == b.0 {
+                        a.1 += b.1;
+                        true
+                    } else {
+                        false
+                    }
+                });
                 out
             })
             .collect();
@@ -349,15 +362,30 @@ impl Links {
             offsets.push(acc);
         }
         let mut targets = Vec::with_capacity(acc);
+        let mut weights = Vec::with_capacity(acc);
         for l in lists {
-            targets.extend_from_slice(&l);
+            for (w, x) in l {
+                targets.push(w);
+                weights.push(x);
+            }
         }
-        Links { offsets, targets }
+        Links {
+            offsets,
+            targets,
+            weights,
+        }
     }
 
     /// Node `v`'s neighbours.
     #[inline]
     pub fn of_node(&self, v: NodeId) -> &[NodeId] {
         &self.targets[self.offsets[v as usize]..self.offsets[v as usize + 1]]
+    }
+
+    /// Node `v`'s neighbours and link weights.
+    #[inline]
+    pub fn weighted(&self, v: NodeId) -> (&[NodeId], &[f32]) {
+        let r = self.offsets[v as usize]..self.offsets[v as usize + 1];
+        (&self.targets[r.clone()], &self.weights[r])
     }
 }
