@@ -510,6 +510,11 @@ impl GraphBuilder {
             }
             let recs = &mut edges.records[records_start..];
             recs.sort_by(|a, b| record_names[a.0 as usize].cmp(&record_names[b.0 as usize]));
+            if !recs.is_empty() {
+                // The amount is the sum of the records', in record order: exactly what a
+                // viewer who sees every record computes, whatever order they came in.
+                amount = recs.iter().map(|r| r.1).sum();
+            }
             edges.source.push(first.lo);
             edges.target.push(first.hi);
             edges.kind.push(first.kind);
@@ -626,7 +631,8 @@ pub struct EdgeRef<'g> {
     pub kind: EdgeType,
     /// How many records assert it.
     pub weight: u32,
-    /// Money moved (sum over its Payment records).
+    /// Money moved: the sum of its records' amounts (of the assertions' amounts when it has
+    /// no records).
     pub amount: f64,
     /// First to last day asserted.
     pub interval: Interval,
