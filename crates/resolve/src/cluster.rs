@@ -1,9 +1,22 @@
-//! Clustering: connected components over pairs above the threshold, strongest pairs first,
-//! honouring analysts' judgements. A must-link joins two records whatever their score; a
-//! cannot-link keeps them apart: a pair whose joining would put a cannot-link inside one cluster
-//! is left out, so a cluster that would hold a contradiction is split at its weakest links.
+//! Clustering: pairs above the threshold join clusters, strongest pairs first, honouring
+//! analysts' judgements. A must-link joins two records whatever their score; a cannot-link keeps
+//! them apart: a pair whose joining would put a cannot-link inside one cluster is left out, so a
+//! cluster that would hold a contradiction is split at its weakest links.
+//!
+//! A pair joins two clusters only when the clusters are densely linked: at least
+//! [`LINKAGE_SHARE_NUM`]/[`LINKAGE_SHARE_DEN`] of the record pairs between them must be pairs
+//! above the threshold. Connected components alone would chain different people through one
+//! record that resembles both (a common name, a shared phone) into one giant cluster.
+
+use std::collections::HashMap;
 
 use crate::Error;
+
+/// Numerator of the share of record pairs between two clusters that must be links for a pair to
+/// join them.
+pub const LINKAGE_SHARE_NUM: u64 = 1;
+/// Denominator of that share.
+pub const LINKAGE_SHARE_DEN: u64 = 2;
 
 /// A pair kept for clustering: record indices (canonical order) and match weight.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -23,6 +36,8 @@ pub struct ClusterStats {
     pub edges_joined: u64,
     /// Pairs left out because joining would break a cannot-link.
     pub edges_cut: u64,
+    /// Pairs left out because their clusters were too loosely linked to join.
+    pub edges_loose: u64,
     /// Clusters (including single records).
     pub clusters: u64,
 }
@@ -32,6 +47,8 @@ struct Forest {
     size: Vec<u32>,
     /// Per root: records of the cluster that have a cannot-link, with their partners.
     forbidden: Vec<Vec<(u32, u32)>>,
+    /// Per root: links (pairs above the threshold) to each other root.
+    links: Vec<HashMap<u32, u32>>,
 }
 
 impl Forest {
@@ -68,13 +85,33 @@ impl Forest {
         self.size[big as usize] += self.size[small as usize];
         let moved = std::mem::take(&mut self.forbidden[small as usize]);
         self.forbidden[big as usize].extend(moved);
+        let moved = std::mem::take(&mut self.links[small as usize]);
+        self.links[big as usize].remove(&small);
+        for (other, count) in moved {
+            if other == big {
+                continue;
+            }
+            let theirs = &mut self.links[other as usize];
+            theirs.remove(&small);
+            *theirs.entry(big).or_insert(0) += count;
+            *self.links[big as usize].entry(other).or_insert(0) += count;
+        }
+    }
+
+    /// True when at least the linkage share of the record pairs between the clusters of roots
+    /// `a` and `b` are links.
+    fn dense(&self, a: u32, b: u32) -> bool {
+        let links = u64::from(self.links[a as usize].get(&b).copied().unwrap_or(0));
+        let pairs = u64::from(self.size[a as usize]) * u64::from(self.size[b as usize]);
+        links * LINKAGE_SHARE_DEN >= pairs * LINKAGE_SHARE_NUM
     }
 }
 
-/// Clusters `n` records. `edges` are the pairs at or above the threshold (any order: they are
-/// sorted here by weight, strongest first, ties by record indices, so the result depends only on
-/// the set of edges). Returns, per record, the smallest record index of its cluster: with
-/// records in canonical order that is a cluster id stable across re-runs and input orders.
+/// Clusters `n` records. `edges` are the distinct pairs at or above the threshold (any order:
+/// they are sorted here by weight, strongest first, ties by record indices, so the result
+/// depends only on the set of edges). Returns, per record, the smallest record index of its
+/// cluster: with records in canonical order that is a cluster id stable across re-runs and input
+/// orders.
 pub fn cluster(
     n: usize,
     edges: &mut [Edge],
@@ -85,7 +122,15 @@ pub fn cluster(
         parent: (0..n as u32).collect(),
         size: vec![1; n],
         forbidden: vec![Vec::new(); n],
+        links: vec![HashMap::new(); n],
     };
+    for e in edges.iter() {
+        assert!((e.l as usize) < n && (e.r as usize) < n);
+        if e.l != e.r {
+            *forest.links[e.l as usize].entry(e.r).or_insert(0) += 1;
+            *forest.links[e.r as usize].entry(e.l).or_insert(0) += 1;
+        }
+    }
     for &(a, b) in cannot_link {
         assert!((a as usize) < n && (b as usize) < n);
         if a == b {
@@ -129,6 +174,10 @@ pub fn cluster(
             stats.edges_cut += 1;
             continue;
         }
+        if !forest.dense(ra, rb) {
+            stats.edges_loose += 1;
+            continue;
+        }
         forest.union(ra, rb);
         stats.edges_joined += 1;
     }
@@ -165,6 +214,23 @@ mod tests {
         let (c, stats) = cluster(5, &mut edges, &[], &[]).unwrap();
         assert_eq!(c, vec![0, 0, 0, 3, 3]);
         assert_eq!(stats.clusters, 2);
+    }
+
+    #[test]
+    fn a_chain_through_one_record_does_not_join_dense_clusters() {
+        // {0, 1, 2} and {3, 4, 5} fully linked; 2-3 alone would chain them.
+        let mut edges = vec![
+            e(0, 1, 20.0),
+            e(0, 2, 20.0),
+            e(1, 2, 20.0),
+            e(3, 4, 20.0),
+            e(3, 5, 20.0),
+            e(4, 5, 20.0),
+            e(2, 3, 5.0),
+        ];
+        let (c, stats) = cluster(6, &mut edges, &[], &[]).unwrap();
+        assert_eq!(c, vec![0, 0, 0, 3, 3, 3]);
+        assert_eq!(stats.edges_loose, 1);
     }
 
     #[test]

@@ -904,7 +904,7 @@ impl Engine {
         let table: Vec<Vec<f64>> = model
             .comparisons
             .iter()
-            .map(|c| (0..c.m.len()).map(|l| c.weight(l as u8)).collect())
+            .map(|c| (0..c.m.len()).map(|l| c.score_weight(l as u8)).collect())
             .collect();
         let p_min = self
             .settings
@@ -936,7 +936,7 @@ impl Engine {
         let mut out = Vec::new();
         for (c, comp) in model.comparisons.iter().enumerate() {
             let level = fields[c].level(l, r);
-            let mut weight = comp.weight(level);
+            let mut weight = comp.score_weight(level);
             let mut u = comp.u[level as usize];
             if level == 1 && comp.term_frequency {
                 weight += self.tf_adjustment(comp, fields[c], l);

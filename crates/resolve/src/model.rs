@@ -81,6 +81,19 @@ impl ComparisonModel {
         let l = level as usize;
         (self.m[l].max(PROBABILITY_MIN) / self.u[l].max(PROBABILITY_MIN)).log2()
     }
+
+    /// The weight of a level when scoring: [`ComparisonModel::weight`], except that a conflict
+    /// weighs at most [`CONFLICT_WEIGHT`]: two identifiers (document numbers, national numbers,
+    /// fingerprint hashes) both present and "different", or two full dates of birth more than a
+    /// year apart that are neither partial nor a 01-01 placeholder. EM, fed many same-name
+    /// non-matches in its blocks, learns these levels far too mild; training keeps the learned
+    /// weight so that the cap does not feed back into it.
+    pub fn score_weight(&self, level: u8) -> f64 {
+        let w = self.weight(level);
+        let conflict = level as usize == self.m.len() - 1
+            && matches!(self.comparator, Comparator::Identifier | Comparator::Date);
+        if conflict { w.min(CONFLICT_WEIGHT) } else { w }
+    }
 }
 
 /// A trained model, as written to `model.json` and read back with `--model`.
@@ -183,6 +196,10 @@ impl Model {
         Ok(())
     }
 }
+
+/// Most a conflicting identifier or date of birth may weigh when scoring: strong evidence of
+/// different people however the training data ran.
+pub const CONFLICT_WEIGHT: f64 = -10.0;
 
 /// Converts a match weight (log2 odds) to a probability.
 pub fn probability(weight: f64) -> f64 {

@@ -121,10 +121,30 @@ proptest! {
             prop_assert!(c as usize <= i);
             prop_assert_eq!(r.cluster_of[c as usize], c);
         }
-        // Linked pairs share a cluster unless a judgement separated them (none here).
-        for p in r.pairs.iter().filter(|p| p.probability >= 0.5) {
-            prop_assert_eq!(r.cluster_of[p.l as usize], r.cluster_of[p.r as usize]);
+        // Every cluster is connected by links; linked pairs are split between clusters only
+        // when clustering found their clusters too loosely linked to join (no judgements here).
+        let mut parent: Vec<usize> = (0..rows.len()).collect();
+        fn root(parent: &mut [usize], mut x: usize) -> usize {
+            while parent[x] != x {
+                x = parent[x];
+            }
+            x
         }
+        let mut split = 0;
+        for p in r.pairs.iter().filter(|p| p.probability >= 0.5) {
+            let (a, b) = (p.l as usize, p.r as usize);
+            if r.cluster_of[a] == r.cluster_of[b] {
+                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+                parent[ra] = rb;
+            } else {
+                split += 1;
+            }
+        }
+        for i in 0..rows.len() {
+            let c = r.cluster_of[i] as usize;
+            prop_assert_eq!(root(&mut parent, i), root(&mut parent, c));
+        }
+        prop_assert!(split == 0 || r.cluster_stats.edges_loose > 0);
     }
 
     #[test]
