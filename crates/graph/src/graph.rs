@@ -216,14 +216,13 @@ impl Day {
         if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
             return None;
         }
-        // Days from civil (era-based, 400-year cycles of 146,097 days).
-        let y = if month <= 2 { year - 1 } else { year } as i64;
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (month as i64 + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + day as i64 - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        i32::try_from(era * 146_097 + doe - 719_468).ok().map(Day)
+        i32::try_from(corridor_text::calendar::days_from_civil(
+            i64::from(year),
+            month,
+            day,
+        ))
+        .ok()
+        .map(Day)
     }
 
     /// Reads `YYYY-MM-DD`, or the date part of an ISO 8601 timestamp (`YYYY-MM-DDThh:mm:ss…`).
@@ -245,16 +244,8 @@ impl Day {
 
     /// The date as (year, month, day).
     pub fn ymd(self) -> (i32, u32, u32) {
-        let z = self.0 as i64 + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
-        (y, m, d)
+        let (y, m, d) = corridor_text::calendar::civil_from_days(i64::from(self.0));
+        (y as i32, m, d)
     }
 }
 

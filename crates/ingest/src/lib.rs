@@ -1056,15 +1056,13 @@ fn hash_file(path: &Path) -> io::Result<String> {
 /// `date` (YYYY-MM-DD…) plus `days`, as YYYY-MM-DD; `None` if `date` has no full date.
 pub fn add_days(date: &str, days: u32) -> Option<String> {
     let y: i64 = date.get(0..4)?.parse().ok()?;
-    let m: i64 = date.get(5..7)?.parse().ok()?;
-    let d: i64 = date.get(8..10)?.parse().ok()?;
-    // Days from civil (Howard Hinnant's algorithm), then back.
-    let (y2, m2) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let doy = (153 * m2 + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days_since_epoch = era * 146_097 + doe - 719_468 + i64::from(days);
+    let m: u32 = date
+        .get(5..7)?
+        .parse()
+        .ok()
+        .filter(|m| (1..=12).contains(m))?;
+    let d: u32 = date.get(8..10)?.parse().ok()?;
+    let days_since_epoch = corridor_text::calendar::days_from_civil(y, m, d) + i64::from(days);
     let formatted = corridor_store::format_unix_seconds(days_since_epoch * 86_400);
     Some(formatted[..10].to_owned())
 }

@@ -29,13 +29,8 @@ impl LooseDate {
     pub fn ordinal_days(&self) -> i64 {
         let month = if self.month == 0 { 7 } else { self.month };
         let day = if self.day == 0 { 1 } else { self.day };
-        let y = i64::from(self.year) - i64::from(month <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let m = i64::from(month);
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe
+        crate::calendar::days_from_civil(i64::from(self.year), u32::from(month), u32::from(day))
+            + 719_468
     }
 }
 

@@ -11,6 +11,7 @@
 //! assert_eq!(country_alpha2("SRB"), Some("rs"));
 //! ```
 
+pub mod calendar;
 pub mod datecmp;
 pub mod names;
 pub mod plate;
