@@ -396,7 +396,7 @@ fn typo(rng: &mut ChaCha8Rng, token: &str) -> String {
     }
     let i = rng.random_range(1..chars.len() - 1);
     // The officer's keyboard is in the script of the form: a typo in Cyrillic is Cyrillic.
-    let cyrillic = chars.iter().any(|c| ('\u{400}'..='\u{4ff}').contains(c));
+    let cyrillic = crate::translit::is_cyrillic(token);
     let letters: Vec<char> = if cyrillic {
         "аеиоунрстлмкхд".chars().collect()
     } else {
@@ -454,10 +454,7 @@ pub(crate) fn render(
     let (rng, cyrillic, record_id) = (&mut *form.rng, form.cyrillic, form.record_id);
     let noise = &mut *form.noise;
     let entry = &Catalog::get().names[index];
-    let native_cyrillic = entry
-        .canonical
-        .chars()
-        .any(|c| ('\u{400}'..='\u{4ff}').contains(&c));
+    let native_cyrillic = entry.is_cyrillic();
     let mut log = |kind: &'static str, original: &str, emitted: &str| {
         noise.push(Noise {
             record_id: record_id.to_owned(),
@@ -468,16 +465,7 @@ pub(crate) fn render(
         })
     };
     // The Latin spelling the officer starts from.
-    let mut latin = if native_cyrillic {
-        entry
-            .variants
-            .first()
-            .copied()
-            .unwrap_or(entry.canonical)
-            .to_owned()
-    } else {
-        entry.canonical.to_owned()
-    };
+    let mut latin = entry.latin().to_owned();
     if person.kind == Kind::Migrant && !entry.variants.is_empty() && rng.random_bool(p.variant) {
         let v = entry
             .variants
@@ -591,6 +579,39 @@ pub(crate) fn declared_nationality(
     } else {
         person.nationality
     }
+}
+
+/// A CSV writer for an agency's file: `dir/<code>/<name>.csv`, with its mapping written beside
+/// it as `<name>.toml` and the header row written.
+pub(crate) fn agency_csv(
+    dir: &Path,
+    code: &str,
+    name: &str,
+    mapping: &str,
+    header: &[&str],
+) -> io::Result<csv::Writer<BufWriter<File>>> {
+    agency_csv_with(dir, code, name, mapping, header, b',')
+}
+
+/// [`agency_csv`] with another field delimiter.
+pub(crate) fn agency_csv_with(
+    dir: &Path,
+    code: &str,
+    name: &str,
+    mapping: &str,
+    header: &[&str],
+    delimiter: u8,
+) -> io::Result<csv::Writer<BufWriter<File>>> {
+    let agency_dir = dir.join(code);
+    std::fs::create_dir_all(&agency_dir)?;
+    std::fs::write(agency_dir.join(format!("{name}.toml")), mapping)?;
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_writer(BufWriter::new(File::create(
+            agency_dir.join(format!("{name}.csv")),
+        )?));
+    out.write_record(header)?;
+    Ok(out)
 }
 
 /// What writing one agency produced.
@@ -757,13 +778,7 @@ pub(crate) fn write_agency(
     dir: &Path,
     truth: &mut crate::truth::Truth,
 ) -> io::Result<AgencyOutput> {
-    let agency_dir = dir.join(p.code);
-    std::fs::create_dir_all(&agency_dir)?;
-    std::fs::write(agency_dir.join("interceptions.toml"), p.mapping())?;
-    let mut out = csv::Writer::from_writer(BufWriter::new(File::create(
-        agency_dir.join("interceptions.csv"),
-    )?));
-    out.write_record(p.headers)?;
+    let mut out = agency_csv(dir, p.code, "interceptions", &p.mapping(), &p.headers)?;
     let mut rng = stream(seed, &format!("agency/{}", p.code));
     let mut noise = Vec::new();
     let mut rows = 0u64;
@@ -1175,13 +1190,7 @@ pub(crate) fn write_uk_arrivals(
         Some(r) => r.apply(uk_border_force()),
         None => uk_border_force(),
     };
-    let agency_dir = dir.join(p.code);
-    std::fs::create_dir_all(&agency_dir)?;
-    std::fs::write(agency_dir.join("arrivals.toml"), UK_MAPPING)?;
-    let mut out = csv::Writer::from_writer(BufWriter::new(File::create(
-        agency_dir.join("arrivals.csv"),
-    )?));
-    out.write_record(UK_HEADERS)?;
+    let mut out = agency_csv(dir, p.code, "arrivals", UK_MAPPING, &UK_HEADERS)?;
     let mut rng = stream(seed, "agency/UK_BF");
     let mut noise = Vec::new();
     let mut rows = 0u64;
@@ -1328,29 +1337,30 @@ pub(crate) fn write_forensic(
     dir: &Path,
     truth: &mut crate::truth::Truth,
 ) -> io::Result<Vec<AgencyOutput>> {
-    let agency_dir = dir.join("FORENSIC");
-    std::fs::create_dir_all(&agency_dir)?;
-    std::fs::write(agency_dir.join("calls.toml"), FORENSIC_CALLS_MAPPING)?;
-    std::fs::write(agency_dir.join("contacts.toml"), FORENSIC_CONTACTS_MAPPING)?;
-    let open = |name: &str| -> io::Result<csv::Writer<BufWriter<File>>> {
-        Ok(csv::Writer::from_writer(BufWriter::new(File::create(
-            agency_dir.join(name),
-        )?)))
-    };
-    let mut calls = open("calls.csv")?;
-    calls.write_record([
-        "extraction",
-        "lab",
-        "imei",
-        "own_number",
-        "event_ref",
-        "timestamp",
-        "caller",
-        "receiver",
-        "app",
-    ])?;
-    let mut contacts = open("contacts.csv")?;
-    contacts.write_record(["extraction", "lab", "contact_ref", "saved_name", "number"])?;
+    let mut calls = agency_csv(
+        dir,
+        "FORENSIC",
+        "calls",
+        FORENSIC_CALLS_MAPPING,
+        &[
+            "extraction",
+            "lab",
+            "imei",
+            "own_number",
+            "event_ref",
+            "timestamp",
+            "caller",
+            "receiver",
+            "app",
+        ],
+    )?;
+    let mut contacts = agency_csv(
+        dir,
+        "FORENSIC",
+        "contacts",
+        FORENSIC_CONTACTS_MAPPING,
+        &["extraction", "lab", "contact_ref", "saved_name", "number"],
+    )?;
     let mut rng = stream(seed, "agency/FORENSIC");
     let catalog = Catalog::get();
     let (mut call_rows, mut contact_rows) = (0u64, 0u64);
@@ -1428,11 +1438,7 @@ pub(crate) fn write_forensic(
                 // Saved as the owner knows them: a first name, in the owner's script when the
                 // owner is a Serbian or Macedonian speaker, often with a word for what they do.
                 let owner_group = world.persons[owner].group;
-                let first = if (owner_group == "RS" || owner_group == "MK")
-                    && !given
-                        .canonical
-                        .chars()
-                        .any(|ch| ('\u{400}'..='\u{4ff}').contains(&ch))
+                let first = if (owner_group == "RS" || owner_group == "MK") && !given.is_cyrillic()
                 {
                     to_cyrillic(
                         given.canonical,
@@ -1442,19 +1448,8 @@ pub(crate) fn write_forensic(
                             Cyrillic::Serbian
                         },
                     )
-                } else if given
-                    .canonical
-                    .chars()
-                    .any(|ch| ('\u{400}'..='\u{4ff}').contains(&ch))
-                    && owner_group != "RS"
-                    && owner_group != "MK"
-                {
-                    given
-                        .variants
-                        .first()
-                        .copied()
-                        .unwrap_or(given.canonical)
-                        .to_owned()
+                } else if given.is_cyrillic() && owner_group != "RS" && owner_group != "MK" {
+                    given.latin().to_owned()
                 } else {
                     given.canonical.to_owned()
                 };
@@ -1465,11 +1460,7 @@ pub(crate) fn write_forensic(
                         CONTACT_TAGS.choose(&mut rng).copied().unwrap_or("Driver")
                     ),
                     _ => {
-                        let family = catalog.names[person.family]
-                            .variants
-                            .first()
-                            .copied()
-                            .unwrap_or(catalog.names[person.family].canonical);
+                        let family = catalog.names[person.family].latin();
                         let initial: String = family.chars().take(1).collect();
                         format!("{first} {initial}.")
                     }
@@ -1532,21 +1523,6 @@ intelligence = "B"
 handling = "P"
 "#;
 
-fn json(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// The NCA's intelligence on the networks' upper ranks: one report per network it has
 /// penetrated (two in three), naming some of the organisers, coordinators, money collectors and
 /// hawala brokers, with a phone where known and who answers to whom.
@@ -1592,13 +1568,13 @@ pub(crate) fn write_nca(
             };
             let (family, given) = names(&mut form, &p, person, &world.aliases_of(m.person));
             let mut props = vec![
-                format!("\"firstName\":[{}]", json(&given)),
-                format!("\"lastName\":[{}]", json(&family)),
+                format!("\"firstName\":[{}]", crate::truth::json_str(&given)),
+                format!("\"lastName\":[{}]", crate::truth::json_str(&family)),
                 format!(
                     "\"nationality\":[{}]",
-                    json(&person.nationality.to_lowercase()[..])
+                    crate::truth::json_str(&person.nationality.to_lowercase()[..])
                 ),
-                format!("\"position\":[{}]", json(m.role)),
+                format!("\"position\":[{}]", crate::truth::json_str(m.role)),
             ];
             if rng.random_bool(0.5) {
                 props.push(format!("\"birthDate\":[\"{}\"]", person.dob.0));
@@ -1615,7 +1591,7 @@ pub(crate) fn write_nca(
             writeln!(
                 out,
                 "{{\"id\":{},\"schema\":\"Person\",\"properties\":{{{}}}}}",
-                json(&record_id),
+                crate::truth::json_str(&record_id),
                 props.join(",")
             )?;
             rows += 1;
@@ -1634,8 +1610,8 @@ pub(crate) fn write_nca(
                     out,
                     "{{\"id\":\"{report}-L{:02}\",\"schema\":\"Associate\",\"properties\":{{\"person\":[{}],\"associate\":[{}],\"relationship\":[\"reports to\"]}}}}",
                     k + 1,
-                    json(rid),
-                    json(boss_rid)
+                    crate::truth::json_str(rid),
+                    crate::truth::json_str(boss_rid)
                 )?;
                 rows += 1;
             }
@@ -1701,29 +1677,25 @@ pub(crate) fn write_adverts(
     dir: &Path,
     truth: &mut crate::truth::Truth,
 ) -> io::Result<AgencyOutput> {
-    let agency_dir = dir.join("UK_NCA");
-    std::fs::create_dir_all(&agency_dir)?;
-    std::fs::write(agency_dir.join("adverts.toml"), ADVERTS_MAPPING)?;
-    let mut out = csv::Writer::from_writer(BufWriter::new(File::create(
-        agency_dir.join("adverts.csv"),
-    )?));
-    out.write_record([
-        "advert_ref",
-        "platform",
-        "posted",
-        "handle",
-        "text",
-        "phone",
-    ])?;
+    let mut out = agency_csv(
+        dir,
+        "UK_NCA",
+        "adverts",
+        ADVERTS_MAPPING,
+        &[
+            "advert_ref",
+            "platform",
+            "posted",
+            "handle",
+            "text",
+            "phone",
+        ],
+    )?;
     let mut rng = stream(seed, "agency/UK_NCA/adverts");
     let mut rows = 0u64;
     let catalog = Catalog::get();
     for m in world.memberships.iter().filter(|m| m.role == "RECRUITER") {
-        let given = catalog.names[world.persons[m.person].given]
-            .variants
-            .first()
-            .copied()
-            .unwrap_or(catalog.names[world.persons[m.person].given].canonical);
+        let given = catalog.names[world.persons[m.person].given].latin();
         let mut handle_day = m.from;
         let mut handle = format!("{}_{}", given.to_lowercase(), rng.random_range(10..1000));
         let mut day = m.from + rng.random_range(0..15);

@@ -52,6 +52,23 @@ pub struct NameEntry {
     pub female: bool,
 }
 
+impl NameEntry {
+    /// Whether the canonical form is Cyrillic (Serbian and Macedonian names).
+    pub fn is_cyrillic(&self) -> bool {
+        crate::translit::is_cyrillic(self.canonical)
+    }
+
+    /// The Latin spelling: the canonical form, or for a Cyrillic one its first (national Latin)
+    /// variant.
+    pub fn latin(&self) -> &'static str {
+        if self.is_cyrillic() {
+            self.variants.first().copied().unwrap_or(self.canonical)
+        } else {
+            self.canonical
+        }
+    }
+}
+
 /// The reference tables.
 #[derive(Debug)]
 pub struct Catalog {

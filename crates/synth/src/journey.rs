@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::Config;
 use crate::catalog::Catalog;
 use crate::money::{Acct, Tx, euros};
-use crate::rng::stream;
+use crate::rng::{stream, weighted};
 use crate::world::{ATTEMPTS_MAX, Arrival, Interception, Journey, Kind, NONE, World, triangular};
 
 /// One attempt at one leg, for `truth/legs.csv`.
@@ -80,18 +80,6 @@ pub const PAYMENT_MIX: [(&str, f64); 5] = [
     ("bank", 0.03),
     ("crypto", 0.05),
 ];
-
-fn weighted<'a>(rng: &mut impl Rng, items: &'a [(&'a str, f64)]) -> &'a str {
-    let total: f64 = items.iter().map(|(_, w)| w).sum();
-    let mut roll = rng.random::<f64>() * total;
-    for (item, w) in items {
-        if roll < *w {
-            return item;
-        }
-        roll -= w;
-    }
-    items.last().map_or("", |(i, _)| i)
-}
 
 /// Price of a leg crossing from `from` into `to` (countries), in EUR (min, mode, max), where
 /// the leg is sold as one service (B5); `None` where the price of an earlier leg covers it.

@@ -101,22 +101,23 @@ description = ["name", "counterpart"]
 
 impl Ledgers {
     pub(crate) fn create(seed: u64, world: &World, days: u32, out: &Path) -> io::Result<Ledgers> {
-        let dir = out.join("HAWALA_LEDGER");
-        std::fs::create_dir_all(&dir)?;
-        std::fs::write(dir.join("ledger_lines.toml"), MAPPING)?;
-        let mut w =
-            csv::Writer::from_writer(BufWriter::new(File::create(dir.join("ledger_lines.csv"))?));
-        w.write_record([
-            "book",
-            "seized_by",
-            "line_ref",
-            "date_as_written",
-            "code",
-            "name",
-            "amount",
-            "currency",
-            "counterpart",
-        ])?;
+        let w = crate::agency::agency_csv(
+            out,
+            "HAWALA_LEDGER",
+            "ledger_lines",
+            MAPPING,
+            &[
+                "book",
+                "seized_by",
+                "line_ref",
+                "date_as_written",
+                "code",
+                "name",
+                "amount",
+                "currency",
+                "counterpart",
+            ],
+        )?;
         let mut rng = stream(seed, "agency/HAWALA_LEDGER");
         let mut books = Vec::new();
         for (i, p) in world.persons.iter().enumerate() {
@@ -176,16 +177,7 @@ impl Ledgers {
                 Acct::CASH => {
                     let p = &world.persons[other.index()];
                     let entry = &catalog.names[p.given];
-                    let cyrillic = entry
-                        .canonical
-                        .chars()
-                        .any(|c| ('\u{400}'..='\u{4ff}').contains(&c));
-                    let latin = if cyrillic {
-                        entry.variants.first().copied().unwrap_or(entry.canonical)
-                    } else {
-                        entry.canonical
-                    };
-                    latin.to_owned()
+                    entry.latin().to_owned()
                 }
                 _ => String::new(),
             };

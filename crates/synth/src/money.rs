@@ -962,15 +962,8 @@ beneficiaryAccount = "@perfituesi"
 
 impl Fiu {
     fn create(out: &Path) -> io::Result<Fiu> {
-        let open = |code: &str, mapping: &str, delimiter: u8, header: &[&str]| -> io::Result<_> {
-            let dir = out.join(code);
-            std::fs::create_dir_all(&dir)?;
-            std::fs::write(dir.join("reports.toml"), mapping)?;
-            let mut w = csv::WriterBuilder::new()
-                .delimiter(delimiter)
-                .from_writer(BufWriter::new(File::create(dir.join("reports.csv"))?));
-            w.write_record(header)?;
-            Ok(w)
+        let open = |code: &str, mapping: &str, delimiter: u8, header: &[&str]| {
+            crate::agency::agency_csv_with(out, code, "reports", mapping, header, delimiter)
         };
         Ok(Fiu {
             rs: open(

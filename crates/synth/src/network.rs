@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::Config;
 use crate::catalog::{Catalog, RoleRange};
-use crate::rng::stream;
+use crate::rng::{stream, weighted};
 use crate::world::{Arrest, Company, Kind, Membership, Network, World, vehicle};
 
 /// Largest core size the size rule gives, and largest driver count of one cell.
@@ -68,11 +68,7 @@ pub struct NetworkCounts {
 
 /// Draws a core size by the size rule: lognormal(median 12, σ 0.6) clipped to [5, 60].
 pub fn core_size(rng: &mut impl Rng) -> u32 {
-    // Box–Muller: one standard normal from two uniforms.
-    let u1: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
-    let u2: f64 = rng.random();
-    let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
-    let n = (CORE_SIZE_MEDIAN.ln() + CORE_SIZE_SIGMA * z).exp().round();
+    let n = crate::rng::lognormal(rng, CORE_SIZE_MEDIAN, CORE_SIZE_SIGMA).round();
     (n as u32).clamp(CORE_SIZE_MIN, CORE_SIZE_MAX)
 }
 
@@ -95,18 +91,6 @@ pub fn role_counts(ranges: &[RoleRange], n: u32) -> Vec<u32> {
         counts[i] = (counts[i] + left).min(DRIVERS_MAX.max(ranges[i].max));
     }
     counts
-}
-
-fn weighted<'a>(rng: &mut impl Rng, items: &'a [(&'a str, f64)]) -> &'a str {
-    let total: f64 = items.iter().map(|(_, w)| w).sum();
-    let mut roll = rng.random::<f64>() * total;
-    for (item, w) in items {
-        if roll < *w {
-            return item;
-        }
-        roll -= w;
-    }
-    items.last().map_or("SY", |(i, _)| i)
 }
 
 /// Local name group of a cell's country.

@@ -266,10 +266,7 @@ fn habit(role: &str) -> Habit {
 
 /// A SIM lifetime in days: lognormal around the habit's median (σ 0.5).
 fn lifetime(rng: &mut ChaCha8Rng, median: f64) -> u32 {
-    let u1: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
-    let u2: f64 = rng.random();
-    let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
-    ((median.ln() + 0.5 * z).exp().round() as u32).max(3)
+    (crate::rng::lognormal(rng, median, 0.5).round() as u32).max(3)
 }
 
 /// Gives every person the phones of their habits, person by person, so that each person's

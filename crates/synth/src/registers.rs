@@ -2,8 +2,7 @@
 //! North Macedonia (Preševo, Tabanovce), and Eurodac, where the EU states on the route (Greece,
 //! Bulgaria, Hungary, Austria, Italy) register the people they apprehend, with fingerprints.
 
-use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io;
 use std::path::Path;
 
 use rand::Rng;
@@ -138,16 +137,13 @@ pub(crate) fn write_centre(
         _ => ("PRE", "Prihvatni centar Preševo"),
     };
     let headers = centre_headers(p.code);
-    let agency_dir = dir.join(p.code);
-    std::fs::create_dir_all(&agency_dir)?;
-    std::fs::write(
-        agency_dir.join("registrations.toml"),
-        centre_mapping(p, &headers),
+    let mut out = crate::agency::agency_csv(
+        dir,
+        p.code,
+        "registrations",
+        &centre_mapping(p, &headers),
+        &headers,
     )?;
-    let mut out = csv::Writer::from_writer(BufWriter::new(File::create(
-        agency_dir.join("registrations.csv"),
-    )?));
-    out.write_record(headers)?;
     let mut rng = stream(seed, &format!("agency/{}/centre", p.code));
     let mut noise = Vec::new();
     let mut rows = 0u64;
@@ -336,13 +332,13 @@ pub(crate) fn write_eurodac(
         Some(r) => r.apply(eurodac()),
         None => eurodac(),
     };
-    let agency_dir = dir.join(p.code);
-    std::fs::create_dir_all(&agency_dir)?;
-    std::fs::write(agency_dir.join("registrations.toml"), EURODAC_MAPPING)?;
-    let mut out = csv::Writer::from_writer(BufWriter::new(File::create(
-        agency_dir.join("registrations.csv"),
-    )?));
-    out.write_record(EURODAC_HEADERS)?;
+    let mut out = crate::agency::agency_csv(
+        dir,
+        p.code,
+        "registrations",
+        EURODAC_MAPPING,
+        &EURODAC_HEADERS,
+    )?;
     let mut rng = stream(seed, "agency/EU_EURODAC");
     let mut noise = Vec::new();
     let mut rows = 0u64;

@@ -13,19 +13,34 @@ pub fn stream(seed: u64, name: &str) -> ChaCha8Rng {
     ChaCha8Rng::from_seed(*h.finalize().as_bytes())
 }
 
+/// An item drawn with probability proportional to its weight (the last one if rounding leaves
+/// the roll past the end).
+pub fn weighted<'a>(rng: &mut impl rand::Rng, items: &'a [(&'a str, f64)]) -> &'a str {
+    let total: f64 = items.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.random::<f64>() * total;
+    for (item, w) in items {
+        if roll < *w {
+            return item;
+        }
+        roll -= w;
+    }
+    items.last().map_or("", |(i, _)| i)
+}
+
+/// A draw from the lognormal distribution with median `median` and log-scale spread `sigma`
+/// (Box–Muller for the normal).
+pub fn lognormal(rng: &mut impl rand::Rng, median: f64, sigma: f64) -> f64 {
+    let u1: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
+    let u2: f64 = rng.random();
+    let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+    (median.ln() + sigma * z).exp()
+}
+
 /// The civil date `days` after 2023-01-01 (the scenario window's start).
 pub fn civil(days: u32) -> (i32, u32, u32) {
-    // Days since 1970-01-01 of 2023-01-01, then Howard Hinnant's civil-from-days.
-    let z = 19_358 + i64::from(days) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-    (year, month, day)
+    // 2023-01-01 is day 19,358 after 1970-01-01.
+    let (year, month, day) = corridor_text::calendar::civil_from_days(19_358 + i64::from(days));
+    (year as i32, month, day)
 }
 
 #[cfg(test)]

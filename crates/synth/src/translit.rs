@@ -81,6 +81,11 @@ fn capitalise(s: &str) -> String {
     out
 }
 
+/// Whether `s` holds Cyrillic letters.
+pub fn is_cyrillic(s: &str) -> bool {
+    s.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c))
+}
+
 /// `latin` written in Serbian or Macedonian Cyrillic, keeping the case of each letter.
 pub fn to_cyrillic(latin: &str, alphabet: Cyrillic) -> String {
     let digraphs: Vec<&(&str, &str)> = match alphabet {
