@@ -198,21 +198,32 @@ impl Crews {
     }
 
     /// Someone in `role` in `network` on `day`.
+    ///
+    /// Called several times for every leg attempt, so it counts and picks in place rather than
+    /// collecting the active members.
     fn member(&self, rng: &mut impl Rng, network: usize, role: &str, day: u32) -> Option<usize> {
-        let active: Vec<usize> = self.members[network]
+        let active = |m: &&(&str, usize, u32, u32)| m.0 == role && m.2 <= day && day <= m.3;
+        let n = self.members[network].iter().filter(active).count();
+        if n == 0 {
+            return None;
+        }
+        let k = rng.random_range(0..n);
+        self.members[network]
             .iter()
-            .filter(|(r, _, from, to)| *r == role && *from <= day && day <= *to)
-            .map(|(_, p, ..)| *p)
-            .collect();
-        active.choose(rng).copied()
+            .filter(active)
+            .nth(k)
+            .map(|m| m.1)
     }
 
+    /// An active driver of the cell, picked in place as [`Crews::member`] does.
     fn driver(&self, rng: &mut impl Rng, network: usize, day: u32) -> Option<Driver> {
-        let active: Vec<&Driver> = self.drivers[network]
-            .iter()
-            .filter(|d| d.from <= day && day <= d.to)
-            .collect();
-        active.choose(rng).map(|d| **d)
+        let active = |d: &&Driver| d.from <= day && day <= d.to;
+        let n = self.drivers[network].iter().filter(active).count();
+        if n == 0 {
+            return None;
+        }
+        let k = rng.random_range(0..n);
+        self.drivers[network].iter().filter(active).nth(k).copied()
     }
 
     /// The cell providing a leg out of `country`: one the organiser works with if it sold a
