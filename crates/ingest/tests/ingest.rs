@@ -266,6 +266,55 @@ impl Store for FailingStore {
     fn verify(&mut self) -> corridor_store::Result<u64> {
         self.inner.verify()
     }
+    fn add_judgement(&mut self, j: &corridor_store::NewJudgement) -> corridor_store::Result<i64> {
+        self.inner.add_judgement(j)
+    }
+    fn judgements(
+        &mut self,
+        after: i64,
+    ) -> corridor_store::Result<Vec<corridor_store::StoredJudgement>> {
+        self.inner.judgements(after)
+    }
+    fn judgement_position(&mut self) -> corridor_store::Result<i64> {
+        self.inner.judgement_position()
+    }
+    fn resolution(
+        &mut self,
+        kind: &str,
+    ) -> corridor_store::Result<Option<corridor_store::ResolutionInfo>> {
+        self.inner.resolution(kind)
+    }
+    fn write_subjects(
+        &mut self,
+        info: &corridor_store::ResolutionInfo,
+        expected: Option<i64>,
+        mode: corridor_store::SubjectWrite,
+        members: &[corridor_store::SubjectMember],
+        removed: &[corridor_store::RecordKey],
+    ) -> corridor_store::Result<()> {
+        self.inner
+            .write_subjects(info, expected, mode, members, removed)
+    }
+    fn subject_of(
+        &mut self,
+        r: &corridor_store::RecordKey,
+    ) -> corridor_store::Result<Option<corridor_store::SubjectMember>> {
+        self.inner.subject_of(r)
+    }
+    fn subject_members(
+        &mut self,
+        s: &str,
+    ) -> corridor_store::Result<Vec<corridor_store::SubjectMember>> {
+        self.inner.subject_members(s)
+    }
+    fn scan_subjects(
+        &mut self,
+        kind: &str,
+        after: Option<&corridor_store::RecordKey>,
+        limit: usize,
+    ) -> corridor_store::Result<Vec<corridor_store::SubjectMember>> {
+        self.inner.scan_subjects(kind, after, limit)
+    }
 }
 
 fn good_csv(rows: usize) -> Vec<u8> {

@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 use corridor_model::envelope::GradingFields;
 use corridor_model::{Envelope, Grading, Record};
 
-use crate::{Batch, Entry, NewVersion, Provenance, SourceInfo, Store, StoreError, Tombstone};
+use crate::{
+    Batch, Entry, NewJudgement, NewVersion, Provenance, RecordKey, ResolutionInfo, SourceInfo,
+    Store, StoreError, SubjectMember, SubjectWrite, Tombstone,
+};
 
 /// Makes stores for the checks.
 pub trait Fixture {
@@ -38,6 +41,12 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("sources_register_once", sources_register_once),
     ("second_handle_sees_commits", second_handle_sees_commits),
     ("concurrent_writers_agree", concurrent_writers_agree),
+    ("judgements_are_kept_in_order", judgements_are_kept_in_order),
+    ("subjects_replace_and_update", subjects_replace_and_update),
+    (
+        "subject_writes_detect_conflicts",
+        subject_writes_detect_conflicts,
+    ),
 ];
 
 /// Generates one `#[test]` per conformance check. `$fixture` is an expression giving an
@@ -87,6 +96,9 @@ macro_rules! conformance_suite {
             sources_register_once,
             second_handle_sees_commits,
             concurrent_writers_agree,
+            judgements_are_kept_in_order,
+            subjects_replace_and_update,
+            subject_writes_detect_conflicts,
         );
     };
 }
@@ -517,4 +529,144 @@ fn concurrent_writers_agree(f: &dyn Fixture) {
         2 * writers * rounds
     );
     assert_eq!(s.verify().unwrap(), 1 + writers as u64);
+}
+
+fn judgement(a: &str, b: &str, same: bool) -> NewJudgement {
+    NewJudgement {
+        a: RecordKey::new("RS_BP", a),
+        b: RecordKey::new("UK_NCA", b),
+        same,
+        analyst: "analyst.one".into(),
+        reason: "Видео исти пасош; same passport photo".into(),
+    }
+}
+
+fn judgements_are_kept_in_order(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    assert_eq!(s.judgement_position().unwrap(), 0);
+    let first = s.add_judgement(&judgement("a", "b", true)).unwrap();
+    let second = s.add_judgement(&judgement("a", "b", false)).unwrap();
+    assert!(second > first, "judgement ids grow");
+    assert_eq!(s.judgement_position().unwrap(), second);
+    let all = s.judgements(0).unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].judgement, judgement("a", "b", true));
+    assert!(
+        !all[1].judgement.same,
+        "a changed mind is a newer judgement"
+    );
+    assert_eq!(s.judgements(first).unwrap().len(), 1);
+    let mut self_pair = judgement("a", "a", true);
+    self_pair.b = self_pair.a.clone();
+    assert!(matches!(
+        s.add_judgement(&self_pair),
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        s.judgements(0).unwrap().len(),
+        2,
+        "a refused judgement is not kept"
+    );
+}
+
+fn member(o: &str, r: &str, subject: &str, via: Option<(&str, &str, f64)>) -> SubjectMember {
+    SubjectMember {
+        record: RecordKey::new(o, r),
+        kind: "person".into(),
+        subject_id: subject.into(),
+        via: via.map(|(o, r, w)| (RecordKey::new(o, r), w)),
+    }
+}
+
+fn info(log_position: i64, subjects: u64) -> ResolutionInfo {
+    ResolutionInfo {
+        kind: "person".into(),
+        log_position,
+        judgement_id: 0,
+        method: "probabilistic".into(),
+        model: "{}".into(),
+        records: 3,
+        subjects,
+        next_subject: subjects + 1,
+        resolved_at: "2026-11-27T12:00:00Z".into(),
+    }
+}
+
+fn subjects_replace_and_update(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    assert!(s.resolution("person").unwrap().is_none());
+    let first = vec![
+        member("RS_BP", "1", "P-1", None),
+        member("UK_NCA", "9", "P-1", Some(("RS_BP", "1", 14.5))),
+        member("MK_BP", "2", "P-2", None),
+    ];
+    s.write_subjects(&info(10, 2), None, SubjectWrite::Replace, &first, &[])
+        .unwrap();
+    assert_eq!(s.resolution("person").unwrap().unwrap(), info(10, 2));
+    let p1 = s.subject_members("P-1").unwrap();
+    assert_eq!(p1, vec![first[0].clone(), first[1].clone()], "key order");
+    assert_eq!(
+        s.subject_of(&RecordKey::new("UK_NCA", "9")).unwrap(),
+        Some(first[1].clone())
+    );
+    // An update moves one record, adds one and removes one; the rest stay.
+    let moved = member("MK_BP", "2", "P-1", Some(("RS_BP", "1", 3.25)));
+    let added = member("XK_KP", "7", "P-3", None);
+    s.write_subjects(
+        &info(12, 2),
+        Some(10),
+        SubjectWrite::Update,
+        &[moved.clone(), added.clone()],
+        &[RecordKey::new("UK_NCA", "9")],
+    )
+    .unwrap();
+    assert_eq!(
+        s.subject_members("P-1").unwrap(),
+        vec![moved.clone(), first[0].clone()]
+    );
+    assert!(
+        s.subject_of(&RecordKey::new("UK_NCA", "9"))
+            .unwrap()
+            .is_none()
+    );
+    let scanned = s.scan_subjects("person", None, 2).unwrap();
+    assert_eq!(scanned, vec![moved.clone(), first[0].clone()]);
+    let rest = s
+        .scan_subjects("person", Some(&scanned[1].record), 10)
+        .unwrap();
+    assert_eq!(rest, vec![added]);
+    assert!(s.scan_subjects("phone", None, 10).unwrap().is_empty());
+    // A full run replaces every member of the kind.
+    s.write_subjects(
+        &info(20, 1),
+        Some(12),
+        SubjectWrite::Replace,
+        &[member("RS_BP", "1", "P-1", None)],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(s.scan_subjects("person", None, 10).unwrap().len(), 1);
+    assert!(s.subject_members("P-3").unwrap().is_empty());
+}
+
+fn subject_writes_detect_conflicts(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    let one = [member("RS_BP", "1", "P-1", None)];
+    s.write_subjects(&info(5, 1), None, SubjectWrite::Replace, &one, &[])
+        .unwrap();
+    // A second run that started before the first committed must not overwrite it.
+    let err = s
+        .write_subjects(&info(6, 1), None, SubjectWrite::Replace, &one, &[])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let err = s
+        .write_subjects(&info(6, 1), Some(4), SubjectWrite::Update, &one, &[])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert_eq!(s.resolution("person").unwrap().unwrap().log_position, 5);
+    let mut other = f.reopen();
+    other
+        .write_subjects(&info(6, 1), Some(5), SubjectWrite::Update, &one, &[])
+        .unwrap();
+    assert_eq!(s.resolution("person").unwrap().unwrap().log_position, 6);
 }

@@ -20,6 +20,7 @@ mod plan;
 mod postgres;
 mod sql;
 mod sqlite;
+mod subjects;
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,10 @@ use corridor_model::{ContentHash, Envelope, Record};
 
 pub use crate::postgres::PgStore;
 pub use crate::sqlite::SqliteStore;
+pub use crate::subjects::{
+    JUDGEMENTS_MAX, NewJudgement, RecordKey, ResolutionInfo, SUBJECT_MEMBERS_MAX, StoredJudgement,
+    SubjectMember, SubjectWrite,
+};
 
 /// Why a store operation failed. Nothing of the failing batch is committed.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +51,10 @@ pub enum StoreError {
     BatchTooLarge { entries: usize, limit: usize },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -243,6 +252,45 @@ pub trait Store: Send {
     /// Checks that the current-version index agrees with the log: every record's head is its
     /// highest version and nothing is missing. Returns the number of records checked.
     fn verify(&mut self) -> Result<u64>;
+
+    /// Records an analyst's judgement on two records and returns its id.
+    fn add_judgement(&mut self, judgement: &NewJudgement) -> Result<i64>;
+
+    /// Judgements with an id above `after`, oldest first (at most [`JUDGEMENTS_MAX`]).
+    fn judgements(&mut self, after: i64) -> Result<Vec<StoredJudgement>>;
+
+    /// The newest judgement's id (0 when there is none).
+    fn judgement_position(&mut self) -> Result<i64>;
+
+    /// What the stored subjects of `kind` reflect, if it was ever resolved.
+    fn resolution(&mut self, kind: &str) -> Result<Option<ResolutionInfo>>;
+
+    /// Writes a resolution of `info.kind` atomically: the members (replacing every member of
+    /// the kind, or updating the given ones), the removal of `removed`, and `info`. Fails with
+    /// [`StoreError::Conflict`] unless the stored resolution still reflects
+    /// `expected_log_position` (`None`: never resolved), so that two runs cannot interleave.
+    fn write_subjects(
+        &mut self,
+        info: &ResolutionInfo,
+        expected_log_position: Option<i64>,
+        mode: SubjectWrite,
+        members: &[SubjectMember],
+        removed: &[RecordKey],
+    ) -> Result<()>;
+
+    /// The subject a record belongs to.
+    fn subject_of(&mut self, record: &RecordKey) -> Result<Option<SubjectMember>>;
+
+    /// A subject's members in key order (at most [`SUBJECT_MEMBERS_MAX`]).
+    fn subject_members(&mut self, subject_id: &str) -> Result<Vec<SubjectMember>>;
+
+    /// Up to `limit` (at most [`SCAN_LIMIT_MAX`]) members of `kind` after `after`, in key order.
+    fn scan_subjects(
+        &mut self,
+        kind: &str,
+        after: Option<&RecordKey>,
+        limit: usize,
+    ) -> Result<Vec<SubjectMember>>;
 }
 
 /// Opens the store a locator names: `postgres://…` or `postgresql://…` for PostgreSQL, otherwise

@@ -12,18 +12,34 @@ use ::postgres::{Client, NoTls, Transaction};
 
 use crate::plan::{GradingCache, Head, Plan, Row, plan};
 use crate::sql;
+use crate::subjects::{MemberColumns, check_expected, check_judgement, parse_verdict, verdict};
 use crate::{
     Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SourceInfo, Store, StoreCounts,
     StoreError, StoredVersion,
 };
+use crate::{
+    JUDGEMENTS_MAX, NewJudgement, RecordKey, ResolutionInfo, SUBJECT_MEMBERS_MAX, StoredJudgement,
+    SubjectMember, SubjectWrite,
+};
 use corridor_model::ContentHash;
 use corridor_model::limits::BATCH_RECORDS_MAX;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "record_log",
-    include_str!("../migrations/postgres/0001_record_log.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "record_log",
+        include_str!("../migrations/postgres/0001_record_log.sql"),
+    ),
+    (
+        2,
+        "subjects",
+        include_str!("../migrations/postgres/0002_subjects.sql"),
+    ),
+];
+
+/// Advisory lock key that serialises subject writes, so that the expected-position check and
+/// the write are one step even when the kind has never been resolved (no row to lock).
+const SUBJECTS_LOCK_KEY: i64 = 0x7375_626a_6563_7473;
 
 /// Advisory lock key that serialises log appends ("corridor" in ASCII, as a number).
 const APPEND_LOCK_KEY: i64 = 0x636f_7272_6964_6f72;
@@ -230,6 +246,30 @@ fn copy_rows(planned: &Plan<'_>, batch_id: i64) -> Vec<u8> {
     buf
 }
 
+impl PgStore {
+    fn query_members(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ::postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<SubjectMember>> {
+        let rows = self.client.query(sql, params)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(MemberColumns {
+                    originator: r.try_get(0)?,
+                    record_id: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    subject_id: r.try_get(3)?,
+                    via_originator: r.try_get(4)?,
+                    via_record_id: r.try_get(5)?,
+                    weight: r.try_get(6)?,
+                }
+                .into_member())
+            })
+            .collect()
+    }
+}
+
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
@@ -397,6 +437,166 @@ impl Store for PgStore {
         let bad_heads = count(sql::VERIFY_HEADS)?;
         let bad_links = count(sql::VERIFY_CHAINS)?;
         crate::verify_verdict(bad_heads, bad_links, count(sql::HEADS_COUNT)?)
+    }
+
+    fn add_judgement(&mut self, j: &NewJudgement) -> Result<i64> {
+        check_judgement(j)?;
+        Ok(self
+            .client
+            .query_one(
+                sql::INSERT_JUDGEMENT,
+                &[
+                    &j.a.originator,
+                    &j.a.record_id,
+                    &j.b.originator,
+                    &j.b.record_id,
+                    &verdict(j.same),
+                    &j.analyst,
+                    &j.reason,
+                    &crate::now_rfc3339(),
+                ],
+            )?
+            .try_get(0)?)
+    }
+
+    fn judgements(&mut self, after: i64) -> Result<Vec<StoredJudgement>> {
+        let rows = self
+            .client
+            .query(sql::JUDGEMENTS, &[&after, &(JUDGEMENTS_MAX as i64)])?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(StoredJudgement {
+                    id: r.try_get(0)?,
+                    judgement: NewJudgement {
+                        a: RecordKey::new(r.try_get::<_, String>(1)?, r.try_get::<_, String>(2)?),
+                        b: RecordKey::new(r.try_get::<_, String>(3)?, r.try_get::<_, String>(4)?),
+                        same: parse_verdict(r.try_get(5)?)?,
+                        analyst: r.try_get(6)?,
+                        reason: r.try_get(7)?,
+                    },
+                    judged_at: r.try_get(8)?,
+                })
+            })
+            .collect()
+    }
+
+    fn judgement_position(&mut self) -> Result<i64> {
+        Ok(self
+            .client
+            .query_one(sql::JUDGEMENT_POSITION, &[])?
+            .try_get(0)?)
+    }
+
+    fn resolution(&mut self, kind: &str) -> Result<Option<ResolutionInfo>> {
+        let Some(r) = self.client.query_opt(sql::RESOLUTION.as_str(), &[&kind])? else {
+            return Ok(None);
+        };
+        let count = |i: usize| -> Result<u64> { Ok(r.try_get::<_, i64>(i)? as u64) };
+        Ok(Some(ResolutionInfo {
+            kind: r.try_get(0)?,
+            log_position: r.try_get(1)?,
+            judgement_id: r.try_get(2)?,
+            method: r.try_get(3)?,
+            model: r.try_get(4)?,
+            records: count(5)?,
+            subjects: count(6)?,
+            next_subject: count(7)?,
+            resolved_at: r.try_get(8)?,
+        }))
+    }
+
+    fn write_subjects(
+        &mut self,
+        info: &ResolutionInfo,
+        expected_log_position: Option<i64>,
+        mode: SubjectWrite,
+        members: &[SubjectMember],
+        removed: &[RecordKey],
+    ) -> Result<()> {
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SUBJECTS_LOCK_KEY])?;
+        let stored: Option<i64> = tx
+            .query_opt(sql::RESOLUTION.as_str(), &[&info.kind])?
+            .map(|r| r.try_get(1))
+            .transpose()?;
+        check_expected(&info.kind, stored, expected_log_position)?;
+        if mode == SubjectWrite::Replace {
+            tx.execute(sql::DELETE_MEMBERS_OF_KIND, &[&info.kind])?;
+        }
+        if !removed.is_empty() {
+            let delete = tx.prepare(sql::DELETE_MEMBER)?;
+            for key in removed {
+                tx.execute(&delete, &[&key.originator, &key.record_id])?;
+            }
+        }
+        for chunk in members.chunks(sql::MEMBER_ROWS_PER_STATEMENT) {
+            let statement = tx.prepare(&sql::upsert_members(chunk.len()))?;
+            let vias: Vec<(Option<&str>, Option<&str>, Option<f64>)> = chunk
+                .iter()
+                .map(|m| match &m.via {
+                    Some((k, w)) => (
+                        Some(k.originator.as_str()),
+                        Some(k.record_id.as_str()),
+                        Some(*w),
+                    ),
+                    None => (None, None, None),
+                })
+                .collect();
+            let mut values: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
+                Vec::with_capacity(chunk.len() * 7);
+            for (m, via) in chunk.iter().zip(&vias) {
+                values.extend_from_slice(&[
+                    &m.record.originator,
+                    &m.record.record_id,
+                    &m.kind,
+                    &m.subject_id,
+                    &via.0,
+                    &via.1,
+                    &via.2,
+                ]);
+            }
+            tx.execute(&statement, &values)?;
+        }
+        tx.execute(
+            sql::UPSERT_RESOLUTION.as_str(),
+            &[
+                &info.kind,
+                &info.log_position,
+                &info.judgement_id,
+                &info.method,
+                &info.model,
+                &(info.records as i64),
+                &(info.subjects as i64),
+                &(info.next_subject as i64),
+                &info.resolved_at,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn subject_of(&mut self, record: &RecordKey) -> Result<Option<SubjectMember>> {
+        Ok(self
+            .query_members(&sql::MEMBER_OF, &[&record.originator, &record.record_id])?
+            .pop())
+    }
+
+    fn subject_members(&mut self, subject_id: &str) -> Result<Vec<SubjectMember>> {
+        self.query_members(
+            &sql::MEMBERS_OF_SUBJECT,
+            &[&subject_id, &(SUBJECT_MEMBERS_MAX as i64)],
+        )
+    }
+
+    fn scan_subjects(
+        &mut self,
+        kind: &str,
+        after: Option<&RecordKey>,
+        limit: usize,
+    ) -> Result<Vec<SubjectMember>> {
+        let (o, r) = after.map_or(("", ""), |k| (k.originator.as_str(), k.record_id.as_str()));
+        let limit = limit.min(SCAN_LIMIT_MAX) as i64;
+        self.query_members(&sql::SCAN_MEMBERS, &[&kind, &o, &r, &limit])
     }
 }
 

@@ -109,3 +109,89 @@ pub(crate) const VERIFY_CHAINS: &str = "
        OR (l.version = 1 AND l.prev_pos IS NOT NULL)
        OR (l.version > 1 AND (p.pos IS NULL OR p.version <> l.version - 1
            OR p.originator <> l.originator OR p.record_id <> l.record_id))";
+
+/// Columns of a subject member, in the order [`crate::subjects::SubjectMember`] is read.
+pub(crate) const MEMBER_COLUMNS: &str =
+    "originator, record_id, kind, subject_id, via_originator, via_record_id, weight";
+
+/// Member rows per INSERT: 7 parameters each stays far below both backends' limits.
+pub(crate) const MEMBER_ROWS_PER_STATEMENT: usize = 500;
+
+/// Inserts (or updates) `rows` members, parameters numbered from $1.
+pub(crate) fn upsert_members(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let b = i * 7;
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO subject_members ({MEMBER_COLUMNS}) VALUES {}
+         ON CONFLICT (originator, record_id) DO UPDATE SET kind = excluded.kind,
+            subject_id = excluded.subject_id, via_originator = excluded.via_originator,
+            via_record_id = excluded.via_record_id, weight = excluded.weight",
+        values.join(", ")
+    )
+}
+
+pub(crate) const DELETE_MEMBERS_OF_KIND: &str = "DELETE FROM subject_members WHERE kind = $1";
+
+pub(crate) const DELETE_MEMBER: &str =
+    "DELETE FROM subject_members WHERE originator = $1 AND record_id = $2";
+
+pub(crate) static MEMBER_OF: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {MEMBER_COLUMNS} FROM subject_members WHERE originator = $1 AND record_id = $2")
+});
+
+/// Members of subject $1, at most $2, in key order.
+pub(crate) static MEMBERS_OF_SUBJECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {MEMBER_COLUMNS} FROM subject_members WHERE subject_id = $1
+         ORDER BY originator, record_id LIMIT $2"
+    )
+});
+
+/// Members of kind $1 after key ($2, $3), at most $4, in key order.
+pub(crate) static SCAN_MEMBERS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {MEMBER_COLUMNS} FROM subject_members
+         WHERE kind = $1 AND (originator, record_id) > ($2, $3)
+         ORDER BY originator, record_id LIMIT $4"
+    )
+});
+
+pub(crate) const RESOLUTION_COLUMNS: &str = "kind, log_position, judgement_id, method, model, \
+    records, subjects, next_subject, resolved_at";
+
+pub(crate) static RESOLUTION: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {RESOLUTION_COLUMNS} FROM resolutions WHERE kind = $1"));
+
+pub(crate) static UPSERT_RESOLUTION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO resolutions ({RESOLUTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (kind) DO UPDATE SET log_position = excluded.log_position,
+            judgement_id = excluded.judgement_id, method = excluded.method,
+            model = excluded.model, records = excluded.records, subjects = excluded.subjects,
+            next_subject = excluded.next_subject, resolved_at = excluded.resolved_at"
+    )
+});
+
+pub(crate) const INSERT_JUDGEMENT: &str = "INSERT INTO judgements
+    (originator_a, record_id_a, originator_b, record_id_b, verdict, analyst, reason, judged_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+
+/// Judgements after id $1, oldest first, at most $2.
+pub(crate) const JUDGEMENTS: &str = "SELECT id, originator_a, record_id_a, originator_b,
+    record_id_b, verdict, analyst, reason, judged_at FROM judgements WHERE id > $1
+    ORDER BY id LIMIT $2";
+
+pub(crate) const JUDGEMENT_POSITION: &str = "SELECT COALESCE(MAX(id), 0) FROM judgements";

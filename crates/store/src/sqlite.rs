@@ -7,18 +7,30 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::plan::{GradingCache, Head, Planned, Row, plan};
 use crate::sql;
+use crate::subjects::{MemberColumns, check_expected, check_judgement, parse_verdict, verdict};
 use crate::{
     Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SourceInfo, Store, StoreCounts,
     StoreError, StoredVersion,
 };
+use crate::{
+    JUDGEMENTS_MAX, NewJudgement, RecordKey, ResolutionInfo, SUBJECT_MEMBERS_MAX, StoredJudgement,
+    SubjectMember, SubjectWrite,
+};
 use corridor_model::ContentHash;
 use corridor_model::limits::BATCH_RECORDS_MAX;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "record_log",
-    include_str!("../migrations/sqlite/0001_record_log.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "record_log",
+        include_str!("../migrations/sqlite/0001_record_log.sql"),
+    ),
+    (
+        2,
+        "subjects",
+        include_str!("../migrations/sqlite/0002_subjects.sql"),
+    ),
+];
 
 /// Page cache per connection, in KiB.
 const CACHE_KIB: i64 = 64 * 1024;
@@ -165,6 +177,28 @@ impl SqliteStore {
         })?;
         rows.map(|c| c.map_err(StoreError::from).and_then(Columns::into_version))
             .collect()
+    }
+}
+
+impl SqliteStore {
+    fn query_members(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<SubjectMember>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params, |r| {
+            Ok(MemberColumns {
+                originator: r.get(0)?,
+                record_id: r.get(1)?,
+                kind: r.get(2)?,
+                subject_id: r.get(3)?,
+                via_originator: r.get(4)?,
+                via_record_id: r.get(5)?,
+                weight: r.get(6)?,
+            })
+        })?;
+        rows.map(|c| Ok(c?.into_member())).collect()
     }
 }
 
@@ -374,5 +408,178 @@ impl Store for SqliteStore {
             count(sql::VERIFY_CHAINS)?,
             count(sql::HEADS_COUNT)?,
         )
+    }
+
+    fn add_judgement(&mut self, j: &NewJudgement) -> Result<i64> {
+        check_judgement(j)?;
+        Ok(self.conn.query_row(
+            sql::INSERT_JUDGEMENT,
+            params![
+                j.a.originator,
+                j.a.record_id,
+                j.b.originator,
+                j.b.record_id,
+                verdict(j.same),
+                j.analyst,
+                j.reason,
+                crate::now_rfc3339()
+            ],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn judgements(&mut self, after: i64) -> Result<Vec<StoredJudgement>> {
+        let mut stmt = self.conn.prepare_cached(sql::JUDGEMENTS)?;
+        let rows = stmt.query_map(params![after, JUDGEMENTS_MAX as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                [
+                    r.get::<_, String>(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                ],
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, [oa, ra, ob, rb, v, analyst, reason, at]) = row?;
+            Ok(StoredJudgement {
+                id,
+                judgement: NewJudgement {
+                    a: RecordKey::new(oa, ra),
+                    b: RecordKey::new(ob, rb),
+                    same: parse_verdict(&v)?,
+                    analyst,
+                    reason,
+                },
+                judged_at: at,
+            })
+        })
+        .collect()
+    }
+
+    fn judgement_position(&mut self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row(sql::JUDGEMENT_POSITION, [], |r| r.get(0))?)
+    }
+
+    fn resolution(&mut self, kind: &str) -> Result<Option<ResolutionInfo>> {
+        Ok(self
+            .conn
+            .query_row(&sql::RESOLUTION, params![kind], |r| {
+                Ok(ResolutionInfo {
+                    kind: r.get(0)?,
+                    log_position: r.get(1)?,
+                    judgement_id: r.get(2)?,
+                    method: r.get(3)?,
+                    model: r.get(4)?,
+                    records: r.get::<_, i64>(5)? as u64,
+                    subjects: r.get::<_, i64>(6)? as u64,
+                    next_subject: r.get::<_, i64>(7)? as u64,
+                    resolved_at: r.get(8)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn write_subjects(
+        &mut self,
+        info: &ResolutionInfo,
+        expected_log_position: Option<i64>,
+        mode: SubjectWrite,
+        members: &[SubjectMember],
+        removed: &[RecordKey],
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let stored: Option<i64> = tx
+            .query_row(&sql::RESOLUTION, params![info.kind], |r| r.get(1))
+            .optional()?;
+        check_expected(&info.kind, stored, expected_log_position)?;
+        if mode == SubjectWrite::Replace {
+            tx.execute(sql::DELETE_MEMBERS_OF_KIND, params![info.kind])?;
+        }
+        {
+            let mut delete = tx.prepare_cached(sql::DELETE_MEMBER)?;
+            for key in removed {
+                delete.execute(params![key.originator, key.record_id])?;
+            }
+        }
+        for chunk in members.chunks(sql::MEMBER_ROWS_PER_STATEMENT) {
+            let mut insert = tx.prepare_cached(&sql::upsert_members(chunk.len()))?;
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 7);
+            let vias: Vec<(Option<&str>, Option<&str>, Option<f64>)> = chunk
+                .iter()
+                .map(|m| match &m.via {
+                    Some((k, w)) => (
+                        Some(k.originator.as_str()),
+                        Some(k.record_id.as_str()),
+                        Some(*w),
+                    ),
+                    None => (None, None, None),
+                })
+                .collect();
+            for (m, via) in chunk.iter().zip(&vias) {
+                values.extend_from_slice(&[
+                    &m.record.originator as &dyn rusqlite::ToSql,
+                    &m.record.record_id,
+                    &m.kind,
+                    &m.subject_id,
+                    &via.0,
+                    &via.1,
+                    &via.2,
+                ]);
+            }
+            insert.execute(values.as_slice())?;
+        }
+        tx.execute(
+            &sql::UPSERT_RESOLUTION,
+            params![
+                info.kind,
+                info.log_position,
+                info.judgement_id,
+                info.method,
+                info.model,
+                info.records as i64,
+                info.subjects as i64,
+                info.next_subject as i64,
+                info.resolved_at
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn subject_of(&mut self, record: &RecordKey) -> Result<Option<SubjectMember>> {
+        Ok(self
+            .query_members(
+                &sql::MEMBER_OF,
+                params![record.originator, record.record_id],
+            )?
+            .pop())
+    }
+
+    fn subject_members(&mut self, subject_id: &str) -> Result<Vec<SubjectMember>> {
+        self.query_members(
+            &sql::MEMBERS_OF_SUBJECT,
+            params![subject_id, SUBJECT_MEMBERS_MAX as i64],
+        )
+    }
+
+    fn scan_subjects(
+        &mut self,
+        kind: &str,
+        after: Option<&RecordKey>,
+        limit: usize,
+    ) -> Result<Vec<SubjectMember>> {
+        let (o, r) = after.map_or(("", ""), |k| (k.originator.as_str(), k.record_id.as_str()));
+        let limit = limit.min(SCAN_LIMIT_MAX) as i64;
+        self.query_members(&sql::SCAN_MEMBERS, params![kind, o, r, limit])
     }
 }

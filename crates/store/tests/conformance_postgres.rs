@@ -66,10 +66,18 @@ fn log_refuses_rewrites() {
     let Some(f) = PgFixture::new() else { return };
     drop(f.fresh());
     let mut c = postgres::Client::connect(&f.url, postgres::NoTls).unwrap();
-    for sql in ["UPDATE", "DELETE FROM", "TRUNCATE"] {
-        let stmt = match sql {
-            "UPDATE" => format!("UPDATE {}.record_log SET note = 'x'", f.schema),
-            other => format!("{other} {}.record_log", f.schema),
+    for (sql, table) in [
+        ("UPDATE", "record_log"),
+        ("DELETE FROM", "record_log"),
+        ("TRUNCATE", "record_log"),
+        ("UPDATE", "judgements"),
+        ("DELETE FROM", "judgements"),
+        ("TRUNCATE", "judgements"),
+    ] {
+        let stmt = match (sql, table) {
+            ("UPDATE", "record_log") => format!("UPDATE {}.record_log SET note = 'x'", f.schema),
+            ("UPDATE", _) => format!("UPDATE {}.judgements SET reason = 'x'", f.schema),
+            (other, table) => format!("{other} {}.{table}", f.schema),
         };
         let err = c.batch_execute(&stmt).unwrap_err();
         let msg = err

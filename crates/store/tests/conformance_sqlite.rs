@@ -40,14 +40,25 @@ fn log_survives_reopen_and_refuses_rewrites() {
             ..Batch::default()
         };
         s.append_batch(&batch).unwrap();
+        // SQLite's triggers fire per row: the judgements table needs a row to refuse changing.
+        s.add_judgement(&corridor_store::NewJudgement {
+            a: corridor_store::RecordKey::new("RS_BP", "a"),
+            b: corridor_store::RecordKey::new("MK_BP", "b"),
+            same: false,
+            analyst: "analyst.one".into(),
+            reason: "different fathers".into(),
+        })
+        .unwrap();
     }
     let mut s = f.reopen();
     assert_eq!(s.log_position().unwrap(), 1);
-    assert_eq!(s.schema_version().unwrap(), 1);
+    assert_eq!(s.schema_version().unwrap(), 2);
     let conn = rusqlite_conn(&f.path());
     for sql in [
         "UPDATE record_log SET properties = '{}'",
         "DELETE FROM record_log",
+        "UPDATE judgements SET verdict = 'same'",
+        "DELETE FROM judgements",
     ] {
         let err = conn.execute(sql, []).unwrap_err().to_string();
         assert!(err.contains("append-only"), "{sql}: {err}");
