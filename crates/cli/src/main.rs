@@ -7,6 +7,7 @@
 mod demo;
 mod link;
 mod network;
+mod subjects;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,7 +24,7 @@ use corridor_store::{Batch, Entry, Store, Tombstone};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const EXIT_FAILURE: u8 = 1;
-const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser)]
 #[command(
@@ -39,7 +40,7 @@ struct Cli {
 
 /// Where the store is: a SQLite file path (the default, `corridor.db`) or a PostgreSQL URL.
 #[derive(clap::Args, Clone)]
-struct StoreArg {
+pub(crate) struct StoreArg {
     /// SQLite file or postgres://user@host:port/db URL.
     #[arg(long, env = "CORRIDOR_STORE", default_value = "corridor.db")]
     store: String,
@@ -136,6 +137,13 @@ enum Command {
     /// The link graph: summary, top nodes, communities, paths, ego networks, disruption,
     /// export and evaluation against a scenario's truth.
     Network(network::NetworkArgs),
+    /// Resolve the store's records into subjects (persons, organisations, phones, vehicles,
+    /// vessels, accounts), keeping subject ids stable and honouring judgements.
+    Resolve(subjects::ResolveArgs),
+    /// Record an analyst's judgement: two records are the same entity, or different ones.
+    Judge(subjects::JudgeArgs),
+    /// Show a subject's records (by subject id, or by one of its records).
+    Subject(subjects::SubjectArgs),
     /// Show the store's backend, schema version, log position and totals, and check it.
     Status {
         #[command(flatten)]
@@ -167,7 +175,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn open_store(locator: &str) -> Result<Box<dyn Store>> {
+pub(crate) fn open_store(locator: &str) -> Result<Box<dyn Store>> {
     corridor_store::open(locator).with_context(|| format!("opening store {locator}"))
 }
 
@@ -353,6 +361,9 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Link(args) => link::run(args),
         Command::Network(args) => network::run(args),
+        Command::Resolve(args) => subjects::resolve(args),
+        Command::Judge(args) => subjects::judge(args),
+        Command::Subject(args) => subjects::subject(args),
         Command::Status { store } => {
             let mut store = open_store(&store.store)?;
             let c = store.counts()?;
