@@ -24,6 +24,7 @@
 
 pub mod config;
 mod keys;
+pub mod links;
 mod load;
 
 use std::collections::HashMap;
@@ -44,6 +45,8 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error("resolution: {0}")]
     Resolve(#[from] corridor_resolve::Error),
+    #[error("link graph: {0}")]
+    Graph(#[from] corridor_graph::GraphError),
     #[error("{0}")]
     Config(String),
     #[error("{0}")]

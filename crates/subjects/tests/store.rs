@@ -283,3 +283,55 @@ fn sqlite_and_postgres_give_the_same_subjects() {
         .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
         .unwrap();
 }
+
+#[test]
+fn link_graph_connects_subjects_through_their_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("s.db")).unwrap();
+    ingest_scenario(dir.path(), &mut store, 5);
+    resolve_kinds(&mut store, &builtin_kinds(), &Options::default()).unwrap();
+    let (graph, stats) = corridor_subjects::links::link_graph(&mut store).unwrap();
+    graph.check().unwrap();
+    println!(
+        "{stats:?}; {} nodes, {} edges",
+        graph.nodes_n(),
+        graph.edges_n()
+    );
+    assert!(graph.edges_n() > 500, "{} edges", graph.edges_n());
+    let persons = members(&mut store, "person");
+    let subjects: HashSet<&String> = persons.values().collect();
+    let mut kinds_seen = HashSet::new();
+    let mut paid = 0.0;
+    for e in 0..graph.edges_n() as u32 {
+        let edge = graph.edge(e);
+        kinds_seen.insert(edge.kind);
+        // Every edge is backed by records that are live in the store.
+        for (record, amount) in edge.records() {
+            let (o, r) = record.split_once('/').unwrap();
+            let head = store.head(o, r).unwrap().expect("edge record in the store");
+            assert!(!head.tombstone);
+            paid += amount;
+        }
+    }
+    use corridor_graph::EdgeType;
+    for kind in [
+        EdgeType::Uses,
+        EdgeType::InterceptedTogether,
+        EdgeType::TravelledWith,
+        EdgeType::Called,
+        EdgeType::Messaged,
+        EdgeType::Paid,
+    ] {
+        assert!(kinds_seen.contains(&kind), "no {kind:?} edge");
+    }
+    assert!(paid > 0.0, "payments carry their amounts");
+    // Person nodes are subjects, not records: a subject's records meet in one node.
+    let person_nodes = (0..graph.nodes_n() as u32)
+        .filter(|&v| graph.kind(v) == corridor_graph::NodeKind::Person)
+        .filter(|&v| subjects.contains(&graph.name(v).to_string()))
+        .count();
+    assert!(
+        person_nodes > subjects.len() / 2,
+        "{person_nodes} person subjects in the graph"
+    );
+}
