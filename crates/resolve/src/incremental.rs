@@ -623,7 +623,7 @@ impl Index {
         let mut total: usize = found.iter().map(|f| f.0).sum();
         if total > CANDIDATES_PER_RECORD_MAX {
             // Largest first; a stable sort keeps rule order among equal sizes.
-            found.sort_by(|a, b| b.0.cmp(&a.0));
+            found.sort_by_key(|f| std::cmp::Reverse(f.0));
             let mut drop = 0;
             while total > CANDIDATES_PER_RECORD_MAX {
                 total -= found[drop].0;
@@ -937,25 +937,21 @@ mod tests {
         Index::new(engine, run.model, run.cluster_of, &run.pairs, judgements).unwrap()
     }
 
-    fn ali(id: &str) -> (u8, String, Vec<(Role, u8, Option<&'static str>)>) {
-        (
-            0,
-            id.to_string(),
-            vec![
-                (Role::GivenName, 0, Some("Ali")),
-                (Role::FamilyName, 0, Some("Hoxha")),
-                (Role::DateOfBirth, 0, Some("1990-02-03")),
-                (Role::Phone, 0, Some("+38160111")),
-            ],
-        )
+    /// Values of a record that duplicates records 0 and 1.
+    fn ali() -> Vec<(Role, u8, Option<&'static str>)> {
+        vec![
+            (Role::GivenName, 0, Some("Ali")),
+            (Role::FamilyName, 0, Some("Hoxha")),
+            (Role::DateOfBirth, 0, Some("1990-02-03")),
+            (Role::Phone, 0, Some("+38160111")),
+        ]
     }
 
     #[test]
     fn a_duplicate_joins_and_a_stranger_founds() {
         let mut ix = index(&[]);
         assert_eq!(ix.cluster_of(1), 0);
-        let (s, id, v) = ali("n1");
-        let a = ix.add(s, &id, &v).unwrap();
+        let a = ix.add(0, "n1", &ali()).unwrap();
         assert_eq!((a.record, a.cluster, a.founded), (6, 0, false));
         assert_eq!(a.joined, vec![0]);
         assert!(a.links().iter().any(|p| p.l == 0) && a.links().iter().any(|p| p.l == 1));
@@ -1017,9 +1013,9 @@ mod tests {
         }];
         let mut ix = index(&judgements);
         assert_ne!(ix.cluster_of(0), ix.cluster_of(5));
-        let (s, id, mut v) = ali("n1");
+        let mut v = ali();
         v[3] = (Role::Phone, 0, None);
-        let a = ix.add(s, &id, &v).unwrap();
+        let a = ix.add(0, "n1", &v).unwrap();
         assert_ne!(ix.cluster_of(0), ix.cluster_of(5));
         assert_eq!(ix.cluster_of(a.record), a.cluster);
         assert!(a.cluster == 0 || a.cluster == 5);
