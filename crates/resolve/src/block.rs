@@ -266,6 +266,53 @@ pub fn rule_keys(
     keys
 }
 
+/// One record's key under a rule: `rule_keys(..)[i]`, for records added one at a time.
+pub fn record_key(
+    rule: &BlockingRule,
+    fields: &[(&Prepared, Role, u8)],
+    swap: Option<&Prepared>,
+    i: usize,
+) -> u64 {
+    let mut key = 0x5151_5151u64;
+    for (k, part) in rule.parts.iter().enumerate() {
+        if part.transform == KeyTransform::Unordered {
+            let Some(joint) = swap else { return 0 };
+            let (g, f) = (joint.value[i], joint.other[i]);
+            if g == 0 || f == 0 {
+                return 0;
+            }
+            let pair = (u64::from(g.min(f)) << 32) | u64::from(g.max(f));
+            key = mix(mix(key, k as u64 + 1), pair) | 1;
+            continue;
+        }
+        let Some((prep, _, _)) = fields
+            .iter()
+            .find(|(_, r, o)| *r == part.role && *o == part.occurrence)
+        else {
+            return 0;
+        };
+        let id = prep.value[i];
+        let v: u64 = if id == 0 {
+            0
+        } else {
+            match (part.transform, prep.comparator) {
+                (KeyTransform::Phonetic, Comparator::Name | Comparator::FullName) => {
+                    u64::from(prep.phonetic[id as usize])
+                }
+                (KeyTransform::Year, Comparator::Date) => {
+                    prep.date[id as usize].map_or(u64::from(id) << 20, |d| u64::from(d.year))
+                }
+                _ => u64::from(id),
+            }
+        };
+        if v == 0 {
+            return 0;
+        }
+        key = mix(mix(key, k as u64 + 1), v) | 1;
+    }
+    key
+}
+
 /// Counts from pair generation.
 #[derive(Clone, Debug, Default)]
 pub struct BlockStats {

@@ -289,6 +289,98 @@ impl Prepared {
         p
     }
 
+    /// The reverse lookups that adding records needs ([`Prepared::push`]), which
+    /// [`Prepared::new`] builds and drops: normalised text → value id, phonetic key → id.
+    pub fn interner(&self) -> Interner {
+        let mut interner = Interner::default();
+        for (id, text) in self.text.iter().enumerate().skip(1) {
+            interner.insert(text, id as u32);
+        }
+        if !self.phonetic.is_empty() {
+            for (id, text) in self.text.iter().enumerate().skip(1) {
+                let code = self.phonetic[id];
+                if code != 0 {
+                    let first = text.split(' ').next().unwrap_or("");
+                    interner.phonetic.entry(phonetic_key(first)).or_insert(code);
+                }
+            }
+        }
+        interner
+    }
+
+    /// The value id of one raw value, normalised as [`Prepared::new`] normalises a column;
+    /// a value not seen before is added to the dictionary (with no record holding it yet).
+    pub fn intern(&mut self, raw: Option<&str>, interner: &mut Interner) -> u32 {
+        let Some(raw) = raw else { return 0 };
+        let norm = normalise(self.comparator, raw);
+        if norm.is_empty() {
+            return 0;
+        }
+        if let Some(id) = interner.get(&norm, &self.text) {
+            return id;
+        }
+        let id = self.text.len() as u32;
+        if matches!(self.comparator, Comparator::Name | Comparator::FullName) {
+            let first = norm.split(' ').next().unwrap_or("");
+            let code = phonetic_key(first);
+            let code = if code.is_empty() {
+                0
+            } else {
+                let next = interner.phonetic.len() as u32 + 1;
+                *interner.phonetic.entry(code).or_insert(next)
+            };
+            self.phonetic.push(code);
+        }
+        if self.comparator == Comparator::Date {
+            let date = if norm.len() == 8 && norm.bytes().all(|b| b.is_ascii_digit()) {
+                parse_loose_date(&norm)
+            } else {
+                None
+            };
+            self.date.push(date);
+        }
+        if self.comparator == Comparator::Plate {
+            self.folded.push(plate_key(&norm, true).into());
+        }
+        interner.insert(&norm, id);
+        self.text.push(norm.into_boxed_str());
+        self.count.push(0);
+        id
+    }
+
+    /// Appends one record's value, as [`Prepared::new`] would have prepared it among the
+    /// others: the same value id, and its count and `present` grown by one. Returns the id.
+    pub fn push(&mut self, raw: Option<&str>, interner: &mut Interner) -> u32 {
+        let id = self.intern(raw, interner);
+        self.hold(id);
+        self.value.push(id);
+        id
+    }
+
+    /// Appends one record to a swap comparison ([`Prepared::new_swap`]): its given and family
+    /// name in the joint dictionary.
+    pub fn push_swap(
+        &mut self,
+        given: Option<&str>,
+        family: Option<&str>,
+        interner: &mut Interner,
+    ) -> (u32, u32) {
+        let g = self.intern(given, interner);
+        let f = self.intern(family, interner);
+        self.hold(g);
+        self.hold(f);
+        self.value.push(g);
+        self.other.push(f);
+        (g, f)
+    }
+
+    fn hold(&mut self, id: u32) {
+        if id != 0 {
+            self.count[id as usize] += 1;
+            self.present += 1;
+        }
+    }
+
     /// Term frequency of a value id: the share of records with a value that hold this one.
     pub fn term_frequency(&self, id: u32) -> f64 {
         assert!(id != 0);
@@ -436,6 +528,43 @@ impl Prepared {
                     4
                 }
             }
+        }
+    }
+}
+
+/// Normalised text → value id of one prepared field, for adding records. Keyed by a 64-bit
+/// hash of the text rather than the text itself: identifier columns have about as many values
+/// as records, and a second copy of every string would cost more than the dictionary. Texts
+/// whose hash another text already holds go to `collided`.
+#[derive(Clone, Debug, Default)]
+pub struct Interner {
+    ids: HashMap<u64, u32>,
+    collided: HashMap<Box<str>, u32>,
+    /// Phonetic key → phonetic id (names only).
+    phonetic: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn hash(text: &str) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(text)
+    }
+
+    fn get(&self, text: &str, texts: &[Box<str>]) -> Option<u32> {
+        match self.ids.get(&Self::hash(text)) {
+            Some(&id) if &*texts[id as usize] == text => Some(id),
+            Some(_) => self.collided.get(text).copied(),
+            None => None,
+        }
+    }
+
+    fn insert(&mut self, text: &str, id: u32) {
+        if let Some(&held) = self.ids.get(&Self::hash(text)) {
+            if held != id {
+                self.collided.entry(text.into()).or_insert(id);
+            }
+        } else {
+            self.ids.insert(Self::hash(text), id);
         }
     }
 }

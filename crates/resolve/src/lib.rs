@@ -31,6 +31,7 @@ pub mod block;
 pub mod cluster;
 pub mod compare;
 pub mod eval;
+pub mod incremental;
 pub mod model;
 pub mod sim;
 pub mod table;
