@@ -131,6 +131,15 @@ pub fn resolve(args: ResolveArgs) -> Result<u8> {
                 report.ids_minted,
                 seconds
             ),
+            Mode::Incremental {
+                added,
+                founded,
+                merged,
+            } => println!(
+                "{:<13} {:>10} {:>10} {:>8} {:>8} {:>9.2}  incremental ({added} new records: \
+                 {founded} founded subjects, {merged} subjects merged)",
+                kind.name, report.records, report.subjects, "-", report.ids_minted, seconds
+            ),
         }
         if report.judgements_used + report.judgements_unmatched > 0 {
             println!(

@@ -59,6 +59,10 @@ pub enum Error {
 /// distributed path, and saying so beats running out of memory.
 pub const RECORDS_MAX: usize = 50_000_000;
 
+/// Log entries since the last run up to which new records are resolved incrementally; past
+/// it a full run is cheaper than reading the entries one by one.
+pub const INCREMENTAL_ENTRIES_MAX: i64 = 1_000_000;
+
 /// Run options.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -84,6 +88,16 @@ pub enum Mode {
     UpToDate,
     /// Trained (or keyed) and clustered every record.
     Full { reason: String },
+    /// Resolved only the records added since the last run, one at a time against the
+    /// stored subjects and model ([`corridor_resolve::incremental::Index`]).
+    Incremental {
+        /// Records added.
+        added: u64,
+        /// Of those, records that founded a subject of their own.
+        founded: u64,
+        /// Subjects merged into another by an added record.
+        merged: u64,
+    },
 }
 
 /// A run's outcome.
@@ -196,7 +210,12 @@ pub fn resolve_kinds(
             judgement_id,
             options,
         };
-        let mut report = run.full(store, loaded, &judgements)?;
+        let mut report = match run.incremental_possible(store)? {
+            Some(previous_members) => {
+                run.incremental(store, loaded, &judgements, previous_members)?
+            }
+            None => run.full(store, loaded, &judgements)?,
+        };
         report
             .phase_times
             .insert(0, ("loading (all kinds)", loading));
@@ -215,6 +234,216 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// The stored members when only new records of the kind have arrived since the last run
+    /// of a scored kind (no new judgements, no changed or retracted member, not too many
+    /// entries): then they can be added one by one instead of re-running.
+    fn incremental_possible(
+        &self,
+        store: &mut dyn Store,
+    ) -> Result<Option<HashMap<RecordKey, String>>, Error> {
+        let Some(previous) = &self.previous else {
+            return Ok(None);
+        };
+        if self.options.full
+            || !matches!(self.kind.method, Method::Probabilistic(_))
+            || previous.method != self.kind.method_name()
+            || previous.model.is_empty()
+            || previous.judgement_id != self.judgement_id
+            || self.log_position - previous.log_position > INCREMENTAL_ENTRIES_MAX
+        {
+            return Ok(None);
+        }
+        let members = previous_subjects(store, &self.kind.name)?;
+        let mut after = previous.log_position;
+        while after < self.log_position {
+            let page = store.scan(after, SCAN_LIMIT_MAX)?;
+            let Some(last) = page.last() else { break };
+            after = last.pos;
+            for v in page.iter().filter(|v| v.pos <= self.log_position) {
+                let key = RecordKey::new(&v.envelope.originator, &v.record.id);
+                // A member changed or retracted (or moved to another schema): it may have to
+                // leave its subject, which only a full run decides.
+                if members.contains_key(&key) {
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(Some(members))
+    }
+
+    /// Adds the records that are not yet members to the stored subjects, one at a time, with
+    /// the stored model; writes only the members that changed.
+    fn incremental(
+        self,
+        store: &mut dyn Store,
+        loaded: Loaded,
+        judgements: &[corridor_store::NewJudgement],
+        previous_members: HashMap<RecordKey, String>,
+    ) -> Result<Report, Error> {
+        let kind = self.kind;
+        let Some(previous) = self.previous.as_ref() else {
+            return Err(Error::Config(
+                "incremental run without a previous one".into(),
+            ));
+        };
+        let mut phase_times = Vec::new();
+        let mut clock = Instant::now();
+        let mut lap = |name: &'static str, times: &mut Vec<(&'static str, Duration)>| {
+            times.push((name, clock.elapsed()));
+            clock = Instant::now();
+        };
+        let model: corridor_resolve::model::Model =
+            serde_json::from_str(&previous.model).map_err(|e| Error::Model {
+                kind: kind.name.clone(),
+                why: e.to_string(),
+            })?;
+        // Split the loaded records: members go into the index, the rest are added to it.
+        let (old_rows, new_rows): (Vec<usize>, Vec<usize>) =
+            (0..loaded.keys.len()).partition(|&i| previous_members.contains_key(&loaded.keys[i]));
+        let pick = |rows: &[usize]| corridor_resolve::table::Table {
+            ids: rows.iter().map(|&i| loaded.table.ids[i].clone()).collect(),
+            sources: vec![0; rows.len()],
+            fields: loaded
+                .table
+                .fields
+                .iter()
+                .map(|f| corridor_resolve::table::Field {
+                    role: f.role,
+                    occurrence: f.occurrence,
+                    name: f.name.clone(),
+                    values: rows.iter().map(|&i| f.values[i].clone()).collect(),
+                })
+                .collect(),
+        };
+        let settings = Settings {
+            threshold: self.options.threshold,
+            ..Settings::default()
+        };
+        let engine = Engine::new(pick(&old_rows), settings)?;
+        let n_old = engine.table().len();
+        let mut keys: Vec<RecordKey> = engine
+            .table()
+            .ids
+            .iter()
+            .map(|id| load::key_of_id(id))
+            .collect();
+        // Each stored subject as a cluster named by its first record.
+        let mut first_of: HashMap<&str, u32> = HashMap::new();
+        for (i, k) in keys.iter().enumerate() {
+            first_of
+                .entry(previous_members[k].as_str())
+                .or_insert(i as u32);
+        }
+        let cluster_of: Vec<u32> = keys
+            .iter()
+            .map(|k| first_of[previous_members[k].as_str()])
+            .collect();
+        drop(first_of);
+        let (js, unmatched) = map_judgements(judgements, &keys);
+        let mut index =
+            corridor_resolve::incremental::Index::new(engine, model, cluster_of, &[], &js)?;
+        lap("index", &mut phase_times);
+        let new_table = pick(&new_rows);
+        let mut order: Vec<usize> = (0..new_rows.len()).collect();
+        order.sort_by(|&a, &b| new_table.ids[a].cmp(&new_table.ids[b]));
+        let mut vias: HashMap<u32, (u32, f64)> = HashMap::new();
+        let mut founded = 0u64;
+        let mut links = 0u64;
+        for &row in &order {
+            let values: Vec<(corridor_resolve::Role, u8, Option<&str>)> = new_table
+                .fields
+                .iter()
+                .map(|f| (f.role, f.occurrence, f.values[row].as_deref()))
+                .collect();
+            let a = index.add(0, &new_table.ids[row], &values)?;
+            keys.push(load::key_of_id(&new_table.ids[row]));
+            if a.founded {
+                founded += 1;
+            }
+            links += a.links as u64;
+            if let Some(best) = a.links().first() {
+                let other = if best.l == a.record { best.r } else { best.l };
+                vias.insert(a.record, (other, best.weight));
+            }
+        }
+        lap("adding", &mut phase_times);
+        // Name the clusters: an old first record keeps its subject's id; a cluster founded by a
+        // new record gets a new one.
+        let mut next_subject = previous.next_subject.max(1);
+        let mut minted: HashMap<u32, String> = HashMap::new();
+        let mut changed = Vec::new();
+        let mut subjects: std::collections::HashSet<u32> = std::collections::HashSet::new();
+        let mut merged_away: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for (i, key) in keys.iter().enumerate() {
+            let rep = index.cluster_of(i as u32);
+            subjects.insert(rep);
+            let id = if (rep as usize) < n_old {
+                previous_members[&keys[rep as usize]].clone()
+            } else {
+                minted
+                    .entry(rep)
+                    .or_insert_with(|| {
+                        let id = subject_id(&kind.prefix, next_subject);
+                        next_subject += 1;
+                        id
+                    })
+                    .clone()
+            };
+            let before = previous_members.get(key);
+            if before != Some(&id) {
+                if let Some(b) = before {
+                    merged_away.insert(b.as_str());
+                }
+                changed.push(SubjectMember {
+                    record: key.clone(),
+                    kind: kind.name.clone(),
+                    subject_id: id,
+                    via: vias
+                        .get(&(i as u32))
+                        .map(|&(o, w)| (keys[o as usize].clone(), w)),
+                });
+            }
+        }
+        let info = ResolutionInfo {
+            kind: kind.name.clone(),
+            log_position: self.log_position,
+            judgement_id: self.judgement_id,
+            method: kind.method_name().to_string(),
+            model: previous.model.clone(),
+            records: keys.len() as u64,
+            subjects: subjects.len() as u64,
+            next_subject,
+            resolved_at: now_rfc3339(),
+        };
+        store.write_subjects(
+            &info,
+            Some(previous.log_position),
+            SubjectWrite::Update,
+            &changed,
+            &[],
+        )?;
+        lap("writing", &mut phase_times);
+        let added = new_rows.len() as u64;
+        Ok(Report {
+            kind: kind.name.clone(),
+            mode: Mode::Incremental {
+                added,
+                founded,
+                merged: merged_away.len() as u64,
+            },
+            records: keys.len() as u64,
+            subjects: subjects.len() as u64,
+            multi_record_subjects: 0,
+            ids_kept: subjects.len() as u64 - minted.len() as u64,
+            ids_minted: minted.len() as u64,
+            judgements_used: js.len() as u64,
+            judgements_unmatched: unmatched,
+            links,
+            log_position: self.log_position,
+            judgement_id: self.judgement_id,
+            phase_times,
+        })
+    }
     /// Trains (or keys) and clusters every loaded record, names the clusters and replaces the
     /// kind's stored subjects.
     fn full(

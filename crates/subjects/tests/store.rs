@@ -228,8 +228,32 @@ fn new_records_keep_earlier_subject_ids() {
     ingest_agencies(dir.path(), &mut store, 5, &|code| !police(code));
     let reports = resolve_kinds(&mut store, &kinds, &Options::default()).unwrap();
     let person = reports.iter().find(|r| r.kind == "person").unwrap();
-    assert!(matches!(person.mode, Mode::Full { .. }));
+    let Mode::Incremental { added, .. } = person.mode else {
+        panic!("only new records arrived: {:?}", person.mode)
+    };
+    assert_eq!(added as usize + before.len(), person.records as usize);
     let after = members(&mut store, "person");
+    // Every live person record is in one subject, and incremental quality stays near a full
+    // run's.
+    assert_eq!(after.len(), person.records as usize);
+    let truth = ingest_agencies(
+        dir.path(),
+        &mut SqliteStore::open_in_memory().unwrap(),
+        5,
+        &|_| false,
+    );
+    let (_, _, f1_incremental) = pairwise(&after, &truth);
+    let full = Options {
+        full: true,
+        ..Options::default()
+    };
+    resolve_kinds(&mut store, &kinds, &full).unwrap();
+    let (_, _, f1_full) = pairwise(&members(&mut store, "person"), &truth);
+    println!("person F1: incremental {f1_incremental:.4}, full re-run {f1_full:.4}");
+    assert!(
+        f1_incremental > f1_full - 0.05,
+        "incremental {f1_incremental:.4} vs full {f1_full:.4}"
+    );
     let kept = before
         .iter()
         .filter(|(k, s)| after.get(*k) == Some(*s))
