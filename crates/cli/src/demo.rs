@@ -58,6 +58,7 @@ const EXAMPLES: &[Example] = &[
 ];
 
 pub fn run(store: Option<&str>) -> Result<u8> {
+    let store_arg = store;
     let scratch = tempfile::tempdir().context("creating a scratch directory")?;
     let locator = match store {
         Some(s) => s.to_owned(),
@@ -146,6 +147,36 @@ pub fn run(store: Option<&str>) -> Result<u8> {
         "export --format ftm: {exported} FollowTheMoney entities, {} bytes",
         export.len()
     );
+    // Who is who: every kind resolved into subjects, then the link graph over them.
+    println!("\nresolve: records of the same person, phone, vehicle or account, across agencies");
+    let kinds = corridor_subjects::builtin_kinds();
+    let reports = corridor_subjects::resolve_kinds(
+        store.as_mut(),
+        &kinds,
+        &corridor_subjects::Options::default(),
+    )?;
+    for r in &reports {
+        println!(
+            "    {:<13} {:>6} records -> {:>6} subjects ({} with more than one record)",
+            r.kind, r.records, r.subjects, r.multi_record_subjects
+        );
+    }
+    let (graph, stats) = corridor_subjects::links::link_graph(store.as_mut())?;
+    println!(
+        "link graph: {} nodes, {} edges from {} linking records",
+        graph.nodes_n(),
+        graph.edges_n(),
+        stats.linking_records
+    );
+    match store_arg {
+        Some(s) => println!(
+            "look closer: corridor subject --store {s} P-0000001; corridor network --store {s} summary"
+        ),
+        None => println!(
+            "to keep the store and look closer: corridor demo --store corridor.db, then \
+             corridor subject P-0000001"
+        ),
+    }
     Ok(0)
 }
 
