@@ -47,6 +47,8 @@ const BETWEENNESS_SOURCES_MAX: usize = 2_000;
 /// Arguments of `corridor network`.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
+  corridor network summary --store corridor.db
+  corridor network top --by betweenness --store corridor.db
   corridor network summary --edges links.csv
   corridor network top --by pagerank --n 20 --from-truth scenario
   corridor network communities --from-truth scenario --format json
@@ -68,8 +70,12 @@ pub struct NetworkArgs {
     #[command(subcommand)]
     command: NetworkCommand,
     /// Edge list to build the graph from (see below).
-    #[arg(long, global = true, conflicts_with = "from_truth")]
+    #[arg(long, global = true, conflicts_with_all = ["from_truth", "store"])]
     edges: Option<PathBuf>,
+    /// Build the graph from a store's resolved subjects and the records linking them (run
+    /// `corridor resolve` first).
+    #[arg(long, global = true, conflicts_with = "from_truth")]
+    store: Option<String>,
     /// Build the graph from a `corridor synth` output directory's truth files.
     #[arg(long, global = true)]
     from_truth: Option<PathBuf>,
@@ -269,16 +275,25 @@ pub struct Truth {
 /// Runs the command; returns the exit status.
 pub fn run(args: NetworkArgs) -> Result<u8> {
     let started = Instant::now();
-    let (graph, truth) = match (&args.edges, &args.from_truth) {
-        (Some(path), None) => match load_edges(path) {
+    let (graph, truth) = match (&args.edges, &args.from_truth, &args.store) {
+        (Some(path), None, None) => match load_edges(path) {
             Ok(g) => (g, None),
             Err(e) => return usage(format!("{e:#}")),
         },
-        (None, Some(dir)) => match load_truth(dir) {
+        (None, Some(dir), None) => match load_truth(dir) {
             Ok((g, t)) => (g, Some(t)),
             Err(e) => return usage(format!("{e:#}")),
         },
-        _ => return usage("give the graph with --edges FILE.csv or --from-truth DIR"),
+        (None, None, Some(locator)) => {
+            let mut store = crate::open_store(locator)?;
+            let (g, _) = corridor_subjects::links::link_graph(store.as_mut())?;
+            (g, None)
+        }
+        _ => {
+            return usage(
+                "give the graph with --store STORE, --edges FILE.csv or --from-truth DIR",
+            );
+        }
     };
     let mut filter = EdgeFilter {
         weight_min: args.weight_min.max(1),
