@@ -503,6 +503,30 @@ impl Index {
         self.blocks.iter().map(|b| b.trimmed.len()).collect()
     }
 
+    /// Reserves room for `additional` more records in every per-record column and lookup, so
+    /// that adding them never moves one: at ten million records, growing a column or rehashing
+    /// the id lookup takes from milliseconds to a second, all inside one `add`.
+    pub fn reserve(&mut self, additional: usize) {
+        let engine = &mut self.engine;
+        engine.table.ids.reserve(additional);
+        engine.table.sources.reserve(additional);
+        engine.index.reserve(additional);
+        for f in &mut engine.table.fields {
+            f.values.reserve(additional);
+        }
+        for (p, interner) in engine.prepared.iter_mut().zip(&mut self.interners) {
+            p.reserve(additional, interner);
+        }
+        if let (Some(swap), Some(interner)) = (&mut engine.swap, &mut self.swap_interner) {
+            swap.reserve(additional, interner);
+        }
+        self.rows.reserve(additional * self.width);
+        let c = &mut self.clusters;
+        c.parent.reserve(additional);
+        c.size.reserve(additional);
+        c.least.reserve(additional);
+    }
+
     /// Checks a new record before anything changes: its source, id, fields and value sizes.
     /// Returns its value per table field, trimmed, empty as missing.
     fn check<'a>(
