@@ -522,6 +522,18 @@ fn memory_mib() -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
+/// Nanoseconds this thread has spent runnable but waiting for a CPU, from the second field of
+/// `/proc/thread-self/schedstat` (0 where unavailable). On a shared machine a slow `add` is
+/// often one that waited, not one that worked longer. (The first field, time on a CPU, is only
+/// brought up to date at scheduler ticks, too coarse to time one `add` with.)
+fn run_queue_wait_ns() -> u64 {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -579,6 +591,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let clock = Instant::now();
     let engine = Engine::new(table, Settings::default())?;
     let engine_s = clock.elapsed().as_secs_f64();
+    let (peak_engine, rss_engine) = memory_mib();
     let singletons: Vec<u32> = (0..records as u32).collect();
     let clock = Instant::now();
     let mut index = Index::new(engine, model, singletons, &[], &[])?;
@@ -586,7 +599,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let index_s = clock.elapsed().as_secs_f64();
     let (peak_build, rss_build) = memory_mib();
     eprintln!(
-        "engine {engine_s:.1} s, index {index_s:.1} s; peak {peak_build} MiB, resident {rss_build} MiB; \
+        "engine {engine_s:.1} s (resident {rss_engine} MiB), index {index_s:.1} s; peak {peak_build} MiB, \
+         resident {rss_build} MiB; \
          blocks trimmed per rule {:?}",
         index.blocks_trimmed()
     );
@@ -594,6 +608,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // New records: even ones copy a person already held, odd ones are new people.
     let mut rng = Rng::new(SEED ^ 0xADD);
     let mut latencies = Vec::with_capacity(new);
+    let mut working = Vec::with_capacity(new);
+    let mut waited = Vec::with_capacity(new);
     let mut candidates = Vec::with_capacity(new);
     let (mut joined, mut founded, mut merged, mut skipped) = (0u64, 0u64, 0u64, 0u64);
     let (mut dup_found, mut dup_total, mut false_joins) = (0u64, 0u64, 0u64);
@@ -611,9 +627,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|(&r, c)| (r, 0, c.as_deref()))
             .collect();
         let id = format!("q{k}");
+        let wait0 = run_queue_wait_ns();
         let t = Instant::now();
         let a = index.add(0, &id, &values)?;
-        latencies.push(t.elapsed().as_secs_f64() * 1e3);
+        let wall = t.elapsed().as_secs_f64() * 1e3;
+        let wait = run_queue_wait_ns().saturating_sub(wait0) as f64 / 1e6;
+        latencies.push(wall);
+        waited.push(wait);
+        working.push((wall - wait).max(0.0));
         candidates.push(a.candidates as f64);
         skipped += u64::from(a.blocks_skipped);
         if a.founded {
@@ -637,7 +658,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         false_joins += u64::from(wrong);
     }
+    // Of the slowest 1% by wall time, how many waited for a CPU for half their time or more.
+    let mut by_wall: Vec<usize> = (0..latencies.len()).collect();
+    by_wall.sort_by(|&a, &b| latencies[b].total_cmp(&latencies[a]));
+    let slowest = &by_wall[..latencies.len().div_ceil(100)];
+    let slow_waited = slowest
+        .iter()
+        .filter(|&&i| 2.0 * waited[i] >= latencies[i])
+        .count();
     latencies.sort_by(f64::total_cmp);
+    working.sort_by(f64::total_cmp);
     candidates.sort_by(f64::total_cmp);
     let (peak, rss) = memory_mib();
     let mean = latencies.iter().sum::<f64>() / latencies.len().max(1) as f64;
@@ -647,10 +677,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "\"train\":{},\"threads\":{},\"generate_s\":{:.2},\"train_s\":{:.2},",
             "\"engine_s\":{:.2},\"index_s\":{:.2},\"add_ms_p50\":{:.3},\"add_ms_p90\":{:.3},",
             "\"add_ms_p99\":{:.3},\"add_ms_max\":{:.3},\"add_ms_mean\":{:.3},",
+            "\"add_not_waiting_ms_p50\":{:.3},\"add_not_waiting_ms_p99\":{:.3},",
+            "\"add_not_waiting_ms_max\":{:.3},\"slowest_1pct_waited_half\":{},\"slowest_1pct\":{},",
             "\"candidates_p50\":{},\"candidates_p99\":{},\"candidates_max\":{},",
             "\"joined\":{},\"founded\":{},\"merged\":{},\"blocks_skipped\":{},",
             "\"duplicates_linked\":{},\"duplicates\":{},\"adds_with_a_wrong_link\":{},",
-            "\"peak_mib_train\":{},\"peak_mib_build\":{},\"rss_mib_build\":{},",
+            "\"peak_mib_train\":{},\"peak_mib_engine\":{},\"rss_mib_engine\":{},",
+            "\"peak_mib_build\":{},\"rss_mib_build\":{},",
             "\"peak_mib\":{},\"rss_mib\":{}}}"
         ),
         records,
@@ -666,6 +699,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         percentile(&latencies, 0.99),
         latencies.last().copied().unwrap_or(0.0),
         mean,
+        percentile(&working, 0.5),
+        percentile(&working, 0.99),
+        working.last().copied().unwrap_or(0.0),
+        slow_waited,
+        slowest.len(),
         percentile(&candidates, 0.5),
         percentile(&candidates, 0.99),
         candidates.last().copied().unwrap_or(0.0),
@@ -677,6 +715,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         dup_total,
         false_joins,
         peak_train,
+        peak_engine,
+        rss_engine,
         peak_build,
         rss_build,
         peak,
@@ -684,10 +724,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("{line}");
     eprintln!(
-        "add: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms over {new} records",
+        "add: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms over {new} records; without run-queue \
+         waits: p50 {:.3} ms, p99 {:.3} ms; {slow_waited} of the slowest {} waited half their time",
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.99),
-        latencies.last().copied().unwrap_or(0.0)
+        latencies.last().copied().unwrap_or(0.0),
+        percentile(&working, 0.5),
+        percentile(&working, 0.99),
+        slowest.len(),
     );
     Ok(())
 }
