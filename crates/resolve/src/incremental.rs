@@ -19,7 +19,7 @@
 //! 3. **Score** the candidates as [`Engine::score`] scores pairs: the same pattern code, the
 //!    same term-frequency adjustment, the same weight. The existing record is the pair's left
 //!    side, the new one the right, as in a full run where the new record sorts last.
-//! 4. **Cluster** it by the rule of [`crate::cluster`]: its links above the threshold, strongest
+//! 4. **Cluster** it by the rule of [`crate::cluster`](mod@crate::cluster): its links above the threshold, strongest
 //!    first, each joining the new record's cluster to another only when at least half the record
 //!    pairs between them are links and no cannot-link would end up inside one cluster. A record
 //!    linked to several clusters therefore joins the strongest one it may, and then merges
