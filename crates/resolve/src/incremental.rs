@@ -644,18 +644,9 @@ impl Index {
             }
             found.push((size, built, added));
         }
-        let mut total: usize = found.iter().map(|f| f.0).sum();
-        if total > CANDIDATES_PER_RECORD_MAX {
-            // Largest first; a stable sort keeps rule order among equal sizes.
-            found.sort_by_key(|f| std::cmp::Reverse(f.0));
-            let mut drop = 0;
-            while total > CANDIDATES_PER_RECORD_MAX {
-                total -= found[drop].0;
-                drop += 1;
-            }
-            found.drain(..drop);
-            blocks_skipped += drop as u32;
-        }
+        let dropped = cap_blocks(&mut found, CANDIDATES_PER_RECORD_MAX);
+        blocks_skipped += dropped as u32;
+        let total: usize = found.iter().map(|f| f.0).sum();
         let sources = &self.engine.table.sources;
         let mut candidates: Vec<u32> = Vec::with_capacity(total);
         for &(_, built, added) in &found {
@@ -802,6 +793,23 @@ impl Index {
         a.cluster = c.least[root as usize];
         a.founded = a.joined.is_empty();
     }
+}
+
+/// Drops the largest blocks (size first) until their sizes sum to at most `max`; returns how
+/// many were dropped. A stable sort keeps rule order among blocks of one size.
+fn cap_blocks<T>(blocks: &mut Vec<(usize, T, T)>, max: usize) -> usize {
+    let mut total: usize = blocks.iter().map(|b| b.0).sum();
+    if total <= max {
+        return 0;
+    }
+    blocks.sort_by_key(|b| std::cmp::Reverse(b.0));
+    let mut drop = 0;
+    while total > max {
+        total -= blocks[drop].0;
+        drop += 1;
+    }
+    blocks.drain(..drop);
+    drop
 }
 
 #[cfg(test)]
@@ -1067,6 +1075,43 @@ mod tests {
         ));
         let engine = Engine::new(people(), Settings::default()).unwrap();
         assert!(Index::new(engine, run.model.clone(), vec![1, 0, 2, 3, 4, 5], &[], &[]).is_err());
+    }
+
+    #[test]
+    fn candidate_cap_drops_the_largest_blocks_first() {
+        let mut blocks = vec![(5, 'a', 'a'), (9, 'b', 'b'), (2, 'c', 'c'), (9, 'd', 'd')];
+        assert_eq!(cap_blocks(&mut blocks, 30), 0);
+        assert_eq!(blocks.len(), 4);
+        assert_eq!(cap_blocks(&mut blocks, 10), 2);
+        assert_eq!(blocks, vec![(5, 'a', 'a'), (2, 'c', 'c')]);
+        assert_eq!(cap_blocks(&mut blocks, 0), 2);
+        assert!(blocks.is_empty());
+    }
+
+    #[test]
+    fn linking_compares_across_inputs_only() {
+        let mut t = people();
+        t.sources = vec![0, 1, 0, 1, 0, 1];
+        let engine = Engine::new(t, Settings::default()).unwrap();
+        assert!(engine.is_link());
+        let run = engine.run(None, &[]).unwrap();
+        let mut ix = Index::new(engine, run.model, run.cluster_of, &run.pairs, &[]).unwrap();
+        let id_of = |ix: &Index, i: u32| {
+            let t = ix.engine().table();
+            (t.sources[i as usize], t.ids[i as usize].clone())
+        };
+        // Record 0 of input 0 and record 1 of input 1 are both Ali Hoxha.
+        let a = ix.add(1, "n1", &ali()).unwrap();
+        assert!(!a.pairs.is_empty());
+        assert!(a.pairs.iter().all(|p| id_of(&ix, p.l).0 == 0));
+        assert!(
+            a.links()
+                .iter()
+                .any(|p| id_of(&ix, p.l) == (0, "r0".to_string()))
+        );
+        // An id is unique within its input, not across them.
+        assert!(ix.add(0, "n1", &ali()).is_ok());
+        assert!(ix.add(2, "n2", &ali()).is_err());
     }
 
     #[test]
