@@ -1115,6 +1115,57 @@ mod tests {
     }
 
     #[test]
+    fn skipped_blocks_are_those_a_full_run_skips() {
+        let given = ["Ali", "Ahmad", "Omar", "Ali", "Hasan"];
+        let family = ["Hoxha", "Karimi", "Hoxha", "Ilic"];
+        let dates = ["1990-02-03", "1985", "", "1970-01-09"];
+        let n = 40;
+        let pick = |pool: &[&'static str], i: usize, k: usize| pool[(i * k + i / 3) % pool.len()];
+        let values = |pool: &[&'static str], k: usize| -> Vec<&'static str> {
+            (0..n).map(|i| pick(pool, i, k)).collect()
+        };
+        let table = Table {
+            ids: (0..n).map(|i| format!("r{i:02}")).collect(),
+            sources: vec![0; n],
+            fields: vec![
+                field(Role::GivenName, &values(&given, 3)),
+                field(Role::FamilyName, &values(&family, 5)),
+                field(Role::DateOfBirth, &values(&dates, 7)),
+            ],
+        };
+        let settings = Settings {
+            limits: crate::Limits {
+                block_records_max: 12,
+                rule_pairs_floor: 20,
+                rule_pairs_per_record_max: 0,
+                ..crate::Limits::default()
+            },
+            ..Settings::default()
+        };
+        let engine = Engine::new(table, settings).unwrap();
+        let model = engine.default_model();
+        let run = engine.run(Some(model.clone()), &[]).unwrap();
+        let max = engine.settings.limits.block_records_max;
+        let ix = Index::new(engine, model, run.cluster_of, &[], &[]).unwrap();
+        assert!(
+            ix.blocks_trimmed().iter().sum::<usize>() > 0,
+            "the budget must bite"
+        );
+        let mut oversized = 0;
+        for (r, blocks) in ix.blocks.iter().enumerate() {
+            let mut skipped: HashSet<u64> = blocks.trimmed.clone();
+            for (k, &key) in blocks.keys.iter().enumerate() {
+                if (blocks.starts[k + 1] - blocks.starts[k]) as usize > max {
+                    skipped.insert(key);
+                    oversized += 1;
+                }
+            }
+            assert_eq!(skipped, run.block_stats.skipped_keys[r], "rule {r}");
+        }
+        assert!(oversized > 0, "the block limit must bite");
+    }
+
+    #[test]
     fn record_key_equals_rule_keys() {
         let engine = Engine::new(people(), Settings::default()).unwrap();
         let model = engine.default_model();
