@@ -305,8 +305,8 @@ impl Index {
     /// by one of its members (a run's own `cluster_of`, or every record alone). From then on a
     /// cluster is named by its smallest record index, as a run names it. Judgements are checked
     /// against the clusters: must-link pairs are joined, and a cannot-link pair inside one
-    /// cluster is an error. Building costs about a second per million records on two cores,
-    /// besides the engine.
+    /// cluster is an error. Building took 19 to 28 s over ten million records on two shared
+    /// cores, besides the engine (`docs/benchmarks.md`).
     pub fn new(
         engine: Engine,
         model: Model,
