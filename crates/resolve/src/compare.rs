@@ -374,6 +374,30 @@ impl Prepared {
         (g, f)
     }
 
+    /// Reserves room for `records` more records (and as many new values), so that pushing them
+    /// never moves a column.
+    pub fn reserve(&mut self, records: usize, interner: &mut Interner) {
+        let values = if self.comparator == Comparator::NameSwap {
+            self.other.reserve(records);
+            2 * records
+        } else {
+            records
+        };
+        self.value.reserve(records);
+        self.text.reserve(values);
+        self.count.reserve(values);
+        if !self.phonetic.is_empty() {
+            self.phonetic.reserve(values);
+        }
+        if !self.date.is_empty() {
+            self.date.reserve(values);
+        }
+        if !self.folded.is_empty() {
+            self.folded.reserve(values);
+        }
+        interner.ids.reserve(values);
+    }
+
     fn hold(&mut self, id: u32) {
         if id != 0 {
             self.count[id as usize] += 1;
