@@ -219,56 +219,82 @@ fn scenario_subjects_on_sqlite() {
 fn new_records_keep_earlier_subject_ids() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = SqliteStore::open(dir.path().join("s.db")).unwrap();
-    // The police forces' records first; then the UK's, Eurodac's and the registers' arrive.
-    let police = |code: &str| ["RS_BP", "MK_BP", "XK_KP", "AL_ASP"].contains(&code);
-    ingest_agencies(dir.path(), &mut store, 5, &police);
+    let truth = ingest_agencies(dir.path(), &mut store, 5, &|code| {
+        ["RS_BP", "MK_BP", "XK_KP", "AL_ASP"].contains(&code)
+    });
     let kinds = builtin_kinds();
-    resolve_kinds(&mut store, &kinds, &Options::default()).unwrap();
-    let before = members(&mut store, "person");
-    ingest_agencies(dir.path(), &mut store, 5, &|code| !police(code));
-    let reports = resolve_kinds(&mut store, &kinds, &Options::default()).unwrap();
-    let person = reports.iter().find(|r| r.kind == "person").unwrap();
-    let Mode::Incremental { added, .. } = person.mode else {
-        panic!("only new records arrived: {:?}", person.mode)
+    let person_of = |reports: &[corridor_subjects::Report]| {
+        reports.iter().find(|r| r.kind == "person").unwrap().clone()
     };
+    resolve_kinds(&mut store, &kinds, &Options::default()).unwrap();
+    let police = members(&mut store, "person");
+
+    // Most of the other agencies' records arrive: too many to add to a model that never saw
+    // them, so the kind is re-trained, and earlier subjects keep their ids.
+    ingest_agencies(dir.path(), &mut store, 5, &|code| code != "UK_BF");
+    let person = person_of(&resolve_kinds(&mut store, &kinds, &Options::default()).unwrap());
+    let Mode::Full { reason } = &person.mode else {
+        panic!("many new records re-train: {:?}", person.mode)
+    };
+    assert!(reason.contains("re-training"), "{reason}");
+    let before = members(&mut store, "person");
+    let (_, _, f1_before) = pairwise(&before, &truth);
+    let kept = police
+        .iter()
+        .filter(|(k, s)| before.get(*k) == Some(*s))
+        .count();
+    let share = kept as f64 / police.len() as f64;
+    println!(
+        "{kept} of {} earlier person records kept their subject id",
+        police.len()
+    );
+    assert!(share > 0.9, "only {share:.3} kept their subject id");
+
+    // A few more arrive: they are added one by one.
+    ingest_agencies(dir.path(), &mut store, 5, &|code| code == "UK_BF");
+    let person = person_of(&resolve_kinds(&mut store, &kinds, &Options::default()).unwrap());
+    let Mode::Incremental { added, .. } = person.mode else {
+        panic!("only a few new records arrived: {:?}", person.mode)
+    };
+    assert!(added > 0);
     assert_eq!(added as usize + before.len(), person.records as usize);
     let after = members(&mut store, "person");
-    // Every live person record is in one subject, and incremental quality stays near a full
-    // run's.
-    assert_eq!(after.len(), person.records as usize);
-    let truth = ingest_agencies(
-        dir.path(),
-        &mut SqliteStore::open_in_memory().unwrap(),
-        5,
-        &|_| false,
+    assert_eq!(
+        after.len(),
+        person.records as usize,
+        "every record in one subject"
     );
-    let (_, _, f1_incremental) = pairwise(&after, &truth);
+    assert!(
+        before
+            .iter()
+            .filter(|(k, s)| after.get(*k) != Some(*s))
+            .count()
+            < before.len() / 50,
+        "adding records moves few others"
+    );
+    let minted = after
+        .values()
+        .filter(|s| !before.values().any(|b| b == *s))
+        .count();
+    assert!(minted > 0, "new people get new subjects");
+    // Adding records one by one does not degrade the subjects: F1 over all records stays
+    // where it was before they came (a full re-run may still do better, with a model
+    // re-trained on them too).
+    let (p_i, r_i, f1_incremental) = pairwise(&after, &truth);
+    println!("before {f1_before:.4}; incremental P {p_i:.4} R {r_i:.4}");
     let full = Options {
         full: true,
         ..Options::default()
     };
     resolve_kinds(&mut store, &kinds, &full).unwrap();
-    let (_, _, f1_full) = pairwise(&members(&mut store, "person"), &truth);
+    let (p_f, r_f, f1_full) = pairwise(&members(&mut store, "person"), &truth);
+    println!("full P {p_f:.4} R {r_f:.4}");
     println!("person F1: incremental {f1_incremental:.4}, full re-run {f1_full:.4}");
     assert!(
-        f1_incremental > f1_full - 0.05,
-        "incremental {f1_incremental:.4} vs full {f1_full:.4}"
+        f1_incremental > f1_before - 0.01,
+        "incremental {f1_incremental:.4} vs {f1_before:.4} before the additions"
     );
-    let kept = before
-        .iter()
-        .filter(|(k, s)| after.get(*k) == Some(*s))
-        .count();
-    let share = kept as f64 / before.len() as f64;
-    println!(
-        "{kept} of {} earlier person records kept their subject id",
-        before.len()
-    );
-    assert!(share > 0.95, "only {share:.3} kept their subject id");
-    let minted: HashSet<&String> = after
-        .values()
-        .filter(|s| !before.values().any(|b| b == *s))
-        .collect();
-    assert!(!minted.is_empty(), "the new people get new subjects");
+    assert!(f1_full >= PERSON_F1_MIN, "full re-run F1 {f1_full:.4}");
 }
 
 #[test]
