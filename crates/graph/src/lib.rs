@@ -53,7 +53,7 @@ pub use graph::{
     Day, EdgeId, EdgeInput, EdgeRef, EdgeType, EdgeTypes, Graph, GraphBuilder, Interval, NodeId,
     NodeKind,
 };
-pub use leiden::{Communities, LeidenConfig, Weighting, leiden, modularity};
+pub use leiden::{Communities, LeidenConfig, NETWORK_TYPE_FACTORS, Weighting, leiden, modularity};
 pub use organisers::{CONTACT_TYPES, OrganiserRank, organiser_rank};
 pub use pagerank::{PageRank, PageRankConfig, pagerank};
 pub use paths::{Ego, Path, ego, k_shortest_paths, shortest_path};
