@@ -24,9 +24,10 @@ use corridor_graph::eval::{adjusted_rand_index, normalized_mutual_information};
 use corridor_graph::paths::degree_by_type;
 use corridor_graph::{
     AllVisible, BetweennessMode, Day, EdgeFilter, EdgeInput, EdgeType, EdgeTypes, Graph,
-    GraphBuilder, Interval, LeidenConfig, NETWORK_EDGE_WEIGHT_MIN, NodeId, NodeKind, Objective,
-    PageRankConfig, RecordFilter, View, Visibility, Weighting, betweenness, components, disrupt,
-    ego, k_shortest_paths, leiden, networks, pagerank, sample_size,
+    GraphBuilder, Interval, LeidenConfig, NETWORK_EDGE_WEIGHT_MIN, NETWORK_TYPE_FACTORS, NodeId,
+    NodeKind, Objective, PageRankConfig, RecordFilter, View, Visibility, Weighting, betweenness,
+    components, disrupt, ego, k_shortest_paths, leiden, networks, organiser_rank, pagerank,
+    sample_size,
 };
 use serde_json::{Value, json};
 
@@ -50,21 +51,29 @@ const BETWEENNESS_SOURCES_MAX: usize = 2_000;
   corridor network summary --store corridor.db
   corridor network top --by betweenness --store corridor.db
   corridor network summary --edges links.csv
+  corridor network top --n 20 --from-truth scenario
   corridor network top --by pagerank --n 20 --from-truth scenario
   corridor network communities --from-truth scenario --format json
   corridor network path P0000001 P0000200 --k 3 --types called,paid --from 2023-03-01 --edges links.csv
   corridor network ego P0000001 --hops 2 --from 2023-06-01 --to 2023-06-30 --edges links.csv
   corridor network disrupt N0 --k 5 --objective money --from-truth scenario
   corridor network export --as graphml --out links.graphml --edges links.csv
-  corridor network evaluate --from-truth scenario --resolution 2 --type-weight associate=20
+  corridor network evaluate --from-truth scenario
+  corridor network evaluate --from-truth scenario --weighting records --type-weight all=1
 
 Edge list (--edges): CSV with header source,target,type,weight,from,to,records
 [,source_kind,target_kind,amount]. type: uses, owns, called, messaged, travelled_with,
 intercepted_together, paid, associate, member. records: ids separated by ';' (their count is
 the weight). Dates YYYY-MM-DD, empty for unknown.
 
-Networks are the connected components after dropping edges asserted by a single record;
-`N0` is the largest. Communities (`C0`, …) are Leiden's, at --resolution.
+Communities (`C0`, …) are Leiden's: by default with 1 + ln(records) as weights, each edge type
+weighed by what one link of it says about belonging together (associate and member 10; uses,
+owns, called, messaged 1; paid, travelled_with, intercepted_together 0.1) and resolution 1.
+These are the networks as detected; `--weighting records --type-weight all=1` gives plain
+modularity. `N0`, `N1`, … are the connected components after dropping edges asserted by a
+single record, `N0` the largest: pieces held together by repeated records, not networks.
+`top` ranks by `organiser` unless told otherwise: the money on a person's payments per person
+they are recorded in contact with (persons only).
 Exit status: 0 done; 2 bad arguments or input; 1 failure.")]
 pub struct NetworkArgs {
     #[command(subcommand)]
@@ -108,6 +117,9 @@ enum OutFormat {
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum RankBy {
+    /// Who runs it (recommended): money on a person's Payment edges per distinct person they
+    /// are recorded calling, messaging, travelling or stopped with. Persons only.
+    Organiser,
     /// Weighted PageRank.
     Pagerank,
     /// Betweenness (sampled above 5,000 nodes, with its error bound).
@@ -162,8 +174,8 @@ enum NetworkCommand {
     Summary,
     /// The top nodes by a centrality.
     Top {
-        /// The centrality.
-        #[arg(long, value_enum, default_value = "pagerank")]
+        /// The ranking.
+        #[arg(long, value_enum, default_value = "organiser")]
         by: RankBy,
         /// How many.
         #[arg(long, default_value_t = 20)]
@@ -184,9 +196,10 @@ enum NetworkCommand {
         #[arg(long, default_value_t = 1.0)]
         resolution: f64,
         /// How record counts become edge weights.
-        #[arg(long, value_enum, default_value = "records")]
+        #[arg(long, value_enum, default_value = "log")]
         weighting: WeightingArg,
-        /// Multiply one edge type's weights, e.g. associate=10 (comma-separated TYPE=FACTOR).
+        /// Set one edge type's factor, e.g. associate=20; all=1 sets every type (comma-separated
+        /// TYPE=FACTOR, applied in order over the defaults above).
         #[arg(long, value_delimiter = ',', value_name = "TYPE=FACTOR")]
         type_weight: Vec<String>,
         /// Seed.
@@ -239,8 +252,8 @@ enum NetworkCommand {
         out: Option<PathBuf>,
     },
     /// With --from-truth: how well communities and networks recover the true networks (ARI,
-    /// NMI over member persons) and how many organisers and money collectors the rankings put
-    /// in their top N.
+    /// NMI over member persons) and how many organisers and money collectors each ranking puts
+    /// in its top N (persons only).
     Evaluate {
         /// N of recall@N.
         #[arg(long, default_value_t = 20)]
@@ -249,9 +262,10 @@ enum NetworkCommand {
         #[arg(long, default_value_t = 1.0)]
         resolution: f64,
         /// How record counts become edge weights for Leiden.
-        #[arg(long, value_enum, default_value = "records")]
+        #[arg(long, value_enum, default_value = "log")]
         weighting: WeightingArg,
-        /// Multiply one edge type's weights, e.g. associate=10 (comma-separated TYPE=FACTOR).
+        /// Set one edge type's factor, e.g. associate=20; all=1 sets every type (comma-separated
+        /// TYPE=FACTOR, applied in order over the defaults).
         #[arg(long, value_delimiter = ',', value_name = "TYPE=FACTOR")]
         type_weight: Vec<String>,
         /// Seed.
@@ -372,7 +386,7 @@ pub fn run(args: NetworkArgs) -> Result<u8> {
                 weighting: weighting.get(),
                 type_factor,
                 seed,
-                ..LeidenConfig::default()
+                ..LeidenConfig::networks()
             };
             communities(&view, &cfg, n, out.as_deref())?
         }
@@ -442,7 +456,7 @@ pub fn run(args: NetworkArgs) -> Result<u8> {
                 weighting: weighting.get(),
                 type_factor,
                 seed,
-                ..LeidenConfig::default()
+                ..LeidenConfig::networks()
             };
             evaluate(&view, truth, top, &cfg)
         }
@@ -455,22 +469,49 @@ pub fn run(args: NetworkArgs) -> Result<u8> {
     Ok(0)
 }
 
+/// The recommended type factors with `TYPE=FACTOR` settings applied in order (`all=` sets
+/// every type).
 fn type_factors(specs: &[String]) -> Result<[f64; EdgeType::ALL.len()]> {
-    let mut f = [1.0; EdgeType::ALL.len()];
+    let mut f = NETWORK_TYPE_FACTORS;
     for spec in specs {
         let (t, x) = spec
             .split_once('=')
             .ok_or_else(|| anyhow!("{spec:?} is not TYPE=FACTOR"))?;
-        let t: EdgeType = t.trim().parse()?;
         let x: f64 = x
             .trim()
             .parse()
             .ok()
             .filter(|x: &f64| x.is_finite() && *x >= 0.0)
             .ok_or_else(|| anyhow!("{spec:?}: the factor must be a number ≥ 0"))?;
-        f[t as usize] = x;
+        if t.trim() == "all" {
+            f = [x; EdgeType::ALL.len()];
+        } else {
+            let t: EdgeType = t.trim().parse()?;
+            f[t as usize] = x;
+        }
     }
     Ok(f)
+}
+
+/// The Leiden settings in words, for output.
+fn leiden_note(cfg: &LeidenConfig) -> String {
+    let weighting = match cfg.weighting {
+        Weighting::Records => "records",
+        Weighting::LogRecords => "1 + ln(records)",
+        Weighting::Links => "1 per link",
+    };
+    let factors: Vec<String> = EdgeType::ALL
+        .iter()
+        .filter(|t| cfg.type_factor[**t as usize] != 1.0)
+        .map(|t| format!("{t}×{}", cfg.type_factor[*t as usize]))
+        .collect();
+    format!(
+        "weights {weighting}{}{}, resolution {}, seed {}",
+        if factors.is_empty() { "" } else { ", " },
+        factors.join(" "),
+        cfg.resolution,
+        cfg.seed
+    )
 }
 
 /// A command's output in both forms.
@@ -562,6 +603,11 @@ fn summary(view: &View<'_>) -> Output {
 /// Scores for a ranking, and a note on how they were computed.
 fn scores(view: &View<'_>, by: RankBy, samples: Option<usize>, seed: u64) -> (Vec<f64>, String) {
     match by {
+        RankBy::Organiser => (
+            organiser_rank(view).score,
+            "organiser: money on the person's payments / (1 + persons they are recorded in contact with)"
+                .to_string(),
+        ),
         RankBy::Pagerank => {
             let pr = pagerank(view, &PageRankConfig::default());
             let note = format!(
@@ -686,6 +732,7 @@ fn communities(
     let g = view.graph();
     let (resolution, seed) = (cfg.resolution, cfg.seed);
     let c = leiden(view, cfg);
+    let note = leiden_note(cfg);
     if let Some(path) = out {
         let mut w = BufWriter::new(
             File::create(path).with_context(|| format!("creating {}", path.display()))?,
@@ -714,13 +761,13 @@ fn communities(
         })
         .collect();
     let text = format!(
-        "Leiden, resolution {resolution}, seed {seed}: {} communities, modularity {:.4}, {} iterations\n\n",
+        "Leiden ({note}): {} communities, modularity {:.4}, {} iterations\n\n",
         c.sizes.len(),
         c.modularity,
         c.iterations
     ) + &table(&["community", "nodes", "top members by PageRank"], &rows);
     let json = json!({
-        "resolution": resolution, "seed": seed, "modularity": c.modularity,
+        "resolution": resolution, "seed": seed, "settings": note, "modularity": c.modularity,
         "communities_n": c.sizes.len(),
         "communities": members.iter().take(n).enumerate().map(|(i, m)| json!({
             "id": format!("C{i}"), "nodes": m.len(),
@@ -838,7 +885,7 @@ fn select_network(view: &View<'_>, spec: &str) -> Result<Vec<NodeId>> {
         return Ok(pick(&nets.label, i));
     }
     if let Some(i) = spec.strip_prefix('C').and_then(|s| s.parse::<u32>().ok()) {
-        let c = leiden(view, &LeidenConfig::default());
+        let c = leiden(view, &LeidenConfig::networks());
         if i as usize >= c.sizes.len() {
             bail!("there are {} communities; C{i} is not one", c.sizes.len());
         }
@@ -949,6 +996,7 @@ fn evaluate(view: &View<'_>, truth: &Truth, top_n: usize, cfg: &LeidenConfig) ->
         .count();
     let mut recalls = Vec::new();
     for (name, by) in [
+        ("organiser (recommended)", RankBy::Organiser),
         ("pagerank", RankBy::Pagerank),
         ("betweenness", RankBy::Betweenness),
         ("degree", RankBy::Degree),
@@ -959,17 +1007,20 @@ fn evaluate(view: &View<'_>, truth: &Truth, top_n: usize, cfg: &LeidenConfig) ->
         let hits = order.iter().take(top_n).filter(|v| key.contains(v)).count();
         recalls.push((name, note, hits));
     }
+    // With more key persons than N, recall@N cannot reach 1.
+    let recall_max = top_n.min(key_n) as f64 / key_n.max(1) as f64;
     let mut text = format!(
-        "member persons: {} in the graph, {} absent (true networks: {})\n\n",
+        "member persons: {} in the graph, {} absent (true networks: {})\nLeiden: {}\n\n",
         items.len(),
         absent,
-        net_ids.len()
+        net_ids.len(),
+        leiden_note(cfg)
     );
     text += &table(
         &["partition", "groups", "ARI", "NMI"],
         &[
             vec![
-                format!("Leiden communities (γ = {resolution})"),
+                "detected networks: Leiden communities".to_string(),
                 c.sizes.len().to_string(),
                 format!("{ari_c:.4}"),
                 format!("{nmi_c:.4}"),
@@ -981,7 +1032,7 @@ fn evaluate(view: &View<'_>, truth: &Truth, top_n: usize, cfg: &LeidenConfig) ->
                 format!("{nmi_n:.4}"),
             ],
             vec![
-                format!("Leiden among member persons only (γ = {resolution})"),
+                "Leiden among member persons only".to_string(),
                 cm.sizes.len().to_string(),
                 format!("{ari_m:.4}"),
                 format!("{nmi_m:.4}"),
@@ -995,7 +1046,7 @@ fn evaluate(view: &View<'_>, truth: &Truth, top_n: usize, cfg: &LeidenConfig) ->
         ],
     );
     text += &format!(
-        "\nrecall@{top_n} of {} and {} persons ({key_n} in truth), ranking persons only:\n\n",
+        "\nrecall@{top_n} of {} and {} persons ({key_n} in truth, so at most {recall_max:.3}), ranking persons only:\n\n",
         KEY_ROLES[0], KEY_ROLES[1]
     );
     let rows: Vec<Vec<String>> = recalls
@@ -1011,13 +1062,14 @@ fn evaluate(view: &View<'_>, truth: &Truth, top_n: usize, cfg: &LeidenConfig) ->
     text += &table(&["ranking", "found", "recall"], &rows);
     let json = json!({
         "member_persons": items.len(), "member_persons_absent": absent, "true_networks": net_ids.len(),
-        "communities": {"resolution": resolution, "seed": seed, "groups": c.sizes.len(), "modularity": c.modularity, "ari": ari_c, "nmi": nmi_c},
+        "communities": {"resolution": resolution, "seed": seed, "settings": leiden_note(cfg), "groups": c.sizes.len(), "modularity": c.modularity, "ari": ari_c, "nmi": nmi_c},
         "networks": {"edge_records_min": NETWORK_EDGE_WEIGHT_MIN, "groups": nets.sizes.len(), "ari": ari_n, "nmi": nmi_n},
         "communities_among_members": {"groups": cm.sizes.len(), "modularity": cm.modularity, "ari": ari_m, "nmi": nmi_m},
         "components_among_members": {"groups": comps_m.sizes.len(), "ari": ari_mc, "nmi": nmi_mc},
         "recall": recalls.iter().map(|(name, note, hits)| json!({
-            "ranking": name, "how": note, "top": top_n, "found": hits, "key_persons": key_n,
-            "recall": *hits as f64 / key_n.max(1) as f64,
+            "ranking": name.trim_end_matches(" (recommended)"), "recommended": name.ends_with("(recommended)"),
+            "how": note, "top": top_n, "found": hits, "key_persons": key_n,
+            "recall": *hits as f64 / key_n.max(1) as f64, "recall_max": recall_max,
         })).collect::<Vec<_>>(),
     });
     Output { text, json }

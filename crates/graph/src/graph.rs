@@ -158,7 +158,7 @@ impl EdgeType {
     }
 
     /// The type's bit in an [`EdgeTypes`] set.
-    pub fn bit(self) -> u16 {
+    pub const fn bit(self) -> u16 {
         1 << (self as u16)
     }
 }

@@ -16,6 +16,7 @@
 //! | weighted PageRank | [`pagerank`] |
 //! | betweenness, exact or sampled with an (ε, δ) bound | [`betweenness`] |
 //! | Leiden communities, modularity | [`leiden`] |
+//! | who runs it: money per contact | [`organisers`] |
 //! | shortest and k shortest paths, ego networks, degree by type | [`paths`] |
 //! | disruption (fragmentation, money) | [`disrupt`] |
 //! | partition agreement (ARI, NMI) | [`eval`] |
@@ -39,6 +40,7 @@ pub mod disrupt;
 pub mod eval;
 pub mod graph;
 pub mod leiden;
+pub mod organisers;
 pub mod pagerank;
 pub mod paths;
 pub mod rng;
@@ -51,7 +53,8 @@ pub use graph::{
     Day, EdgeId, EdgeInput, EdgeRef, EdgeType, EdgeTypes, Graph, GraphBuilder, Interval, NodeId,
     NodeKind,
 };
-pub use leiden::{Communities, LeidenConfig, Weighting, leiden, modularity};
+pub use leiden::{Communities, LeidenConfig, NETWORK_TYPE_FACTORS, Weighting, leiden, modularity};
+pub use organisers::{CONTACT_TYPES, OrganiserRank, organiser_rank};
 pub use pagerank::{PageRank, PageRankConfig, pagerank};
 pub use paths::{Ego, Path, ego, k_shortest_paths, shortest_path};
 pub use view::{AllVisible, EdgeFilter, HiddenEdges, RecordFilter, View, Visibility};

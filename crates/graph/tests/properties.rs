@@ -19,7 +19,8 @@ fn arb_graph() -> impl Strategy<Value = (usize, Vec<Edge>)> {
             prop_oneof![
                 Just(EdgeType::Called),
                 Just(EdgeType::Paid),
-                Just(EdgeType::Uses)
+                Just(EdgeType::Uses),
+                Just(EdgeType::TravelledWith)
             ],
             0.0f64..1000.0,
         );
@@ -103,6 +104,13 @@ proptest! {
             prop_assert_eq!(ea.edges.len(), eb.edges.len());
         }
         prop_assert_eq!(paths::degree_by_type(&seen), paths::degree_by_type(&truth));
+        let (ra, rb) = (organiser_rank(&seen), organiser_rank(&truth));
+        prop_assert_eq!(&ra.contacts, &rb.contacts);
+        // Amounts are summed in record-name order, and deleting renames the records: equal up
+        // to rounding.
+        for (x, y) in ra.score.iter().zip(&rb.score).chain(ra.money.iter().zip(&rb.money)) {
+            prop_assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{} vs {}", x, y);
+        }
         let all: Vec<NodeId> = (0..n as NodeId).collect();
         for obj in [Objective::Fragmentation, Objective::Money] {
             let (da, db) = (disrupt(&seen, &all, 3, obj).expect("a"), disrupt(&truth, &all, 3, obj).expect("b"));
@@ -183,6 +191,39 @@ fn money_disruption_cuts_the_broker() {
     assert!((d.money_before - 400.0).abs() < 1e-9);
     assert_eq!(d.removals[0].node, 0);
     assert_eq!(d.removals[0].money, 0.0);
+}
+
+#[test]
+fn organiser_rank_discounts_exposure() {
+    // A broker 0 takes 300 from three payers and talks to all of them; a collector 4 takes 250
+    // from the broker and talks to no one; a leader 5 takes 200, calls two drivers (6, 7),
+    // and travels with driver 6 as well (one contact, not two).
+    let edges = vec![
+        (1, 0, 1, EdgeType::Paid, 100.0),
+        (2, 0, 1, EdgeType::Paid, 100.0),
+        (3, 0, 1, EdgeType::Paid, 100.0),
+        (0, 1, 1, EdgeType::Called, 0.0),
+        (0, 2, 1, EdgeType::Called, 0.0),
+        (0, 3, 2, EdgeType::Messaged, 0.0),
+        (0, 4, 1, EdgeType::Paid, 250.0),
+        (0, 5, 1, EdgeType::Paid, 200.0),
+        (5, 6, 3, EdgeType::Called, 0.0),
+        (5, 6, 1, EdgeType::TravelledWith, 0.0),
+        (5, 7, 1, EdgeType::Called, 0.0),
+        (6, 7, 1, EdgeType::Uses, 0.0),
+    ];
+    let g = common::build_typed(8, &edges);
+    let r = organiser_rank(&View::full(&g));
+    assert_eq!(r.contacts[0], 3);
+    assert_eq!(r.contacts[5], 2);
+    assert!((r.money[0] - 750.0).abs() < 1e-9);
+    assert!((r.score[0] - 750.0 / 4.0).abs() < 1e-9);
+    assert!((r.score[4] - 250.0).abs() < 1e-9);
+    assert!((r.score[5] - 200.0 / 3.0).abs() < 1e-9);
+    // Hiding the collector's payment (a viewer without those records) takes his money away.
+    let hidden = HiddenEdges::new(g.edges_n(), &[g.adjacency(4).1[0]]);
+    let seen = organiser_rank(&View::for_viewer(&g, &hidden));
+    assert_eq!(seen.score[4], 0.0);
 }
 
 #[test]
