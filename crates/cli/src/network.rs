@@ -83,7 +83,10 @@ pub struct NetworkArgs {
     edges: Option<PathBuf>,
     /// Build the graph from a store's resolved subjects and the records linking them (run
     /// `corridor resolve` first).
-    #[arg(long, global = true, conflicts_with = "from_truth")]
+    /// With --from-truth too, the graph comes from the store and the truth is mapped onto its
+    /// subjects (each subject is the true person most of its records describe), so `evaluate`
+    /// measures what resolution and the graph recover together.
+    #[arg(long, global = true)]
     store: Option<String>,
     /// Build the graph from a `corridor synth` output directory's truth files.
     #[arg(long, global = true)]
@@ -302,6 +305,14 @@ pub fn run(args: NetworkArgs) -> Result<u8> {
             let mut store = crate::open_store(locator)?;
             let (g, _) = corridor_subjects::links::link_graph(store.as_mut())?;
             (g, None)
+        }
+        (None, Some(dir), Some(locator)) => {
+            let mut store = crate::open_store(locator)?;
+            let (g, _) = corridor_subjects::links::link_graph(store.as_mut())?;
+            match subject_truth(store.as_mut(), dir) {
+                Ok(t) => (g, Some(t)),
+                Err(e) => return usage(format!("{e:#}")),
+            }
         }
         _ => {
             return usage(
@@ -1232,6 +1243,62 @@ fn each_row(
         let l = line;
         f(&move || format!("{p}:{l}"), &cells)?;
     }
+}
+
+/// The truth of a scenario mapped onto a store's person subjects: each subject stands for the
+/// true person most of its records describe (ties: the smaller id), and takes that person's
+/// first membership.
+pub fn subject_truth(store: &mut dyn corridor_store::Store, dir: &Path) -> Result<Truth> {
+    let mut person_of: HashMap<(String, String), String> = HashMap::new();
+    each_row(
+        dir,
+        "truth/record_person.csv",
+        &["agency", "record_id", "person_id"],
+        |_, c| {
+            person_of.insert((c[0].to_string(), c[1].to_string()), c[2].to_string());
+            Ok(())
+        },
+    )?;
+    let mut membership: HashMap<String, (String, String)> = HashMap::new();
+    each_row(
+        dir,
+        "truth/membership.csv",
+        &["person_id", "network_id", "role"],
+        |_, c| {
+            membership
+                .entry(c[0].to_string())
+                .or_insert_with(|| (c[1].to_string(), c[2].to_string()));
+            Ok(())
+        },
+    )?;
+    let mut votes: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
+    let mut after: Option<corridor_store::RecordKey> = None;
+    loop {
+        let page = store.scan_subjects("person", after.as_ref(), corridor_store::SCAN_LIMIT_MAX)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.record.clone());
+        for m in page {
+            let key = (m.record.originator, m.record.record_id);
+            if let Some(p) = person_of.get(&key) {
+                *votes
+                    .entry(m.subject_id)
+                    .or_default()
+                    .entry(p.clone())
+                    .or_insert(0) += 1;
+            }
+        }
+    }
+    let mut truth = Truth::default();
+    for (subject, counts) in votes {
+        // BTreeMap order makes the smaller person id win a tie.
+        let Some((person, _)) = counts.iter().rev().max_by_key(|(_, n)| **n) else {
+            continue;
+        };
+        if let Some(m) = membership.get(person) {
+            truth.members.insert(subject, m.clone());
+        }
+    }
+    Ok(truth)
 }
 
 /// The graph of a `corridor synth` output's ground truth:

@@ -116,3 +116,55 @@ fn resolve_judge_subject_and_network_on_a_store() {
         "{err}"
     );
 }
+
+#[test]
+fn evaluate_maps_the_truth_onto_store_subjects() {
+    let dir = tempfile::tempdir().unwrap();
+    let scn = dir.path().join("scn");
+    let db = dir.path().join("c.db");
+    let (scn, db) = (scn.to_str().unwrap(), db.to_str().unwrap());
+    let (code, _, err) = run(&["synth", "--preset", "demo", "--seed", "3", "--out", scn]);
+    assert_eq!(code, 0, "{err}");
+    let mut mappings: Vec<_> = std::fs::read_dir(scn)
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).into_iter().flatten())
+        .map(|f| f.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    mappings.sort();
+    for mapping in &mappings {
+        let stem = mapping.with_extension("");
+        let ftm = stem.with_extension("ftm.jsonl");
+        let data = if ftm.exists() {
+            ftm
+        } else {
+            stem.with_extension("csv")
+        };
+        let (code, _, err) = run(&[
+            "ingest",
+            "--store",
+            db,
+            "--mapping",
+            mapping.to_str().unwrap(),
+            data.to_str().unwrap(),
+        ]);
+        assert!(code == 0 || code == 3, "{}: {err}", data.display());
+    }
+    let (code, _, err) = run(&["resolve", "--store", db]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(&[
+        "network",
+        "--store",
+        db,
+        "--from-truth",
+        scn,
+        "--format",
+        "json",
+        "evaluate",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // Member persons were found among the subjects: the truth was mapped onto them.
+    assert!(doc["member_persons"].as_u64().unwrap() > 0, "{doc}");
+    assert!(doc["communities"]["ari"].as_f64().is_some(), "{doc}");
+}
