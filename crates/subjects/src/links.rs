@@ -12,7 +12,7 @@
 //! | Vehicle.owner, Vessel.owner, BankAccount.holder, Ownership | owns |
 //! | Interception: everyone in one stop (same agency reference), driver included; driver – vehicle | intercepted together; uses |
 //! | Crossing: everyone on one crossing (same agency reference) | travelled with |
-//! | Communication: caller – receiver (by entity, else by number) | called (GSM, voice) or messaged |
+//! | Communication: caller – receiver (by entity, else by number; a number's persons when at most [`PHONE_USERS_ATTRIBUTED_MAX`] are recorded using it) | called (GSM, voice) or messaged |
 //! | Payment: payer – beneficiary (by entity, else by account) | paid, with the amount |
 //! | Associate, UnknownLink | associate |
 //!
@@ -31,6 +31,11 @@ use crate::Error;
 /// otherwise dominate every analytic.
 pub const GROUP_PAIRS_MEMBERS_MAX: usize = 64;
 
+/// Persons a phone may be attributed to. A call on a phone used by more people than this
+/// (a smuggler's number handed to a whole group, a shared handset) stays on the phone node:
+/// attributing it would invent contacts between strangers.
+pub const PHONE_USERS_ATTRIBUTED_MAX: usize = 3;
+
 /// What building the graph saw.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LinkStats {
@@ -42,6 +47,8 @@ pub struct LinkStats {
     pub unresolved_references: u64,
     /// Groups larger than [`GROUP_PAIRS_MEMBERS_MAX`].
     pub groups_capped: u64,
+    /// Call and message ends moved from a phone to the persons recorded using it.
+    pub call_ends_attributed: u64,
 }
 
 fn node_kind(kind: &str) -> NodeKind {
@@ -78,7 +85,20 @@ struct Linker {
     subjects: HashMap<RecordKey, (String, NodeKind)>,
     /// E.164 number → phone subject id.
     phones: HashMap<String, String>,
+    /// Phone node → the persons recorded using it (in order first seen, no repeats).
+    users: HashMap<NodeId, Vec<NodeId>>,
+    /// Calls and messages, linked once every phone's users are known.
+    calls: Vec<PendingCall>,
     stats: LinkStats,
+}
+
+/// A call or message between two nodes (persons or phones), asserted by one record.
+struct PendingCall {
+    a: NodeId,
+    b: NodeId,
+    kind: EdgeType,
+    interval: Interval,
+    record: String,
 }
 
 impl Linker {
@@ -105,6 +125,30 @@ impl Linker {
                 Ok(self.builder.node(&subject, NodeKind::Phone)?)
             }
             None => Ok(self.builder.node(&format!("tel:{e164}"), NodeKind::Phone)?),
+        }
+    }
+
+    /// Notes that `person` uses the phone node `phone` (and links them).
+    fn uses(
+        &mut self,
+        person: NodeId,
+        phone: NodeId,
+        interval: Interval,
+        records: &[(&str, f64)],
+    ) -> Result<(), Error> {
+        let users = self.users.entry(phone).or_default();
+        if !users.contains(&person) {
+            users.push(person);
+        }
+        self.edge(person, phone, EdgeType::Uses, interval, records)
+    }
+
+    /// The nodes a call end stands for: the persons using the phone, when there are a few,
+    /// else the node itself.
+    fn call_ends(&self, node: NodeId) -> Vec<NodeId> {
+        match self.users.get(&node) {
+            Some(u) if !u.is_empty() && u.len() <= PHONE_USERS_ATTRIBUTED_MAX => u.clone(),
+            _ => vec![node],
         }
     }
 
@@ -142,6 +186,8 @@ pub fn link_graph(store: &mut dyn Store) -> Result<(Graph, LinkStats), Error> {
         builder: GraphBuilder::new(),
         subjects: HashMap::new(),
         phones: HashMap::new(),
+        users: HashMap::new(),
+        calls: Vec::new(),
         stats: LinkStats::default(),
     };
     for kind in crate::builtin_kinds() {
@@ -194,6 +240,29 @@ pub fn link_graph(store: &mut dyn Store) -> Result<(Graph, LinkStats), Error> {
         let linked = link_record(&mut linker, &mut groups, originator, record)?;
         if linked {
             linker.stats.linking_records += 1;
+        }
+    }
+    // Calls and messages go between the people using the phones where that is known: an
+    // analyst reads "A called B", and the network analytics need person-to-person contact.
+    let calls = std::mem::take(&mut linker.calls);
+    for call in &calls {
+        let (ends_a, ends_b) = (linker.call_ends(call.a), linker.call_ends(call.b));
+        if ends_a != [call.a] {
+            linker.stats.call_ends_attributed += 1;
+        }
+        if ends_b != [call.b] {
+            linker.stats.call_ends_attributed += 1;
+        }
+        for &a in &ends_a {
+            for &b in &ends_b {
+                linker.edge(
+                    a,
+                    b,
+                    call.kind,
+                    call.interval,
+                    &[(call.record.as_str(), 0.0)],
+                )?;
+            }
         }
     }
     for ((schema, _, _), members) in &groups {
@@ -254,7 +323,7 @@ fn link_record(
             for number in values("phone") {
                 let p = this(linker, NodeKind::Person)?;
                 let t = linker.number(number)?;
-                linker.edge(p, t, EdgeType::Uses, when, &one)?;
+                linker.uses(p, t, when, &one)?;
                 linked = true;
             }
         }
@@ -262,7 +331,7 @@ fn link_record(
             if let (Some(holder), Some(number)) = (first("holder"), first("number")) {
                 let h = linker.reference(originator, holder, NodeKind::Unknown)?;
                 let t = linker.number(number)?;
-                linker.edge(h, t, EdgeType::Uses, when, &one)?;
+                linker.uses(h, t, when, &one)?;
                 linked = true;
             }
         }
@@ -325,7 +394,13 @@ fn link_record(
                 } else {
                     EdgeType::Messaged
                 };
-                linker.edge(a, b, kind, when, &one)?;
+                linker.calls.push(PendingCall {
+                    a,
+                    b,
+                    kind,
+                    interval: when,
+                    record: name.clone(),
+                });
                 linked = true;
             }
         }
