@@ -202,17 +202,30 @@ pub struct Judgement {
     pub same: bool,
 }
 
-/// Where the term frequencies of exact agreements come from, for one model. Names go with
-/// languages: weighing an exact name by its frequency among all records and adding the weight
-/// of agreeing countries counts the same evidence twice ("Murat" is rare among all records, not
-/// among Turkish ones). When the countries agree, a name is weighed by its frequency among the
-/// records of that country instead.
-struct TfContext {
+/// How the weight of one comparison depends on the others, for one model.
+///
+/// Names go with languages: weighing an exact name by its frequency among all records and
+/// adding the weight of agreeing countries counts the same evidence twice ("Murat" is rare
+/// among all records, not among Turkish ones). When the countries agree, a name is weighed by
+/// its frequency among the records of that country instead.
+///
+/// A father's name written as the family name (patronymic naming is usual in much of the
+/// Middle East, Afghanistan and Albania) makes the family names disagree without saying
+/// anything against the match: that disagreement is set aside.
+struct PairContext {
     /// The country comparison.
     country: Option<usize>,
     /// Per comparison, the field whose frequencies within countries it uses.
     within_country: Vec<Option<usize>>,
+    /// The family name comparison.
+    family: Option<usize>,
+    /// The prepared family name and father's name fields (table order), when both are present.
+    family_father: Option<(usize, usize)>,
 }
+
+/// The level label of a family name disagreement set aside (see [`PairContext`]).
+const FATHER_AS_FAMILY_LABEL: &str =
+    "different, set aside: one's family name is the other's father's name";
 
 /// Candidate pairs with their comparison vectors.
 pub struct Candidates {
@@ -947,14 +960,11 @@ impl Engine {
     }
 
     /// Which comparisons of `model` take their term frequencies from a context (see
-    /// [`TfContext`]).
-    fn tf_context(&self, model: &Model) -> TfContext {
+    /// [`PairContext`]).
+    fn pair_context(&self, model: &Model) -> PairContext {
         let find = |role: Role| {
             model.comparisons.iter().position(|c| {
-                c.role == role
-                    && c.occurrence == 0
-                    && c.comparator == Comparator::for_role(role)
-                    && (c.term_frequency || role == Role::Country)
+                c.role == role && c.occurrence == 0 && c.comparator == Comparator::for_role(role)
             })
         };
         let country = find(Role::Country);
@@ -972,10 +982,36 @@ impl Engine {
                     .filter(|&k| !self.country_tf[k].is_empty())
             })
             .collect();
-        TfContext {
+        let field = |role: Role| {
+            self.table
+                .fields
+                .iter()
+                .position(|f| f.role == role && f.occurrence == 0)
+        };
+        PairContext {
             country,
             within_country,
+            family: find(Role::FamilyName),
+            family_father: field(Role::FamilyName).zip(field(Role::FatherName)),
         }
+    }
+
+    /// True when comparison `c`, the family name, disagrees in the pair (`l`, `r`) with
+    /// pattern `code` because one record's family name is the other's father's name (see
+    /// [`PairContext`]).
+    fn father_as_family(&self, ctx: &PairContext, c: usize, code: u64, (l, r): Pair) -> bool {
+        let Some((family, father)) = ctx.family_father else {
+            return false;
+        };
+        if Some(c) != ctx.family || level_of(code, c) <= 1 {
+            return false;
+        }
+        let (family, father) = (&self.prepared[family], &self.prepared[father]);
+        let is_father = |a: u32, b: u32| {
+            let (f, p) = (family.value[a as usize], father.value[b as usize]);
+            f != 0 && p != 0 && family.text[f as usize] == father.text[p as usize]
+        };
+        is_father(l, r) || is_father(r, l)
     }
 
     /// The term-frequency adjustment of comparison `c` at exact agreement in a pair with
@@ -984,7 +1020,7 @@ impl Engine {
         &self,
         comp: &ComparisonModel,
         field: &Prepared,
-        ctx: &TfContext,
+        ctx: &PairContext,
         c: usize,
         code: u64,
         l: u32,
@@ -1005,13 +1041,16 @@ impl Engine {
         model: &Model,
         fields: &[&Prepared],
         table: &[Vec<f64>],
-        ctx: &TfContext,
-        l: u32,
+        ctx: &PairContext,
+        (l, r): Pair,
         code: u64,
     ) -> f64 {
         let mut w = model.prior_weight();
         for (c, comp) in model.comparisons.iter().enumerate() {
             let level = level_of(code, c);
+            if self.father_as_family(ctx, c, code, (l, r)) {
+                continue;
+            }
             w += table[c][level as usize];
             if level == 1 && comp.term_frequency {
                 w += self.tf_of(comp, fields[c], ctx, c, code, l);
@@ -1035,13 +1074,13 @@ impl Engine {
             .pairs_probability_min
             .min(self.settings.threshold);
         let w_min = (p_min / (1.0 - p_min)).log2();
-        let ctx = self.tf_context(model);
+        let ctx = self.pair_context(model);
         Ok(candidates
             .pairs
             .par_iter()
             .zip(&candidates.codes)
             .filter_map(|(&(l, r), &code)| {
-                let w = self.weight_of(model, &fields, &table, &ctx, l, code);
+                let w = self.weight_of(model, &fields, &table, &ctx, (l, r), code);
                 (w >= w_min).then(|| ScoredPair {
                     l,
                     r,
@@ -1059,11 +1098,12 @@ impl Engine {
         let prior_weight = model.prior_weight();
         let mut total = prior_weight;
         let mut out = Vec::new();
-        let ctx = self.tf_context(model);
+        let ctx = self.pair_context(model);
         let code = Self::code(&fields, l, r);
         for (c, comp) in model.comparisons.iter().enumerate() {
             let level = fields[c].level(l, r);
-            let mut weight = comp.score_weight(level);
+            let aside = self.father_as_family(&ctx, c, code, (l, r));
+            let mut weight = if aside { 0.0 } else { comp.score_weight(level) };
             let mut u = comp.u[level as usize];
             if level == 1 && comp.term_frequency {
                 weight += self.tf_of(comp, fields[c], &ctx, c, code, l);
@@ -1094,13 +1134,17 @@ impl Engine {
                 name: comp.name.clone(),
                 value_l: value(l),
                 value_r: value(r),
-                level: comp.comparator.level_labels()[level as usize],
-                m: if level == 0 {
+                level: if aside {
+                    FATHER_AS_FAMILY_LABEL
+                } else {
+                    comp.comparator.level_labels()[level as usize]
+                },
+                m: if level == 0 || aside {
                     1.0
                 } else {
                     comp.m[level as usize]
                 },
-                u: if level == 0 { 1.0 } else { u },
+                u: if level == 0 || aside { 1.0 } else { u },
                 weight,
             });
         }
