@@ -33,6 +33,8 @@ with open(export, encoding="utf-8") as f:
             "phone": first("phone"),
             "document": first("passportNumber"),
             "identifier": first("idNumber") or first("fingerprintHash"),
+            "sex": first("gender"),
+            "father_name": first("fatherName"),
         })
 with open(f"{out}/persons.csv", "w", newline="", encoding="utf-8") as f:
     w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))

@@ -9,7 +9,7 @@ SEED=${1:-11}
 OUT=bench/out/scenario-resolve
 rm -rf "$OUT" && mkdir -p "$OUT"
 cargo build --release -q -p corridor-cli
-BIN=target/release/corridor
+BIN=${CARGO_TARGET_DIR:-target}/release/corridor
 "$BIN" synth --preset test --seed "$SEED" --out "$OUT/scn" >/dev/null
 for mapping in "$OUT"/scn/*/*.toml; do
   base=${mapping%.toml}

@@ -22,7 +22,7 @@ const CLUSTER_PAIRS_MEASURED_MAX: u64 = 50_000_000;
 /// Arguments of `corridor link`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  corridor link febrl3.csv --out out3\n  corridor link a.csv b.csv --out out4 --threshold 0.9\n  corridor link people.csv --column full_name=ime --column id=broj --out d\n  corridor link febrl3.csv --model out3/model.json --explain rec-1-org rec-1-dup-0\n\nRoles: id, source, full_name, given_name, family_name, date_of_birth, country, phone, email,\naddress (may repeat), house_number, locality, postcode, region, document, iban, plate, identifier.\nFEBRL-like headers are recognised without --column.\n\nWrites DIR/clusters.csv (record_id,cluster_id; with two inputs also input),\nDIR/pairs.csv (record_id_l,record_id_r,match_probability,match_weight) and DIR/model.json.\nExit status: 0 done; 2 bad arguments or input; 1 failure."
+    after_help = "Examples:\n  corridor link febrl3.csv --out out3\n  corridor link a.csv b.csv --out out4 --threshold 0.9\n  corridor link people.csv --column full_name=ime --column id=broj --out d\n  corridor link febrl3.csv --model out3/model.json --explain rec-1-org rec-1-dup-0\n\nRoles: id, source, full_name, given_name, family_name, date_of_birth, country, phone, email,\naddress (may repeat), house_number, locality, postcode, region, document, iban, plate, identifier,\nsex, father_name.\nFEBRL-like headers are recognised without --column.\n\nWrites DIR/clusters.csv (record_id,cluster_id; with two inputs also input),\nDIR/pairs.csv (record_id_l,record_id_r,match_probability,match_weight) and DIR/model.json.\nExit status: 0 done; 2 bad arguments or input; 1 failure."
 )]
 pub struct LinkArgs {
     /// One CSV to deduplicate, or two to link.

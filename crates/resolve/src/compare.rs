@@ -38,13 +38,16 @@ pub enum Comparator {
     /// Given and family names written the other way round: compares one record's given name
     /// with the other's family name and vice versa.
     NameSwap,
+    /// Sex: the usual codes and words in English and the languages of the region folded to
+    /// `m` or `f`; exact or not.
+    Sex,
 }
 
 impl Comparator {
     /// The comparator a role gets by default.
     pub fn for_role(role: Role) -> Comparator {
         match role {
-            Role::GivenName | Role::FamilyName => Comparator::Name,
+            Role::GivenName | Role::FamilyName | Role::FatherName => Comparator::Name,
             Role::FullName => Comparator::FullName,
             Role::DateOfBirth => Comparator::Date,
             Role::Document | Role::Iban | Role::Identifier | Role::Email => Comparator::Identifier,
@@ -52,6 +55,7 @@ impl Comparator {
             Role::Plate => Comparator::Plate,
             Role::HouseNumber | Role::Postcode => Comparator::Code,
             Role::Region | Role::Country => Comparator::Category,
+            Role::Sex => Comparator::Sex,
             Role::Address | Role::Locality | Role::Id | Role::Source => Comparator::Text,
         }
     }
@@ -80,7 +84,7 @@ impl Comparator {
                 "exact",
                 "consistent (partial or 01-01 placeholder)",
                 "one typing slip or day/month swapped",
-                "within a year",
+                "within a year (a partial date, or the same birthday)",
                 "different",
             ],
             Comparator::Identifier => &["missing", "exact", "one edit", "two edits", "different"],
@@ -99,7 +103,7 @@ impl Comparator {
                 "different",
             ],
             Comparator::Code => &["missing", "exact", "one edit", "different"],
-            Comparator::Category => &["missing", "exact", "different"],
+            Comparator::Category | Comparator::Sex => &["missing", "exact", "different"],
             Comparator::NameSwap => &["missing", "given and family names swapped", "not swapped"],
             Comparator::Text => &[
                 "missing",
@@ -160,6 +164,36 @@ fn normalise(comparator: Comparator, raw: &str) -> String {
         },
         Comparator::Text => latin_key(raw),
         Comparator::NameSwap => name_parts(raw).join(" "),
+        Comparator::Sex => sex_code(raw).to_string(),
+    }
+}
+
+/// `m`, `f`, or the Latin key of an unrecognised value (`x`, `unknown`). Forms write sex in
+/// their own language and script (`М`/`Ж` in Macedonian, `mashkull`/`femër` in Albanian).
+fn sex_code(raw: &str) -> String {
+    let key = latin_key(raw);
+    const MALE: [&str; 10] = [
+        "m",
+        "male",
+        "man",
+        "masculine",
+        "mashkull",
+        "muski",
+        "muskarac",
+        "mashki",
+        "mushki",
+        "h",
+    ];
+    const FEMALE: [&str; 13] = [
+        "f", "female", "woman", "feminine", "femer", "zhenski", "zenski", "zena", "zhena", "z",
+        "zh", "w", "k",
+    ];
+    if MALE.contains(&key.as_str()) {
+        "m".to_string()
+    } else if FEMALE.contains(&key.as_str()) {
+        "f".to_string()
+    } else {
+        key
     }
 }
 
@@ -498,6 +532,16 @@ impl Prepared {
                         DateAgreement::Exact => 1,
                         DateAgreement::Consistent => 2,
                         DateAgreement::Slip => 3,
+                        // Two real birthdays within a year of each other are two people;
+                        // the same birthday a year apart, or a placeholder, is a recording
+                        // slip or an estimate.
+                        DateAgreement::Near
+                            if da.is_complete()
+                                && db.is_complete()
+                                && (da.month, da.day) != (db.month, db.day) =>
+                        {
+                            5
+                        }
                         DateAgreement::Near => 4,
                         DateAgreement::Different => 5,
                     },
@@ -541,7 +585,7 @@ impl Prepared {
                     3
                 }
             }
-            Comparator::Category | Comparator::NameSwap => 2,
+            Comparator::Category | Comparator::NameSwap | Comparator::Sex => 2,
             Comparator::Text => {
                 let jw = crate::sim::jaro_winkler(ta, tb);
                 if jw >= 0.90 {

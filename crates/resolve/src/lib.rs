@@ -47,7 +47,8 @@ use crate::cluster::{ClusterStats, Edge, cluster};
 use crate::compare::{Comparator, Prepared};
 use crate::model::{
     COMPARISONS_MAX, ComparisonModel, LEVEL_BITS, MODEL_FORMAT, Model, PatternCounts,
-    SessionReport, TrainingReport, expectation_maximisation, level_of, match_share, probability,
+    SessionReport, TrainingReport, expectation_maximisation, level_of, match_share,
+    presence_among_matches, probability,
 };
 pub use crate::table::Role;
 use crate::table::Table;
@@ -57,6 +58,10 @@ pub const RULES_MAX: usize = 32;
 
 /// How strongly EM sessions over purer pairs outweigh the others when their m are combined.
 const SESSION_PURITY_EXPONENT: i32 = 8;
+
+/// Pseudo-records of a name's overall frequency mixed into its frequency within a country (see
+/// [`Engine::tf_within`]): a country with few records says little about its names.
+const CONTEXT_PSEUDO_RECORDS: f64 = 20.0;
 
 /// Errors of resolution. Input errors name the input, line and column.
 #[derive(Debug, thiserror::Error)]
@@ -198,6 +203,31 @@ pub struct Judgement {
     pub same: bool,
 }
 
+/// How the weight of one comparison depends on the others, for one model.
+///
+/// Names go with languages: weighing an exact name by its frequency among all records and
+/// adding the weight of agreeing countries counts the same evidence twice ("Murat" is rare
+/// among all records, not among Turkish ones). When the countries agree, a name is weighed by
+/// its frequency among the records of that country instead.
+///
+/// A father's name written as the family name (patronymic naming is usual in much of the
+/// Middle East, Afghanistan and Albania) makes the family names disagree without saying
+/// anything against the match: that disagreement is set aside.
+struct PairContext {
+    /// The country comparison.
+    country: Option<usize>,
+    /// Per comparison, the field whose frequencies within countries it uses.
+    within_country: Vec<Option<usize>>,
+    /// The family name comparison.
+    family: Option<usize>,
+    /// The prepared family name and father's name fields (table order), when both are present.
+    family_father: Option<(usize, usize)>,
+}
+
+/// The level label of a family name disagreement set aside (see [`PairContext`]).
+const FATHER_AS_FAMILY_LABEL: &str =
+    "different, set aside: one's family name is the other's father's name";
+
 /// Candidate pairs with their comparison vectors.
 pub struct Candidates {
     /// The pairs, sorted.
@@ -281,6 +311,9 @@ pub struct Engine {
     prepared: Vec<Prepared>,
     /// The given/family swap comparison, when both name columns are present.
     swap: Option<Prepared>,
+    /// Per field (table order), per record: the term frequency of its value among records of
+    /// its country, for name fields when a country column is present (else empty).
+    country_tf: Vec<Vec<f64>>,
     /// Index of (source, id) → canonical record index.
     index: HashMap<(u8, String), u32>,
     link: bool,
@@ -338,6 +371,29 @@ impl Engine {
             (Some(g), Some(f)) => Some(Prepared::new_swap(g, f)),
             _ => None,
         };
+        let position = |role: Role| {
+            table
+                .fields
+                .iter()
+                .position(|f| f.role == role && f.occurrence == 0)
+        };
+        let country = position(Role::Country);
+        let country_tf = table
+            .fields
+            .iter()
+            .zip(&prepared)
+            .map(|(f, p)| match country {
+                Some(k)
+                    if matches!(
+                        f.role,
+                        Role::GivenName | Role::FamilyName | Role::FatherName | Role::FullName
+                    ) && p.comparator.term_frequency_default() =>
+                {
+                    Self::tf_within(p, &prepared[k])
+                }
+                _ => Vec::new(),
+            })
+            .collect();
         let index = table
             .ids
             .iter()
@@ -349,10 +405,38 @@ impl Engine {
             table,
             prepared,
             swap,
+            country_tf,
             index,
             link,
             settings,
         })
+    }
+
+    /// Per record, how common its value of `field` is among the records with its value of
+    /// `context`, shrunk towards the overall frequency by [`CONTEXT_PSEUDO_RECORDS`] (0 when
+    /// either is missing).
+    fn tf_within(field: &Prepared, context: &Prepared) -> Vec<f64> {
+        let both = |i: usize| field.value[i] != 0 && context.value[i] != 0;
+        let n = field.value.len();
+        let mut context_count = vec![0u32; context.text.len()];
+        let mut pair_count: HashMap<(u32, u32), u32> = HashMap::new();
+        for i in (0..n).filter(|&i| both(i)) {
+            let (v, c) = (field.value[i], context.value[i]);
+            context_count[c as usize] += 1;
+            *pair_count.entry((v, c)).or_insert(0) += 1;
+        }
+        (0..n)
+            .map(|i| {
+                if !both(i) {
+                    return 0.0;
+                }
+                let (v, c) = (field.value[i], context.value[i]);
+                let overall = field.term_frequency(v);
+                let pair = f64::from(pair_count.get(&(v, c)).copied().unwrap_or(0));
+                (pair + CONTEXT_PSEUDO_RECORDS * overall)
+                    / (f64::from(context_count[c as usize]) + CONTEXT_PSEUDO_RECORDS)
+            })
+            .collect()
     }
 
     /// The records in canonical order.
@@ -720,6 +804,7 @@ impl Engine {
             .map(|c| vec![0.0; c.m.len()])
             .collect();
         let mut m_weight = vec![0.0f64; model.comparisons.len()];
+        let mut presence_sum = vec![0.0f64; model.comparisons.len()];
         let mut sessions = Vec::new();
         let mut session_shares: Vec<(usize, f64, f64)> = Vec::new();
         for (r, (rule, patterns)) in rules.iter().zip(&candidates.rule_patterns).enumerate() {
@@ -748,9 +833,11 @@ impl Engine {
             // another split. Weight: pairs × share⁸, so that the purest sessions with enough
             // pairs decide.
             let weight = pairs * share.powi(SESSION_PURITY_EXPONENT);
+            let presence = presence_among_matches(&comps, patterns, &free, share);
             for (c, comp) in comps.iter().enumerate() {
                 if free[c] {
                     m_weight[c] += weight;
+                    presence_sum[c] += weight * presence[c];
                     for (s, m) in m_sum[c].iter_mut().zip(&comp.m) {
                         *s += weight * m;
                     }
@@ -774,8 +861,8 @@ impl Engine {
         // Prior. A session's rule, when its parts are exact values and none of its blocks was
         // skipped, saw every pair agreeing on its key: its matches are share × pairs, and they
         // are the fraction P(key agrees | match) of all matches, which m and the fields'
-        // presence give (missing values taken as independent of matching). The median over
-        // such rules, divided by all pairs, is the prior.
+        // presence among matches give. The median over such rules, divided by all pairs, is
+        // the prior.
         let n = self.table.len().max(1) as f64;
         let mut estimates: Vec<f64> = Vec::new();
         for &(r, share, pairs) in &session_shares {
@@ -811,8 +898,14 @@ impl Engine {
                     recall = 0.0;
                     break;
                 }
-                let presence = f64::from(fields[c].present) / n;
-                recall *= presence * presence * model.comparisons[c].m[1];
+                // Among matches, as the other rules' sessions saw them; the share of all pairs
+                // with both values when no session could see the field.
+                let presence = if m_weight[c] > 0.0 {
+                    presence_sum[c] / m_weight[c]
+                } else {
+                    (f64::from(fields[c].present) / n).powi(2)
+                };
+                recall *= presence * model.comparisons[c].m[1];
             }
             if recall > 0.01 {
                 estimates.push(share * pairs / recall);
@@ -867,15 +960,81 @@ impl Engine {
         Ok(model)
     }
 
-    /// Term-frequency adjustment of an exact agreement: log2(u / tf(value)), bounded so that a
-    /// value's rarity cannot outweigh what one record could say.
-    fn tf_adjustment(&self, comp: &ComparisonModel, field: &Prepared, l: u32) -> f64 {
-        let id = field.value[l as usize];
-        let tf = field
-            .term_frequency(id)
-            .max(1.0 / f64::from(field.present.max(1)));
+    /// Which comparisons of `model` take their term frequencies from a context (see
+    /// [`PairContext`]).
+    fn pair_context(&self, model: &Model) -> PairContext {
+        let find = |role: Role| {
+            model.comparisons.iter().position(|c| {
+                c.role == role && c.occurrence == 0 && c.comparator == Comparator::for_role(role)
+            })
+        };
+        let country = find(Role::Country);
+        let within_country = model
+            .comparisons
+            .iter()
+            .map(|c| {
+                if country.is_none() || !c.term_frequency {
+                    return None;
+                }
+                self.table
+                    .fields
+                    .iter()
+                    .position(|f| f.role == c.role && f.occurrence == c.occurrence)
+                    .filter(|&k| !self.country_tf[k].is_empty())
+            })
+            .collect();
+        let field = |role: Role| {
+            self.table
+                .fields
+                .iter()
+                .position(|f| f.role == role && f.occurrence == 0)
+        };
+        PairContext {
+            country,
+            within_country,
+            family: find(Role::FamilyName),
+            family_father: field(Role::FamilyName).zip(field(Role::FatherName)),
+        }
+    }
+
+    /// True when comparison `c`, the family name, disagrees in the pair (`l`, `r`) with
+    /// pattern `code` because one record's family name is the other's father's name (see
+    /// [`PairContext`]).
+    fn father_as_family(&self, ctx: &PairContext, c: usize, code: u64, (l, r): Pair) -> bool {
+        let Some((family, father)) = ctx.family_father else {
+            return false;
+        };
+        if Some(c) != ctx.family || level_of(code, c) <= 1 {
+            return false;
+        }
+        let (family, father) = (&self.prepared[family], &self.prepared[father]);
+        let is_father = |a: u32, b: u32| {
+            let (f, p) = (family.value[a as usize], father.value[b as usize]);
+            f != 0 && p != 0 && family.text[f as usize] == father.text[p as usize]
+        };
+        is_father(l, r) || is_father(r, l)
+    }
+
+    /// The term-frequency adjustment of comparison `c` at exact agreement in a pair with
+    /// pattern `code`: log2(u / tf), tf the frequency of record `l`'s value in its context.
+    fn tf_of(
+        &self,
+        comp: &ComparisonModel,
+        field: &Prepared,
+        ctx: &PairContext,
+        c: usize,
+        code: u64,
+        l: u32,
+    ) -> f64 {
+        let floor = 1.0 / f64::from(field.present.max(1));
+        let tf = match (ctx.country, ctx.within_country[c]) {
+            (Some(country), Some(k)) if level_of(code, country) == 1 => {
+                self.country_tf[k][l as usize]
+            }
+            _ => field.term_frequency(field.value[l as usize]),
+        };
         let u = comp.u[1].max(model::PROBABILITY_MIN);
-        (u / tf).log2()
+        (u / tf.max(floor)).log2()
     }
 
     fn weight_of(
@@ -883,15 +1042,19 @@ impl Engine {
         model: &Model,
         fields: &[&Prepared],
         table: &[Vec<f64>],
-        l: u32,
+        ctx: &PairContext,
+        (l, r): Pair,
         code: u64,
     ) -> f64 {
         let mut w = model.prior_weight();
         for (c, comp) in model.comparisons.iter().enumerate() {
             let level = level_of(code, c);
+            if self.father_as_family(ctx, c, code, (l, r)) {
+                continue;
+            }
             w += table[c][level as usize];
             if level == 1 && comp.term_frequency {
-                w += self.tf_adjustment(comp, fields[c], l);
+                w += self.tf_of(comp, fields[c], ctx, c, code, l);
             }
         }
         w
@@ -912,12 +1075,13 @@ impl Engine {
             .pairs_probability_min
             .min(self.settings.threshold);
         let w_min = (p_min / (1.0 - p_min)).log2();
+        let ctx = self.pair_context(model);
         Ok(candidates
             .pairs
             .par_iter()
             .zip(&candidates.codes)
             .filter_map(|(&(l, r), &code)| {
-                let w = self.weight_of(model, &fields, &table, l, code);
+                let w = self.weight_of(model, &fields, &table, &ctx, (l, r), code);
                 (w >= w_min).then(|| ScoredPair {
                     l,
                     r,
@@ -935,12 +1099,15 @@ impl Engine {
         let prior_weight = model.prior_weight();
         let mut total = prior_weight;
         let mut out = Vec::new();
+        let ctx = self.pair_context(model);
+        let code = Self::code(&fields, l, r);
         for (c, comp) in model.comparisons.iter().enumerate() {
             let level = fields[c].level(l, r);
-            let mut weight = comp.score_weight(level);
+            let aside = self.father_as_family(&ctx, c, code, (l, r));
+            let mut weight = if aside { 0.0 } else { comp.score_weight(level) };
             let mut u = comp.u[level as usize];
             if level == 1 && comp.term_frequency {
-                weight += self.tf_adjustment(comp, fields[c], l);
+                weight += self.tf_of(comp, fields[c], &ctx, c, code, l);
                 u = comp.m[1] / weight.exp2();
             }
             let raw = |role: Role, occurrence: u8, i: u32| {
@@ -968,13 +1135,17 @@ impl Engine {
                 name: comp.name.clone(),
                 value_l: value(l),
                 value_r: value(r),
-                level: comp.comparator.level_labels()[level as usize],
-                m: if level == 0 {
+                level: if aside {
+                    FATHER_AS_FAMILY_LABEL
+                } else {
+                    comp.comparator.level_labels()[level as usize]
+                },
+                m: if level == 0 || aside {
                     1.0
                 } else {
                     comp.m[level as usize]
                 },
-                u: if level == 0 { 1.0 } else { u },
+                u: if level == 0 || aside { 1.0 } else { u },
                 weight,
             });
         }

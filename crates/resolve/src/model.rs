@@ -84,8 +84,8 @@ impl ComparisonModel {
 
     /// The weight of a level when scoring: [`ComparisonModel::weight`], except that a conflict
     /// weighs at most [`CONFLICT_WEIGHT`]: two identifiers (document numbers, national numbers,
-    /// fingerprint hashes) both present and "different", or two full dates of birth more than a
-    /// year apart that are neither partial nor a 01-01 placeholder. EM, fed many same-name
+    /// fingerprint hashes) both present and "different", or two full dates of birth (neither
+    /// partial nor a 01-01 placeholder) that are different birthdays beyond a typing slip. EM, fed many same-name
     /// non-matches in its blocks, learns these levels far too mild; training keeps the learned
     /// weight so that the cap does not feed back into it.
     pub fn score_weight(&self, level: u8) -> f64 {
@@ -284,6 +284,43 @@ pub fn expectation_maximisation(
         }
     }
     (iterations, share)
+}
+
+/// Per comparison, the share of the matches among `patterns` that have a value on both sides,
+/// given the match `share` found by [`expectation_maximisation`] over the same patterns and
+/// `free` comparisons (the others get 0). Which records carry a field depends on who recorded
+/// them, so this differs from the share of all pairs that have one.
+pub fn presence_among_matches(
+    comparisons: &[ComparisonModel],
+    patterns: &PatternCounts,
+    free: &[bool],
+    share: f64,
+) -> Vec<f64> {
+    let prior = (share / (1.0 - share)).log2();
+    let mut present = vec![0.0; comparisons.len()];
+    let mut matched = 0.0;
+    for &(code, count) in patterns {
+        let w: f64 = prior
+            + comparisons
+                .iter()
+                .enumerate()
+                .filter(|&(c, _)| free[c])
+                .map(|(c, comp)| comp.weight(level_of(code, c)))
+                .sum::<f64>();
+        let p = probability(w) * count;
+        matched += p;
+        for (c, slot) in present.iter_mut().enumerate() {
+            if free[c] && level_of(code, c) != 0 {
+                *slot += p;
+            }
+        }
+    }
+    if matched > 0.0 {
+        for slot in &mut present {
+            *slot /= matched;
+        }
+    }
+    present
 }
 
 /// The share of matches among pairs with the given pattern counts, m and u fixed (EM on the

@@ -48,11 +48,15 @@ pub enum Role {
     Plate,
     /// Any other identifier (national id, social security number).
     Identifier,
+    /// Sex or gender as recorded.
+    Sex,
+    /// Father's given name (a patronymic), as forms in the Balkans and the Middle East record it.
+    FatherName,
 }
 
 impl Role {
     /// Every role, in the order used for names and defaults.
-    pub const ALL: [Role; 18] = [
+    pub const ALL: [Role; 20] = [
         Role::Id,
         Role::Source,
         Role::FullName,
@@ -71,6 +75,8 @@ impl Role {
         Role::Iban,
         Role::Plate,
         Role::Identifier,
+        Role::Sex,
+        Role::FatherName,
     ];
 
     /// The role's name as written in `--column ROLE=COLUMN` and configuration files.
@@ -94,6 +100,8 @@ impl Role {
             Role::Iban => "iban",
             Role::Plate => "plate",
             Role::Identifier => "identifier",
+            Role::Sex => "sex",
+            Role::FatherName => "father_name",
         }
     }
 
@@ -128,6 +136,8 @@ impl Role {
             "account" | "bank_account" => Role::Iban,
             "registration" | "vehicle_plate" | "licence_plate" | "license_plate" => Role::Plate,
             "soc_sec_id" | "ssn" | "national_id" | "jmbg" | "nin" => Role::Identifier,
+            "gender" => Role::Sex,
+            "fathername" | "fathers_name" | "father" | "patronymic" => Role::FatherName,
             _ => return None,
         })
     }
