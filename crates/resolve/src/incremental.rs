@@ -42,7 +42,7 @@ use crate::cluster::{LINKAGE_SHARE_DEN, LINKAGE_SHARE_NUM};
 use crate::compare::{Interner, Prepared};
 use crate::model::{Model, probability};
 use crate::table::Role;
-use crate::{Engine, Error, Judgement, RULES_MAX, ScoredPair};
+use crate::{Engine, Error, Judgement, PairContext, RULES_MAX, ScoredPair};
 
 /// Candidate records one added record is compared with, at most. Past it, the largest blocks
 /// are skipped first (their sizes summed), as a rule over its pair budget loses its largest
@@ -295,6 +295,8 @@ pub struct Index {
     width: usize,
     /// Per comparison and level, its weight when scoring.
     weights: Vec<Vec<f64>>,
+    /// Which comparisons weigh names within their country, and the father's-name rule.
+    context: PairContext,
     clusters: Clusters,
 }
 
@@ -308,13 +310,17 @@ impl Index {
     /// cluster is an error. Building took 19 to 28 s over ten million records on two shared
     /// cores, besides the engine (`docs/benchmarks.md`).
     pub fn new(
-        engine: Engine,
+        mut engine: Engine,
         model: Model,
         cluster_of: Vec<u32>,
         pairs: &[ScoredPair],
         judgements: &[Judgement],
     ) -> Result<Index, Error> {
         model.check().map_err(Error::Model)?;
+        // Names are weighed by their frequency within their country among all records held,
+        // the added ones included, as a full run over the same records would weigh them.
+        engine.keep_country_counts_live();
+        let context = engine.pair_context(&model);
         let n = engine.table.len();
         let limits = &engine.settings.limits;
         if judgements.len() > limits.judgements_max {
@@ -370,6 +376,7 @@ impl Index {
             rows,
             width,
             weights,
+            context,
             clusters,
         })
     }
@@ -684,9 +691,14 @@ impl Index {
             .iter()
             .filter_map(|&y| {
                 let code = Engine::code_of_rows(&fields, row(y), row(x));
-                let w = self
-                    .engine
-                    .weight_of(&self.model, &fields, &self.weights, y, code);
+                let w = self.engine.weight_of(
+                    &self.model,
+                    &fields,
+                    &self.weights,
+                    &self.context,
+                    (y, x),
+                    code,
+                );
                 (w >= w_min).then(|| ScoredPair {
                     l: y,
                     r: x,
@@ -748,6 +760,7 @@ impl Index {
             };
             swap.push_swap(name(Role::GivenName), name(Role::FamilyName), interner);
         }
+        engine.count_country(x);
         engine.table.ids.push(id.to_string());
         engine.table.sources.push(source);
         engine.index.insert((source, id.to_string()), x);
@@ -967,7 +980,11 @@ mod tests {
     }
 
     fn index(judgements: &[Judgement]) -> Index {
-        let engine = Engine::new(people(), Settings::default()).unwrap();
+        index_with(judgements, Settings::default())
+    }
+
+    fn index_with(judgements: &[Judgement], settings: Settings) -> Index {
+        let engine = Engine::new(people(), settings).unwrap();
         let run = engine.run(None, judgements).unwrap();
         Index::new(engine, run.model, run.cluster_of, &run.pairs, judgements).unwrap()
     }
@@ -1046,13 +1063,21 @@ mod tests {
             r: 5,
             same: false,
         }];
-        let mut ix = index(&judgements);
+        // Six records train a timid model: a low threshold makes the record link both sides,
+        // which is what this test is about.
+        let settings = Settings {
+            threshold: 0.01,
+            pairs_probability_min: 0.01,
+            ..Settings::default()
+        };
+        let mut ix = index_with(&judgements, settings);
         assert_ne!(ix.cluster_of(0), ix.cluster_of(5));
         let mut v = ali();
         v[3] = (Role::Phone, 0, None);
         let a = ix.add(0, "n1", &v).unwrap();
         assert_ne!(ix.cluster_of(0), ix.cluster_of(5));
         assert_eq!(ix.cluster_of(a.record), a.cluster);
+        assert!(a.links > 0, "{a:?}");
         assert!(a.cluster == 0 || a.cluster == 5);
     }
 

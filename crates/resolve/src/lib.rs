@@ -314,10 +314,62 @@ pub struct Engine {
     /// Per field (table order), per record: the term frequency of its value among records of
     /// its country, for name fields when a country column is present (else empty).
     country_tf: Vec<Vec<f64>>,
+    /// The country field (table order), when there is one.
+    country_field: Option<usize>,
+    /// Per field with `country_tf`, the counts behind it kept live, so that records added one
+    /// at a time ([`incremental`]) weigh names by the frequencies of all records held; empty
+    /// for a full run, which reads `country_tf`.
+    country_live: Vec<Option<CountryCounts>>,
     /// Index of (source, id) → canonical record index.
     index: HashMap<(u8, String), u32>,
     link: bool,
     settings: Settings,
+}
+
+/// The counts behind a name's frequency within its country.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CountryCounts {
+    /// Per country value id, records with both a name and that country.
+    pub(crate) context: Vec<u32>,
+    /// Per (name value id, country value id), records.
+    pub(crate) pair: HashMap<(u32, u32), u32>,
+}
+
+impl CountryCounts {
+    fn of(field: &Prepared, context: &Prepared) -> CountryCounts {
+        let mut counts = CountryCounts {
+            context: vec![0; context.text.len()],
+            pair: HashMap::new(),
+        };
+        for (&v, &c) in field.value.iter().zip(&context.value) {
+            counts.add(v, c);
+        }
+        counts
+    }
+
+    /// Counts one record with name value `v` and country value `c` (0: missing).
+    pub(crate) fn add(&mut self, v: u32, c: u32) {
+        if v == 0 || c == 0 {
+            return;
+        }
+        if self.context.len() <= c as usize {
+            self.context.resize(c as usize + 1, 0);
+        }
+        self.context[c as usize] += 1;
+        *self.pair.entry((v, c)).or_insert(0) += 1;
+    }
+
+    /// The frequency of `v` (a value of `field`) among records of country `c`, shrunk towards
+    /// its overall frequency by [`CONTEXT_PSEUDO_RECORDS`] (0 when either is missing).
+    fn frequency(&self, field: &Prepared, v: u32, c: u32) -> f64 {
+        if v == 0 || c == 0 {
+            return 0.0;
+        }
+        let overall = field.term_frequency(v);
+        let pair = f64::from(self.pair.get(&(v, c)).copied().unwrap_or(0));
+        let context = f64::from(self.context.get(c as usize).copied().unwrap_or(0));
+        (pair + CONTEXT_PSEUDO_RECORDS * overall) / (context + CONTEXT_PSEUDO_RECORDS)
+    }
 }
 
 fn splitmix(state: &mut u64) -> u64 {
@@ -406,6 +458,8 @@ impl Engine {
             prepared,
             swap,
             country_tf,
+            country_field: country,
+            country_live: Vec::new(),
             index,
             link,
             settings,
@@ -416,27 +470,44 @@ impl Engine {
     /// `context`, shrunk towards the overall frequency by [`CONTEXT_PSEUDO_RECORDS`] (0 when
     /// either is missing).
     fn tf_within(field: &Prepared, context: &Prepared) -> Vec<f64> {
-        let both = |i: usize| field.value[i] != 0 && context.value[i] != 0;
-        let n = field.value.len();
-        let mut context_count = vec![0u32; context.text.len()];
-        let mut pair_count: HashMap<(u32, u32), u32> = HashMap::new();
-        for i in (0..n).filter(|&i| both(i)) {
-            let (v, c) = (field.value[i], context.value[i]);
-            context_count[c as usize] += 1;
-            *pair_count.entry((v, c)).or_insert(0) += 1;
-        }
-        (0..n)
-            .map(|i| {
-                if !both(i) {
-                    return 0.0;
-                }
-                let (v, c) = (field.value[i], context.value[i]);
-                let overall = field.term_frequency(v);
-                let pair = f64::from(pair_count.get(&(v, c)).copied().unwrap_or(0));
-                (pair + CONTEXT_PSEUDO_RECORDS * overall)
-                    / (f64::from(context_count[c as usize]) + CONTEXT_PSEUDO_RECORDS)
-            })
+        let counts = CountryCounts::of(field, context);
+        field
+            .value
+            .iter()
+            .zip(&context.value)
+            .map(|(&v, &c)| counts.frequency(field, v, c))
             .collect()
+    }
+
+    /// Keeps the within-country counts live from now on (for records added one at a time):
+    /// scoring then reads them instead of the frequencies computed when the engine was made.
+    pub(crate) fn keep_country_counts_live(&mut self) {
+        let Some(country) = self.country_field else {
+            return;
+        };
+        self.country_live = self
+            .country_tf
+            .iter()
+            .zip(&self.prepared)
+            .map(|(tf, p)| (!tf.is_empty()).then(|| CountryCounts::of(p, &self.prepared[country])))
+            .collect();
+    }
+
+    /// Counts record `x`, just added to the prepared fields, in the live within-country counts
+    /// and gives it its frequencies.
+    pub(crate) fn count_country(&mut self, x: u32) {
+        let Some(country) = self.country_field else {
+            return;
+        };
+        let c = self.prepared[country].value[x as usize];
+        for (k, live) in self.country_live.iter_mut().enumerate() {
+            let Some(live) = live else { continue };
+            let field = &self.prepared[k];
+            let v = field.value[x as usize];
+            live.add(v, c);
+            let tf = live.frequency(field, v, c);
+            self.country_tf[k].push(tf);
+        }
     }
 
     /// The records in canonical order.
@@ -1029,7 +1100,14 @@ impl Engine {
         let floor = 1.0 / f64::from(field.present.max(1));
         let tf = match (ctx.country, ctx.within_country[c]) {
             (Some(country), Some(k)) if level_of(code, country) == 1 => {
-                self.country_tf[k][l as usize]
+                match (&self.country_live.get(k), self.country_field) {
+                    (Some(Some(live)), Some(cf)) => {
+                        let v = self.prepared[k].value[l as usize];
+                        let c = self.prepared[cf].value[l as usize];
+                        live.frequency(&self.prepared[k], v, c)
+                    }
+                    _ => self.country_tf[k][l as usize],
+                }
             }
             _ => field.term_frequency(field.value[l as usize]),
         };

@@ -40,6 +40,14 @@ fn value(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
+/// Nationalities, so that names are also weighed by their frequency within a country; one in
+/// four records has none.
+const COUNTRIES: [&str; 4] = ["af", "sy", "rs", ""];
+
+fn country(r: &Row) -> Option<&'static str> {
+    value(COUNTRIES[(r.0 + usize::from(r.3)) % 4])
+}
+
 fn phone(r: &Row) -> String {
     format!("+38160123{:04}", r.3 % 5)
 }
@@ -51,6 +59,7 @@ fn values<'a>(r: &Row, phone: &'a str) -> Vec<(Role, u8, Option<&'a str>)> {
         (Role::FamilyName, 0, value(FAMILY[r.1 % 6])),
         (Role::DateOfBirth, 0, value(DATES[r.2 % 6])),
         (Role::Phone, 0, Some(phone)),
+        (Role::Country, 0, country(r)),
     ]
 }
 
@@ -84,6 +93,7 @@ fn table(rows: &[Row]) -> Table {
                 col(&|r| value(DATES[r.2 % 6]).map(str::to_string)),
             ),
             field(Role::Phone, col(&|r| Some(phone(r)))),
+            field(Role::Country, col(&|r| country(r).map(str::to_string))),
         ],
     }
 }
