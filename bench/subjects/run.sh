@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Subjects in a store: `corridor resolve` on a year of the synthetic scenario, full, then
-# incremental after more agencies' files arrive, then a forced full re-run; the link graph over
-# the subjects; person quality against the scenario's truth.
+# Subjects in a store: `corridor resolve` on a year of the synthetic scenario — first on the
+# police forces', FIUs' and other agencies' files; again when Eurodac's registrations arrive
+# (many new records: re-trained); again when UK Border Force's arrivals arrive (few: added one by
+# one); then a forced full re-run — and the link graph over the subjects; person quality against
+# the scenario's truth after each step.
 #
 # Usage: bench/subjects/run.sh [PRESET] [SEED]   (default: year 11)
 # Needs /usr/bin/time and python3 (standard library only).
@@ -43,7 +45,10 @@ ingest $early
 "$BIN" status --store "$OUT/s.db"
 timed resolve-first "$BIN" resolve --store "$OUT/s.db"
 python3 bench/subjects/quality.py "$OUT/s.db" "$OUT/scn"
-ingest $late
+ingest EU_EURODAC
+timed resolve-eurodac "$BIN" resolve --store "$OUT/s.db"
+python3 bench/subjects/quality.py "$OUT/s.db" "$OUT/scn"
+ingest UK_BF
 timed resolve-incremental "$BIN" resolve --store "$OUT/s.db"
 python3 bench/subjects/quality.py "$OUT/s.db" "$OUT/scn"
 timed resolve-full "$BIN" resolve --store "$OUT/s.db" --full
