@@ -372,7 +372,12 @@ impl Prepared {
         }
         let close = |x: u32, y: u32| {
             x == y
-                || crate::sim::jaro_winkler(&self.text[x as usize], &self.text[y as usize]) >= 0.9
+                || crate::sim::jaro_winkler_from(
+                    &self.text[x as usize],
+                    &self.text[y as usize],
+                    0.9,
+                )
+                .is_some_and(|jw| jw >= 0.9)
         };
         if close(gl, fr) && close(fl, gr) && !close(gl, gr) {
             1
@@ -386,11 +391,15 @@ impl Prepared {
         let tb = &*self.text[b as usize];
         match self.comparator {
             Comparator::Name => {
-                let jw = crate::sim::jaro_winkler(ta, tb);
                 let pa = self.phonetic[a as usize];
+                let same_phonetic = pa != 0 && pa == self.phonetic[b as usize];
+                let floor = if same_phonetic { 0.92 } else { 0.70 };
+                let Some(jw) = crate::sim::jaro_winkler_from(ta, tb, floor) else {
+                    return if same_phonetic { 3 } else { 5 };
+                };
                 if jw >= 0.92 {
                     2
-                } else if jw >= 0.85 || (pa != 0 && pa == self.phonetic[b as usize]) {
+                } else if jw >= 0.85 || same_phonetic {
                     3
                 } else if jw >= 0.70 {
                     4
@@ -471,7 +480,7 @@ impl Prepared {
             }
             Comparator::Category | Comparator::NameSwap | Comparator::Sex => 2,
             Comparator::Text => {
-                let jw = crate::sim::jaro_winkler(ta, tb);
+                let jw = crate::sim::jaro_winkler_from(ta, tb, 0.75).unwrap_or(0.0);
                 if jw >= 0.90 {
                     2
                 } else if jw >= 0.75 || shares_word(ta, tb) {
