@@ -387,10 +387,11 @@ impl Prepared {
     }
 
     fn level_of_values(&self, a: u32, b: u32) -> u8 {
-        let ta = &*self.text[a as usize];
-        let tb = &*self.text[b as usize];
+        // Parsed dates compare without their text: one scattered read fewer on the hot path.
+        let text = || (&*self.text[a as usize], &*self.text[b as usize]);
         match self.comparator {
             Comparator::Name => {
+                let (ta, tb) = text();
                 let pa = self.phonetic[a as usize];
                 let same_phonetic = pa != 0 && pa == self.phonetic[b as usize];
                 let floor = if same_phonetic { 0.92 } else { 0.70 };
@@ -408,6 +409,7 @@ impl Prepared {
                 }
             }
             Comparator::FullName => {
+                let (ta, tb) = text();
                 let s = token_similarity(ta, tb);
                 if s >= 0.92 {
                     2
@@ -440,6 +442,7 @@ impl Prepared {
                     },
                     // Unreadable dates: only a slip or nothing.
                     _ => {
+                        let (ta, tb) = text();
                         if crate::sim::osa_bounded(ta, tb, 1) <= 1 {
                             3
                         } else {
@@ -448,12 +451,16 @@ impl Prepared {
                     }
                 }
             }
-            Comparator::Identifier => match bounded_edits(ta, tb) {
-                1 => 2,
-                2 => 3,
-                _ => 4,
-            },
+            Comparator::Identifier => {
+                let (ta, tb) = text();
+                match bounded_edits(ta, tb) {
+                    1 => 2,
+                    2 => 3,
+                    _ => 4,
+                }
+            }
             Comparator::Phone => {
+                let (ta, tb) = text();
                 if ta.len() >= 8 && tb.len() >= 8 && ta[ta.len() - 8..] == tb[tb.len() - 8..] {
                     2
                 } else if bounded_edits(ta, tb) <= 1 {
@@ -465,21 +472,19 @@ impl Prepared {
             Comparator::Plate => {
                 if self.folded[a as usize] == self.folded[b as usize] {
                     2
-                } else if bounded_edits(ta, tb) <= 1 {
+                } else if bounded_edits(text().0, text().1) <= 1 {
                     3
                 } else {
                     4
                 }
             }
             Comparator::Code => {
-                if bounded_edits(ta, tb) <= 1 {
-                    2
-                } else {
-                    3
-                }
+                let (ta, tb) = text();
+                if bounded_edits(ta, tb) <= 1 { 2 } else { 3 }
             }
             Comparator::Category | Comparator::NameSwap | Comparator::Sex => 2,
             Comparator::Text => {
+                let (ta, tb) = text();
                 let jw = crate::sim::jaro_winkler_from(ta, tb, 0.75).unwrap_or(0.0);
                 if jw >= 0.90 {
                     2
