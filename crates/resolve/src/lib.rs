@@ -59,6 +59,22 @@ pub const RULES_MAX: usize = 32;
 /// How strongly EM sessions over purer pairs outweigh the others when their m are combined.
 const SESSION_PURITY_EXPONENT: i32 = 8;
 
+/// Slots of the per-thread cache of comparison levels (a power of two). Candidate pairs repeat
+/// the same two values of a field many times over (common names in every block), and a string
+/// comparison costs more than a look-up.
+const LEVEL_CACHE_SLOTS: usize = 1 << 15;
+/// Bits of a value id in a level cache key: ids from 2^26 on are compared without the cache.
+const LEVEL_CACHE_ID_BITS: u32 = 26;
+
+/// True for comparators whose levels cost string work worth remembering (the others cost less
+/// than a look-up that misses the processor's cache).
+fn cacheable(comparator: Comparator) -> bool {
+    matches!(
+        comparator,
+        Comparator::Name | Comparator::FullName | Comparator::Text
+    )
+}
+
 /// Pseudo-records of a name's overall frequency mixed into its frequency within a country (see
 /// [`Engine::tf_within`]): a country with few records says little about its names.
 const CONTEXT_PSEUDO_RECORDS: f64 = 20.0;
@@ -155,7 +171,7 @@ impl Default for Limits {
             rule_pairs_floor: 500_000,
             em_iterations_max: 100,
             u_pairs_max: 500_000,
-            u_pairs_per_record: 4,
+            u_pairs_per_record: 2,
             u_pairs_min: 50_000,
             judgements_max: 1_000_000,
         }
@@ -380,8 +396,36 @@ fn splitmix(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A multiply-and-fold hasher for the integer keys of pattern counts: millions of look-ups, and
+/// keys that come from the records, not from anyone choosing them to collide.
+#[derive(Default, Clone, Copy)]
+struct IntHasher(u64);
+
+impl std::hash::Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let x = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 29);
+    }
+}
+
+type IntMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IntHasher>>;
+
 fn count_patterns(codes: impl Iterator<Item = u64>) -> PatternCounts {
-    let mut map: HashMap<u64, f64> = HashMap::new();
+    let mut map: IntMap<u64, f64> = IntMap::default();
     for c in codes {
         *map.entry(c).or_insert(0.0) += 1.0;
     }
@@ -666,8 +710,9 @@ impl Engine {
     }
 
     /// The pattern code of two records' rows (see [`Engine::rows`]); equals [`Engine::code`].
+    /// String comparisons are remembered in `cache` (see [`LEVEL_CACHE_SLOTS`]).
     #[inline]
-    fn code_of_rows(fields: &[&Prepared], a: &[u32], b: &[u32]) -> u64 {
+    fn code_of_rows_cached(fields: &[&Prepared], a: &[u32], b: &[u32], cache: &mut [u64]) -> u64 {
         let mut code = 0u64;
         let mut k = 0;
         for (c, f) in fields.iter().enumerate() {
@@ -676,9 +721,25 @@ impl Engine {
                 k += 2;
                 level
             } else {
-                let level = f.level_ids(a[k], b[k]);
+                let (x, y) = (a[k].min(b[k]), a[k].max(b[k]));
                 k += 1;
-                level
+                if x == 0 || x == y || !cacheable(f.comparator) || y >= 1 << LEVEL_CACHE_ID_BITS {
+                    f.level_ids(x, y)
+                } else {
+                    let key = ((c as u64) << (2 * LEVEL_CACHE_ID_BITS))
+                        | (u64::from(x) << LEVEL_CACHE_ID_BITS)
+                        | u64::from(y);
+                    let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
+                        & (cache.len() - 1);
+                    let entry = cache[slot];
+                    if entry >> LEVEL_BITS == key {
+                        (entry & 0xF) as u8
+                    } else {
+                        let level = f.level_ids(x, y);
+                        cache[slot] = (key << LEVEL_BITS) | u64::from(level);
+                        level
+                    }
+                }
             };
             code |= u64::from(level) << (LEVEL_BITS as usize * c);
         }
@@ -749,29 +810,32 @@ impl Engine {
         // rule generated it).
         let (codes, masks): (Vec<u64>, Vec<u32>) = pairs
             .par_iter()
-            .map(|&(l, r)| {
-                let code = Self::code_of_rows(&fields, row(l), row(r));
-                let mut mask = 0u32;
-                for (q, (&a, &b)) in key_row(l).iter().zip(key_row(r)).enumerate() {
-                    if a != 0 && a == b {
-                        mask |= 1 << q;
+            .map_init(
+                || vec![0u64; LEVEL_CACHE_SLOTS],
+                |cache, &(l, r)| {
+                    let code = Self::code_of_rows_cached(&fields, row(l), row(r), cache);
+                    let mut mask = 0u32;
+                    for (q, (&a, &b)) in key_row(l).iter().zip(key_row(r)).enumerate() {
+                        if a != 0 && a == b {
+                            mask |= 1 << q;
+                        }
                     }
-                }
-                (code, mask)
-            })
+                    (code, mask)
+                },
+            )
             .unzip();
         drop(rows);
-        let by_mask: HashMap<(u64, u32), f64> = codes
+        let by_mask: IntMap<(u64, u32), f64> = codes
             .par_iter()
             .zip(&masks)
             .fold(
-                HashMap::new,
-                |mut map: HashMap<(u64, u32), f64>, (&c, &m)| {
+                IntMap::default,
+                |mut map: IntMap<(u64, u32), f64>, (&c, &m)| {
                     *map.entry((c, m)).or_insert(0.0) += 1.0;
                     map
                 },
             )
-            .reduce(HashMap::new, |mut a, b| {
+            .reduce(IntMap::default, |mut a, b| {
                 for (k, v) in b {
                     *a.entry(k).or_insert(0.0) += v;
                 }
@@ -780,7 +844,7 @@ impl Engine {
         drop(masks);
         let rule_patterns: Vec<PatternCounts> = (0..rules)
             .map(|q| {
-                let mut map: HashMap<u64, f64> = HashMap::new();
+                let mut map: IntMap<u64, f64> = IntMap::default();
                 for (&(code, mask), &count) in &by_mask {
                     if mask & (1 << q) != 0 {
                         *map.entry(code).or_insert(0.0) += count;
@@ -841,13 +905,19 @@ impl Engine {
             );
         let sample = (wanted as f64).min(self.total_pairs()) as usize;
         let random = self.random_pairs(sample);
+        let (rows, width) = Self::rows(&fields, self.table.len());
+        let row = |i: u32| &rows[i as usize * width..(i as usize + 1) * width];
         let u_patterns = count_patterns(
             random
                 .par_iter()
-                .map(|&(l, r)| Self::code(&fields, l, r))
+                .map_init(
+                    || vec![0u64; LEVEL_CACHE_SLOTS],
+                    |cache, &(l, r)| Self::code_of_rows_cached(&fields, row(l), row(r), cache),
+                )
                 .collect::<Vec<_>>()
                 .into_iter(),
         );
+        drop(rows);
         for (c, comp) in model.comparisons.iter_mut().enumerate() {
             let mut counts = vec![0.0; comp.u.len()];
             for &(code, n) in &u_patterns {

@@ -22,6 +22,45 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     }
 }
 
+/// [`jaro_winkler`], or `None` when it is certainly below `floor`: most pairs of different
+/// names share too few letters to come near a threshold, and counting shared letters is cheaper
+/// than aligning them. The bound takes every shared letter as a match with no transposition and
+/// the longest prefix boost.
+pub fn jaro_winkler_from(a: &str, b: &str, floor: f64) -> Option<f64> {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if !a.is_ascii() || !b.is_ascii() || x.is_empty() || y.is_empty() {
+        return Some(jaro_winkler(a, b));
+    }
+    let mut counts = [0u8; 128];
+    for &c in x {
+        counts[usize::from(c)] = counts[usize::from(c)].saturating_add(1);
+    }
+    let mut shared = 0usize;
+    for &c in y {
+        let slot = &mut counts[usize::from(c)];
+        if *slot > 0 {
+            *slot -= 1;
+            shared += 1;
+        }
+    }
+    let bound = if shared == 0 {
+        0.0
+    } else {
+        let s = shared as f64;
+        let jaro = (s / x.len() as f64 + s / y.len() as f64 + 1.0) / 3.0;
+        if jaro > 0.7 {
+            jaro + 0.1 * 4.0 * (1.0 - jaro)
+        } else {
+            jaro
+        }
+    };
+    if bound < floor {
+        None
+    } else {
+        Some(jaro_winkler(a, b))
+    }
+}
+
 fn jaro_bytes(a: &[u8], b: &[u8]) -> f64 {
     assert!(a.len() <= FAST_BYTES_MAX && b.len() <= FAST_BYTES_MAX);
     if a.is_empty() && b.is_empty() {
@@ -76,6 +115,24 @@ pub fn osa_bounded(a: &str, b: &str, cap: usize) -> usize {
     }
     if !a.is_ascii() || !b.is_ascii() || x.len() > FAST_BYTES_MAX || y.len() > FAST_BYTES_MAX {
         return strsim::osa_distance(a, b).min(cap + 1);
+    }
+    // The bag distance (letters of one not matched in the other) is at most the edit distance,
+    // and most pairs of different identifiers are far apart by it alone.
+    let mut counts = [0u8; 128];
+    for &c in x {
+        counts[usize::from(c)] = counts[usize::from(c)].saturating_add(1);
+    }
+    let shared = y
+        .iter()
+        .filter(|&&c| {
+            let slot = &mut counts[usize::from(c)];
+            let hit = *slot > 0;
+            *slot = slot.saturating_sub(1);
+            hit
+        })
+        .count();
+    if x.len().max(y.len()) - shared > cap {
+        return cap + 1;
     }
     let n = y.len();
     let mut prev2 = [0usize; FAST_BYTES_MAX + 1];
@@ -133,6 +190,19 @@ mod tests {
             let d = strsim::osa_distance(&a, &b);
             prop_assert_eq!(osa_bounded(&a, &b, 2), d.min(3));
             prop_assert_eq!(osa_bounded(&a, &b, 5), d.min(6));
+        }
+
+        #[test]
+        fn bounded_jaro_winkler_is_exact_or_below(
+            a in "[a-f]{0,10}",
+            b in "[a-f]{0,10}",
+            floor in 0.0f64..1.0,
+        ) {
+            let jw = jaro_winkler(&a, &b);
+            match jaro_winkler_from(&a, &b, floor) {
+                Some(x) => prop_assert_eq!(x, jw),
+                None => prop_assert!(jw < floor, "{} >= {}", jw, floor),
+            }
         }
     }
 }
