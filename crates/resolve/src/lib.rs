@@ -709,6 +709,27 @@ impl Engine {
         (rows, width)
     }
 
+    /// [`Engine::code_of_rows_cached`] without a cache, for one record's few pairs
+    /// ([`incremental`]): the same levels, each pair's value ids compared smaller first.
+    #[inline]
+    fn code_of_rows(fields: &[&Prepared], a: &[u32], b: &[u32]) -> u64 {
+        let mut code = 0u64;
+        let mut k = 0;
+        for (c, f) in fields.iter().enumerate() {
+            let level = if f.comparator == Comparator::NameSwap {
+                let level = f.swap_level_ids(a[k], a[k + 1], b[k], b[k + 1]);
+                k += 2;
+                level
+            } else {
+                let (x, y) = (a[k].min(b[k]), a[k].max(b[k]));
+                k += 1;
+                f.level_ids(x, y)
+            };
+            code |= u64::from(level) << (LEVEL_BITS as usize * c);
+        }
+        code
+    }
+
     /// The pattern code of two records' rows (see [`Engine::rows`]); equals [`Engine::code`].
     /// String comparisons are remembered in `cache` (see [`LEVEL_CACHE_SLOTS`]).
     #[inline]
