@@ -46,3 +46,20 @@ print(
     f"{len(found)} person records, {len(set(found.values()))} subjects; "
     f"pairwise precision {p:.4f} recall {r:.4f} F1 {f1:.4f}"
 )
+
+# Hard negatives: labelled pairs of different people made to look alike (relatives sharing a
+# family name and a phone, namesakes), as the scenario lists them in truth/pairs.csv.
+apart = together = 0
+with open(f"{scenario}/truth/pairs.csv", encoding="utf-8") as f:
+    for row in csv.DictReader(f):
+        if row["same_person"] != "0" or row["hard_negative"] != "1":
+            continue
+        a = tuple(row["record_a"].split("/", 1))
+        b = tuple(row["record_b"].split("/", 1))
+        if a in found and b in found:
+            if found[a] == found[b]:
+                together += 1
+            else:
+                apart += 1
+if apart + together:
+    print(f"hard negatives kept apart: {apart} of {apart + together} ({apart / (apart + together):.4f})")
