@@ -174,6 +174,9 @@ pub struct Config {
     pub structuring_count_min: usize,
     pub structuring_window_seconds: i64,
     pub structuring_cash_only: bool,
+    /// Count deposits per depositor (one person going back to the counter), not per receiving
+    /// account; off, deposits by several smurfs into one account count together.
+    pub structuring_by_sender: bool,
     /// Temporal cycles: at most this many transfers, all within the window, each amount at
     /// least `cycle_amount_ratio_min` of the one before and at most its inverse, and at least
     /// `pattern_amount_min`.
@@ -190,14 +193,20 @@ pub struct Config {
     /// Rapid pass-through: in and out within this time, out at least this share of in.
     pub pass_through_seconds: i64,
     pub pass_through_ratio_min: f64,
-    /// The smallest amount the shape, cycle and pass-through kernels look at.
+    pub pass_through_amount_min: i64,
+    /// The smallest amount the shape and cycle kernels look at.
     pub pattern_amount_min: i64,
     /// Hawala settlement: how far back the receiving broker's payouts and the sending broker's
-    /// intake are looked at, the smallest settlement, and how close the mirrored sum must be
-    /// (matched payouts between `ratio_min` and `1 / ratio_min` of the settlement).
+    /// intake are looked at, the smallest settlement, and how much of it the mirrored payouts
+    /// must cover (at least `match_ratio_min` and at most `cover_max` times the settlement:
+    /// amounts of other brokers' customers collide with the sender's intake, so the sum runs
+    /// over).
     pub settlement_window_seconds: i64,
     pub settlement_amount_min: i64,
     pub settlement_match_ratio_min: f64,
+    pub settlement_cover_max: f64,
+    /// Mirrored payouts at least: settlement nets several; one is a pass-through.
+    pub settlement_payouts_min: usize,
     /// Edges kept per account and direction: the oldest go first past this bound.
     pub edges_per_account_max: usize,
     /// Edges a cycle or shape search may visit per transaction.
@@ -210,14 +219,15 @@ const DAY_SECONDS: i64 = 86_400;
 impl Default for Config {
     fn default() -> Config {
         Config {
-            fan_window_seconds: 7 * DAY_SECONDS,
-            fan_degree_min: 5,
+            fan_window_seconds: 14 * DAY_SECONDS,
+            fan_degree_min: 4,
             fan_amount_min: 300_000,
             structuring_threshold: 1_500_000,
             structuring_floor_ratio: 0.5,
             structuring_count_min: 3,
             structuring_window_seconds: 30 * DAY_SECONDS,
             structuring_cash_only: true,
+            structuring_by_sender: true,
             cycle_length_max: 5,
             cycle_window_seconds: 30 * DAY_SECONDS,
             cycle_amount_ratio_min: 0.9,
@@ -227,12 +237,15 @@ impl Default for Config {
             gather_targets_min: 2,
             shape_amount_ratio_min: 0.95,
             pass_through_seconds: 2 * DAY_SECONDS,
-            pass_through_ratio_min: 0.95,
+            pass_through_ratio_min: 0.99,
+            pass_through_amount_min: 50_000,
             pattern_amount_min: 500_000,
             settlement_window_seconds: 90 * DAY_SECONDS,
             settlement_amount_min: 100_000,
             settlement_match_ratio_min: 0.8,
-            edges_per_account_max: 1024,
+            settlement_cover_max: 3.0,
+            settlement_payouts_min: 2,
+            edges_per_account_max: 16_384,
             search_steps_max: 20_000,
         }
     }
@@ -284,6 +297,9 @@ impl Config {
             if !(r > 0.0 && r <= 1.0) {
                 return bad(&format!("{name} must be in (0, 1], not {r}"));
             }
+        }
+        if !(self.settlement_cover_max >= 1.0) {
+            return bad("settlement_cover_max must be at least 1");
         }
         if self.edges_per_account_max == 0 || self.search_steps_max == 0 {
             return bad("edges_per_account_max and search_steps_max must be at least 1");

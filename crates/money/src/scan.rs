@@ -335,12 +335,14 @@ impl Scanner {
             return;
         }
         let lo = tx.ts - c.structuring_window_seconds;
+        let sender = last.other;
+        let by_sender = c.structuring_by_sender;
         let band: Vec<Edge> = a
             .ins
             .iter()
             .rev()
             .take_while(|e| e.ts >= lo)
-            .filter(|e| self.in_band(e))
+            .filter(|e| self.in_band(e) && (!by_sender || e.other == sender))
             .copied()
             .collect();
         if band.len() < c.structuring_count_min {
@@ -359,7 +361,7 @@ impl Scanner {
     /// most similar amount, then the latest.
     fn pass_through(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
-        if tx.amount < c.pattern_amount_min || tx.from == tx.to {
+        if tx.amount < c.pass_through_amount_min || tx.from == tx.to {
             return;
         }
         let lo = tx.ts - c.pass_through_seconds;
@@ -636,23 +638,27 @@ impl Scanner {
             if p.ts < lo || p.seq <= last || p.seq >= seq || p.other == a {
                 continue;
             }
+            // Each intake mirrors one payout at most: the earliest unused one of that amount.
             let i = intake.partition_point(|&(amount, _, _)| amount < p.amount);
-            if let Some(&(amount, s, e)) = intake.get(i)
-                && amount == p.amount
-                && s < p.seq
+            if let Some(slot) = intake[i..]
+                .iter_mut()
+                .take_while(|(amount, _, _)| *amount == p.amount)
+                .find(|(_, s, _)| *s != 0 && *s < p.seq)
             {
                 sum += p.amount;
                 matched.push(*p);
-                matched.push(e);
+                matched.push(slot.2);
+                slot.1 = 0;
             }
         }
-        if sum == 0 {
+        if matched.len() / 2 < c.settlement_payouts_min {
             return;
         }
-        let score = sum.min(tx.amount) as f64 / sum.max(tx.amount) as f64;
-        if score < c.settlement_match_ratio_min {
+        let cover = sum as f64 / tx.amount as f64;
+        if cover < c.settlement_match_ratio_min || cover > c.settlement_cover_max {
             return;
         }
+        let score = cover.min(1.0 / cover);
         let mut others: Vec<u32> = matched.iter().map(|e| e.other).collect();
         others.push(b);
         matched.push(Edge {
