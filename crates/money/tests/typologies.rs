@@ -40,7 +40,11 @@ fn names(l: &Ledger, a: &Alert) -> Vec<String> {
 
 #[test]
 fn fan_in_needs_distinct_senders_within_the_window() {
-    let c = Config::default();
+    let c = Config {
+        fan_degree_min: 5,
+        fan_window_seconds: 7 * DAY,
+        ..Config::default()
+    };
     let rows: Vec<(String, i64)> = (0..5).map(|i| (format!("s{i}"), i * DAY)).collect();
     let r: Vec<_> = rows
         .iter()
