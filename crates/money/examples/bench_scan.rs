@@ -28,7 +28,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for threads in [1, 2] {
         let started = Instant::now();
         let alerts = scan(&ledger, &config, threads)?;
-        line("batch", threads, started.elapsed().as_secs_f64(), alerts.len());
+        line(
+            "batch",
+            threads,
+            started.elapsed().as_secs_f64(),
+            alerts.len(),
+        );
     }
     let started = Instant::now();
     let mut s = Scanner::new(&config)?;

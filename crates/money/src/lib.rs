@@ -298,7 +298,7 @@ impl Config {
                 return bad(&format!("{name} must be in (0, 1], not {r}"));
             }
         }
-        if !(self.settlement_cover_max >= 1.0) {
+        if self.settlement_cover_max.is_nan() || self.settlement_cover_max < 1.0 {
             return bad("settlement_cover_max must be at least 1");
         }
         if self.edges_per_account_max == 0 || self.search_steps_max == 0 {

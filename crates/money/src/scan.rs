@@ -691,6 +691,9 @@ fn sort_alerts(alerts: &mut [Alert]) {
     });
 }
 
+/// A scanner's result: alerts, and features by account number.
+type Scanned = (Vec<Alert>, Vec<AccountFeatures>);
+
 /// Typologies in the order of their cost, for spreading them over threads.
 const COST_ORDER: [Typology; 8] = [
     Typology::Cycle,
@@ -711,7 +714,7 @@ fn run(
     typologies: &[Typology],
     threads: usize,
     features: bool,
-) -> Result<(Vec<Alert>, Vec<AccountFeatures>), MoneyError> {
+) -> Result<Scanned, MoneyError> {
     let threads = threads.clamp(1, typologies.len().max(1));
     let mut groups: Vec<Vec<Typology>> = vec![Vec::new(); threads];
     for (i, t) in COST_ORDER
@@ -728,7 +731,7 @@ fn run(
         }
         Ok::<_, MoneyError>(s.finish())
     };
-    let results: Vec<Result<(Vec<Alert>, Vec<AccountFeatures>), MoneyError>> = if threads == 1 {
+    let results: Vec<Result<Scanned, MoneyError>> = if threads == 1 {
         groups.iter().enumerate().map(one).collect()
     } else {
         use rayon::prelude::*;

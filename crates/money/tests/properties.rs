@@ -68,7 +68,10 @@ fn build(rows: &[(u8, u8, i64, i64, u8)], order: &[usize]) -> Ledger {
 
 /// Alerts with transactions and accounts by name, so that ledgers built in other orders
 /// compare.
-fn named(l: &Ledger, alerts: &[Alert]) -> Vec<(Typology, Vec<String>, Vec<String>, (i64, i64))> {
+/// An alert by names: typology, accounts, transaction ids, window.
+type Named = (Typology, Vec<String>, Vec<String>, (i64, i64));
+
+fn named(l: &Ledger, alerts: &[Alert]) -> Vec<Named> {
     let mut v: Vec<_> = alerts
         .iter()
         .map(|a| {
