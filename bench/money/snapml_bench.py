@@ -1,13 +1,16 @@
 """IBM snapml's GraphFeaturePreprocessor on a Corridor ledger CSV, with the windows of
 corridor_money's defaults: fan and degree over 14 days, scatter-gather over 7, temporal cycles
-over 30, vertex statistics of the amount. Prints one JSON line per thread count.
+over 30, vertex statistics of the amount. Prints one JSON line per thread count, with wall
+and CPU seconds (the machine may be shared). ROWS, when set, takes only the first ROWS
+transactions.
 
-    python bench/money/snapml_bench.py LEDGER.csv THREADS...
+    [ROWS=200000] python bench/money/snapml_bench.py LEDGER.csv THREADS...
 """
 
 import csv
 import datetime
 import json
+import os
 import sys
 import time
 
@@ -17,11 +20,13 @@ from snapml import GraphFeaturePreprocessor
 DAY = 86_400
 
 
-def load(path):
+def load(path, limit):
     accounts = {}
     rows = []
     with open(path, newline="") as f:
         for i, r in enumerate(csv.DictReader(f)):
+            if i == limit:
+                break
             ts = datetime.datetime.fromisoformat(r["timestamp"].replace("Z", "+00:00"))
             src = accounts.setdefault(r["from_account"], len(accounts))
             dst = accounts.setdefault(r["to_account"], len(accounts))
@@ -32,7 +37,7 @@ def load(path):
 
 def main():
     path = sys.argv[1]
-    x = load(path)
+    x = load(path, int(os.environ.get("ROWS", "-1")))
     for threads in [int(t) for t in sys.argv[2:]] or [1]:
         g = GraphFeaturePreprocessor()
         g.set_params(
@@ -57,9 +62,10 @@ def main():
                 "lc-cycle": False,
             }
         )
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         out = g.fit_transform(x)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
         print(
             json.dumps(
                 {
@@ -68,6 +74,8 @@ def main():
                     "transactions": len(x),
                     "seconds": round(seconds, 3),
                     "tx_per_s": round(len(x) / seconds),
+                    "cpu_seconds": round(cpu, 3),
+                    "tx_per_cpu_s": round(len(x) / cpu),
                     "features": out.shape[1] - x.shape[1],
                 }
             ),
