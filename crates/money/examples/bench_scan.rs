@@ -20,7 +20,12 @@ fn cpu_seconds() -> f64 {
     // Fields after the command name, which is in parentheses and may hold spaces.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (tick(11) + tick(12)) / TICKS_PER_SECOND
 }
 
@@ -35,7 +40,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         cpu_seconds(),
         ledger.len() as f64,
     );
-    if let Some(rows) = std::env::var("ROWS").ok().and_then(|r| r.parse::<usize>().ok()) {
+    if let Some(rows) = std::env::var("ROWS")
+        .ok()
+        .and_then(|r| r.parse::<usize>().ok())
+    {
         // The first rows in time order; account names stay, unused ones cost nothing.
         let rows = rows.min(ledger.len());
         ledger.ids.truncate(rows);

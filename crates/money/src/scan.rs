@@ -21,6 +21,8 @@ struct Edge {
     /// Position in the scan order: later edges have larger numbers, so "before" is exact even
     /// among equal timestamps.
     seq: u64,
+    /// In a structuring alert already (kept on the receiver's side only).
+    reported: bool,
 }
 
 /// Per-account features for a downstream model: volumes, the busiest windows, near-threshold
@@ -185,6 +187,7 @@ impl Scanner {
             id: tx.id,
             channel: tx.channel,
             seq,
+            reported: false,
         };
         for (account, incoming) in [(tx.from, false), (tx.to, true)] {
             let a = &mut self.accounts[account as usize];
@@ -348,12 +351,20 @@ impl Scanner {
         if band.len() < c.structuring_count_min {
             return;
         }
-        let covered = a.covered[Typology::Structuring.index()];
         let score = band.len() as f64 / c.structuring_count_min as f64;
         let senders = band.iter().map(|e| e.other).collect();
-        let edges = band.into_iter().filter(|e| e.seq > covered).collect();
-        let seq = self.seq;
-        self.accounts[tx.to as usize].covered[Typology::Structuring.index()] = seq;
+        // Marked on the edge, not by a position per account: counted per depositor, one
+        // depositor's alert must not hide another's older deposits into the same account.
+        let edges: Vec<Edge> = band.into_iter().filter(|e| !e.reported).collect();
+        let lo_seq = edges.iter().map(|e| e.seq).min().unwrap_or(u64::MAX);
+        for e in self.accounts[tx.to as usize].ins.iter_mut().rev() {
+            if e.seq < lo_seq {
+                break;
+            }
+            if edges.iter().any(|x| x.seq == e.seq) {
+                e.reported = true;
+            }
+        }
         self.emit(Typology::Structuring, tx.to, senders, edges, score);
     }
 
@@ -373,6 +384,7 @@ impl Scanner {
             id: tx.id,
             channel: tx.channel,
             seq,
+            reported: false,
         };
         // As the out of the sender, then as the in of the receiver.
         for (account, incoming) in [(tx.from, true), (tx.to, false)] {
@@ -471,6 +483,7 @@ impl Scanner {
                 id: tx.id,
                 channel: tx.channel,
                 seq,
+                reported: false,
             });
             let nodes = s.nodes;
             self.emit(Typology::Cycle, tx.from, nodes, edges, length as f64 / 2.0);
@@ -668,6 +681,7 @@ impl Scanner {
             id: tx.id,
             channel: tx.channel,
             seq,
+            reported: false,
         });
         self.emit(
             Typology::HawalaSettlement,

@@ -125,6 +125,24 @@ fn structuring_under_the_threshold() {
 }
 
 #[test]
+fn structuring_by_two_depositors_into_one_account() {
+    // Interleaved: the first depositor's alert must not hide the second's older deposits.
+    let rows = [
+        ("cash-a", "iban", 14_000, 0, "cash"),
+        ("cash-b", "iban", 14_100, HOUR, "cash"),
+        ("cash-a", "iban", 14_200, DAY, "cash"),
+        ("cash-b", "iban", 14_300, DAY + HOUR, "cash"),
+        ("cash-a", "iban", 14_400, 2 * DAY, "cash"),
+        ("cash-b", "iban", 14_500, 2 * DAY + HOUR, "cash"),
+    ];
+    let found = alerts(&ledger(&rows), &Config::default(), Typology::Structuring);
+    assert_eq!(found.len(), 2);
+    let mut txs: Vec<u64> = found.iter().flat_map(|a| a.transactions.clone()).collect();
+    txs.sort();
+    assert_eq!(txs, [0, 1, 2, 3, 4, 5]);
+}
+
+#[test]
 fn temporal_cycles_up_to_k() {
     let c = Config::default();
     let ring = [
