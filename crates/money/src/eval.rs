@@ -46,6 +46,7 @@ pub const TYPOLOGY_TRUTH: [(Typology, &[&str], &[&str]); 8] = [
 /// The truth: each illicit transaction's typology, by transaction id.
 #[derive(Debug, Clone, Default)]
 pub struct Truth {
+    /// Typology by transaction id, illicit transactions only.
     pub typology: HashMap<String, String>,
 }
 
@@ -71,6 +72,7 @@ pub fn read_truth(reader: impl BufRead, source: &str) -> Result<Truth, MoneyErro
 /// One kernel's figures over transactions.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Score {
+    /// The kernel.
     pub typology: Typology,
     /// Transactions in at least one of its alerts.
     pub flagged: usize,
@@ -78,18 +80,22 @@ pub struct Score {
     pub correct: usize,
     /// Flagged transactions that are illicit at all.
     pub illicit: usize,
-    /// Transactions of its recall typologies, and how many of them were flagged.
+    /// Transactions of its recall typologies.
     pub truth: usize,
+    /// How many of those its alerts flagged.
     pub found: usize,
 }
 
 impl Score {
+    /// Flagged transactions its truth list counts as correct, as a share of all flagged.
     pub fn precision(&self) -> f64 {
         ratio(self.correct, self.flagged)
     }
+    /// Share of the recall typologies' transactions flagged.
     pub fn recall(&self) -> f64 {
         ratio(self.found, self.truth)
     }
+    /// Harmonic mean of precision and recall.
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
         if p + r == 0.0 {

@@ -41,10 +41,13 @@ pub fn channel_name(code: u8) -> &'static str {
 pub struct Ledger {
     /// Transaction ids as the source wrote them.
     pub ids: Vec<String>,
+    /// Seconds since 1970-01-01 UTC.
     pub ts: Vec<i64>,
-    /// Account numbers: indexes into [`Ledger::accounts`].
+    /// Senders' account numbers: indexes into [`Ledger::accounts`].
     pub from: Vec<u32>,
+    /// Receivers' account numbers.
     pub to: Vec<u32>,
+    /// Minor units (cents).
     pub amount: Vec<i64>,
     /// Channel codes ([`CHANNELS`], or [`CHANNEL_OTHER`]).
     pub channel: Vec<u8>,

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Following the money: typology kernels over a ledger's time windows, with no I/O.
 //!
 //! A [`Scanner`] takes transactions in time order and keeps, per account, only the edges of the
@@ -49,23 +50,44 @@ pub enum MoneyError {
     /// A cell that could not be read.
     #[error("{source_name} line {line}, field {field}: {reason}")]
     Parse {
+        /// The file or stream, as the caller named it.
         source_name: String,
+        /// Line number, 1 for the header.
         line: usize,
+        /// The column.
         field: String,
+        /// What is wrong.
         reason: String,
     },
     /// A read that failed.
     #[error("{source_name}: {reason}")]
-    Io { source_name: String, reason: String },
+    Io {
+        /// The file or stream, as the caller named it.
+        source_name: String,
+        /// The system's message.
+        reason: String,
+    },
     /// Two transactions with one id.
     #[error("transaction id {0} appears twice")]
     DuplicateId(String),
     /// A transaction older than one already scanned.
     #[error("transaction {id} at {ts} arrived after time {now}: a stream must be in time order")]
-    OutOfOrder { id: u64, ts: i64, now: i64 },
+    OutOfOrder {
+        /// The late transaction's number.
+        id: u64,
+        /// Its timestamp.
+        ts: i64,
+        /// The latest timestamp already pushed.
+        now: i64,
+    },
     /// A named limit was reached.
     #[error("more {what} than the limit of {max}")]
-    Limit { what: &'static str, max: usize },
+    Limit {
+        /// What was counted.
+        what: &'static str,
+        /// The limit.
+        max: usize,
+    },
     /// A configuration value out of range.
     #[error("configuration: {0}")]
     Config(String),
@@ -80,7 +102,9 @@ pub struct Tx {
     pub id: u64,
     /// Seconds since 1970-01-01 UTC.
     pub ts: i64,
+    /// Sender's account number.
     pub from: u32,
+    /// Receiver's account number.
     pub to: u32,
     /// Minor units (cents).
     pub amount: i64,
@@ -94,13 +118,21 @@ pub struct Tx {
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Typology {
+    /// Many senders into one account.
     FanIn,
+    /// One account paying many.
     FanOut,
+    /// Source, several intermediaries, one target.
     ScatterGather,
+    /// Several sources, one hub, several targets.
     GatherScatter,
+    /// Money coming back to where it started.
     Cycle,
+    /// Cash just under a reporting threshold, repeatedly.
     Structuring,
+    /// In and out again within hours.
     PassThrough,
+    /// A transfer between brokers mirroring what one paid out for the other.
     HawalaSettlement,
 }
 
@@ -149,11 +181,15 @@ impl Typology {
 /// threshold, more for a stronger pattern).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Alert {
+    /// The typology.
     pub typology: Typology,
+    /// Account numbers: the one the alert is about first, the others sorted.
     pub accounts: Vec<u32>,
+    /// Transaction numbers ([`Tx::id`]), sorted.
     pub transactions: Vec<u64>,
     /// First and last timestamps of the transactions, in seconds.
     pub window: (i64, i64),
+    /// 1 at the configured threshold, more for a stronger pattern.
     pub score: f64,
 }
 
@@ -164,15 +200,21 @@ pub struct Alert {
 pub struct Config {
     /// Fan-in and fan-out: the window, distinct counterparties at least, money at least.
     pub fan_window_seconds: i64,
+    /// Fan: distinct counterparties at least within the window.
     pub fan_degree_min: usize,
+    /// Fan: money at least within the window, in cents.
     pub fan_amount_min: i64,
     /// Structuring: the reporting threshold (Serbia's cash threshold, EUR 15,000, by default),
     /// the band under it that counts (amounts at least `threshold × structuring_floor_ratio`),
     /// deposits at least, the window, and whether only cash counts.
     pub structuring_threshold: i64,
+    /// Structuring: the band's floor as a share of the threshold.
     pub structuring_floor_ratio: f64,
+    /// Structuring: deposits in the band at least.
     pub structuring_count_min: usize,
+    /// Structuring: the window.
     pub structuring_window_seconds: i64,
+    /// Structuring: only cash deposits count.
     pub structuring_cash_only: bool,
     /// Count deposits per depositor (one person going back to the counter), not per receiving
     /// account; off, deposits by several smurfs into one account count together.
@@ -181,18 +223,26 @@ pub struct Config {
     /// least `cycle_amount_ratio_min` of the one before and at most its inverse, and at least
     /// `pattern_amount_min`.
     pub cycle_length_max: usize,
+    /// Cycles: the window all transfers fall in.
     pub cycle_window_seconds: i64,
+    /// Cycles: how similar consecutive amounts must be (smaller / larger).
     pub cycle_amount_ratio_min: f64,
     /// Scatter-gather and gather-scatter: the window, branches at least (intermediaries, or
     /// sources and targets of the hub), and how similar amounts must be.
     pub shape_window_seconds: i64,
+    /// Scatter-gather: intermediaries at least.
     pub scatter_branches_min: usize,
+    /// Gather-scatter: distinct sources at least.
     pub gather_sources_min: usize,
+    /// Gather-scatter: distinct targets at least.
     pub gather_targets_min: usize,
+    /// Shapes: how similar amounts must be (smaller / larger).
     pub shape_amount_ratio_min: f64,
     /// Rapid pass-through: in and out within this time, out at least this share of in.
     pub pass_through_seconds: i64,
+    /// Pass-through: how similar in and out must be (smaller / larger).
     pub pass_through_ratio_min: f64,
+    /// Pass-through: the smallest amount looked at, in cents.
     pub pass_through_amount_min: i64,
     /// The smallest amount the shape and cycle kernels look at.
     pub pattern_amount_min: i64,
@@ -202,8 +252,11 @@ pub struct Config {
     /// amounts of other brokers' customers collide with the sender's intake, so the sum runs
     /// over).
     pub settlement_window_seconds: i64,
+    /// Settlement: the smallest settlement looked at, in cents.
     pub settlement_amount_min: i64,
+    /// Settlement: mirrored payouts cover at least this share of it.
     pub settlement_match_ratio_min: f64,
+    /// Settlement: mirrored payouts cover at most this many times it.
     pub settlement_cover_max: f64,
     /// Mirrored payouts at least: settlement nets several; one is a pass-through.
     pub settlement_payouts_min: usize,

@@ -29,13 +29,17 @@ struct Edge {
 /// cash and pass-through counts, and the alerts the account is in, by typology.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct AccountFeatures {
+    /// Transactions received.
     pub in_count: u64,
+    /// Transactions sent.
     pub out_count: u64,
-    /// Minor units.
+    /// Minor units received.
     pub in_amount: i64,
+    /// Minor units sent.
     pub out_amount: i64,
-    /// Most transactions in, and out, within one fan window.
+    /// Most transactions in within one fan window.
     pub window_in_max: u32,
+    /// Most transactions out within one fan window.
     pub window_out_max: u32,
     /// Incoming amounts in the structuring band under the threshold.
     pub near_threshold: u32,
