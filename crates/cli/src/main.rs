@@ -6,6 +6,7 @@
 
 mod demo;
 mod link;
+mod money;
 mod network;
 mod subjects;
 
@@ -137,6 +138,8 @@ enum Command {
     /// The link graph: summary, top nodes, communities, paths, ego networks, disruption,
     /// export and evaluation against a scenario's truth.
     Network(network::NetworkArgs),
+    /// Money-flow typology alerts over a ledger, an account's features, evaluation on a scenario.
+    Money(money::MoneyArgs),
     /// Resolve the store's records into subjects (persons, organisations, phones, vehicles,
     /// vessels, accounts), keeping subject ids stable and honouring judgements.
     Resolve(subjects::ResolveArgs),
@@ -361,6 +364,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Link(args) => link::run(args),
         Command::Network(args) => network::run(args),
+        Command::Money(args) => money::run(args),
         Command::Resolve(args) => subjects::resolve(args),
         Command::Judge(args) => subjects::judge(args),
         Command::Subject(args) => subjects::subject(args),

@@ -1,0 +1,800 @@
+//! The scanner: per-account windows of recent edges, and one kernel per typology run on each
+//! transaction as it arrives. The batch scan is this scanner over a canonical ledger.
+
+use std::collections::VecDeque;
+
+use crate::{Alert, CHANNEL_CASH, Config, Ledger, MoneyError, Tx, Typology};
+
+/// Most transactions buffered with one timestamp before they are scanned together.
+pub const SAME_TIMESTAMP_TRANSACTIONS_MAX: usize = 1 << 20;
+/// Most accounts one scanner holds (account numbers are `u32`).
+pub const ACCOUNTS_MAX: usize = u32::MAX as usize;
+
+/// One end of a transaction, as kept in an account's window.
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    ts: i64,
+    other: u32,
+    amount: i64,
+    id: u64,
+    channel: u8,
+    /// Position in the scan order: later edges have larger numbers, so "before" is exact even
+    /// among equal timestamps.
+    seq: u64,
+    /// In a structuring alert already (kept on the receiver's side only).
+    reported: bool,
+}
+
+/// Per-account features for a downstream model: volumes, the busiest windows, near-threshold
+/// cash and pass-through counts, and the alerts the account is in, by typology.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AccountFeatures {
+    /// Transactions received.
+    pub in_count: u64,
+    /// Transactions sent.
+    pub out_count: u64,
+    /// Minor units received.
+    pub in_amount: i64,
+    /// Minor units sent.
+    pub out_amount: i64,
+    /// Most transactions in within one fan window.
+    pub window_in_max: u32,
+    /// Most transactions out within one fan window.
+    pub window_out_max: u32,
+    /// Incoming amounts in the structuring band under the threshold.
+    pub near_threshold: u32,
+    /// Transfers matched as rapid pass-through (either end).
+    pub pass_through: u32,
+    /// Alerts that name the account, indexed by [`Typology::index`].
+    pub alerts: [u32; Typology::ALL.len()],
+}
+
+#[derive(Debug, Default)]
+struct Account {
+    ins: VecDeque<Edge>,
+    outs: VecDeque<Edge>,
+    /// Per typology, the scan position up to which this account's edges were reported, so an
+    /// edge goes into one alert of a kind, not into every later one whose window holds it.
+    covered: [u64; Typology::ALL.len()],
+    features: AccountFeatures,
+}
+
+/// Whether two amounts are within `ratio` of each other (smaller / larger).
+fn similar(a: i64, b: i64, ratio: f64) -> bool {
+    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+    hi > 0 && lo as f64 >= ratio * hi as f64
+}
+
+/// The streaming scanner. Feed transactions in time order with [`Scanner::push`]; take alerts
+/// as they come with [`Scanner::take_alerts`] (alerts of a timestamp are emitted once a later
+/// timestamp arrives, or at [`Scanner::finish`]).
+#[derive(Debug)]
+pub struct Scanner {
+    config: Config,
+    enabled: [bool; Typology::ALL.len()],
+    features: bool,
+    accounts: Vec<Account>,
+    now: Option<i64>,
+    pending: Vec<Tx>,
+    seq: u64,
+    alerts: Vec<Alert>,
+    scratch: Vec<u32>,
+}
+
+impl Scanner {
+    /// A scanner for every typology, keeping features.
+    pub fn new(config: &Config) -> Result<Scanner, MoneyError> {
+        Scanner::with_typologies(config, &Typology::ALL, true)
+    }
+
+    /// A scanner for some typologies, with or without per-account features.
+    pub fn with_typologies(
+        config: &Config,
+        typologies: &[Typology],
+        features: bool,
+    ) -> Result<Scanner, MoneyError> {
+        config.check()?;
+        let mut enabled = [false; Typology::ALL.len()];
+        for t in typologies {
+            enabled[t.index()] = true;
+        }
+        Ok(Scanner {
+            config: config.clone(),
+            enabled,
+            features,
+            accounts: Vec::new(),
+            now: None,
+            pending: Vec::new(),
+            seq: 0,
+            alerts: Vec::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Adds one transaction. Its timestamp must not be before the last one pushed.
+    pub fn push(&mut self, tx: Tx) -> Result<(), MoneyError> {
+        match self.now {
+            Some(now) if tx.ts < now => {
+                return Err(MoneyError::OutOfOrder {
+                    id: tx.id,
+                    ts: tx.ts,
+                    now,
+                });
+            }
+            Some(now) if tx.ts > now => self.flush(),
+            _ => {}
+        }
+        if self.pending.len() >= SAME_TIMESTAMP_TRANSACTIONS_MAX {
+            return Err(MoneyError::Limit {
+                what: "transactions with one timestamp",
+                max: SAME_TIMESTAMP_TRANSACTIONS_MAX,
+            });
+        }
+        let top = tx.from.max(tx.to) as usize;
+        if top >= ACCOUNTS_MAX {
+            return Err(MoneyError::Limit {
+                what: "accounts",
+                max: ACCOUNTS_MAX,
+            });
+        }
+        if top >= self.accounts.len() {
+            self.accounts.resize_with(top + 1, Account::default);
+        }
+        self.now = Some(tx.ts);
+        self.pending.push(tx);
+        Ok(())
+    }
+
+    /// Scans the buffered transactions of the current timestamp, by number.
+    fn flush(&mut self) {
+        let mut group = std::mem::take(&mut self.pending);
+        group.sort_unstable_by_key(|t| t.id);
+        for tx in &group {
+            self.process(tx);
+        }
+        group.clear();
+        self.pending = group;
+    }
+
+    /// Alerts emitted so far (and forgets them, so a long stream holds none).
+    pub fn take_alerts(&mut self) -> Vec<Alert> {
+        std::mem::take(&mut self.alerts)
+    }
+
+    /// Scans what is buffered and returns the alerts not yet taken, in canonical order, and
+    /// the features by account number (empty without features).
+    pub fn finish(mut self) -> (Vec<Alert>, Vec<AccountFeatures>) {
+        self.flush();
+        let mut alerts = std::mem::take(&mut self.alerts);
+        sort_alerts(&mut alerts);
+        let features = if self.features {
+            self.accounts.into_iter().map(|a| a.features).collect()
+        } else {
+            Vec::new()
+        };
+        (alerts, features)
+    }
+
+    fn on(&self, t: Typology) -> bool {
+        self.enabled[t.index()]
+    }
+
+    fn process(&mut self, tx: &Tx) {
+        self.seq += 1;
+        let seq = self.seq;
+        let oldest = tx.ts.saturating_sub(self.config.horizon_seconds());
+        let cap = self.config.edges_per_account_max;
+        let edge = |other| Edge {
+            ts: tx.ts,
+            other,
+            amount: tx.amount,
+            id: tx.id,
+            channel: tx.channel,
+            seq,
+            reported: false,
+        };
+        for (account, incoming) in [(tx.from, false), (tx.to, true)] {
+            let a = &mut self.accounts[account as usize];
+            let side = if incoming { &mut a.ins } else { &mut a.outs };
+            while side.front().is_some_and(|e| e.ts < oldest) {
+                side.pop_front();
+            }
+            side.push_back(edge(if incoming { tx.from } else { tx.to }));
+            if side.len() > cap {
+                side.pop_front();
+            }
+        }
+        if self.features {
+            self.update_features(tx);
+        }
+        if self.on(Typology::FanIn) {
+            self.fan(tx, true);
+        }
+        if self.on(Typology::FanOut) {
+            self.fan(tx, false);
+        }
+        if self.on(Typology::Structuring) {
+            self.structuring(tx);
+        }
+        if self.on(Typology::PassThrough) {
+            self.pass_through(tx, seq);
+        }
+        if self.on(Typology::Cycle) {
+            self.cycle(tx, seq);
+        }
+        if self.on(Typology::ScatterGather) {
+            self.scatter_gather(tx, seq);
+        }
+        if self.on(Typology::GatherScatter) {
+            self.gather_scatter(tx, seq);
+        }
+        if self.on(Typology::HawalaSettlement) {
+            self.settlement(tx, seq);
+        }
+    }
+
+    fn in_band(&self, e: &Edge) -> bool {
+        let c = &self.config;
+        e.amount < c.structuring_threshold
+            && e.amount as f64 >= c.structuring_threshold as f64 * c.structuring_floor_ratio
+            && (!c.structuring_cash_only || e.channel == CHANNEL_CASH)
+    }
+
+    fn update_features(&mut self, tx: &Tx) {
+        let lo = tx.ts - self.config.fan_window_seconds;
+        let near = {
+            let e = self.accounts[tx.to as usize].ins.back().copied();
+            e.is_some_and(|e| self.in_band(&e))
+        };
+        let to = &mut self.accounts[tx.to as usize];
+        let n = to.ins.iter().rev().take_while(|e| e.ts >= lo).count() as u32;
+        let f = &mut to.features;
+        f.in_count += 1;
+        f.in_amount = f.in_amount.saturating_add(tx.amount);
+        f.window_in_max = f.window_in_max.max(n);
+        f.near_threshold += u32::from(near);
+        let from = &mut self.accounts[tx.from as usize];
+        let n = from.outs.iter().rev().take_while(|e| e.ts >= lo).count() as u32;
+        let f = &mut from.features;
+        f.out_count += 1;
+        f.out_amount = f.out_amount.saturating_add(tx.amount);
+        f.window_out_max = f.window_out_max.max(n);
+    }
+
+    /// Emits an alert over `edges` (as (account it is about, edge)), marking them covered.
+    fn emit(
+        &mut self,
+        typology: Typology,
+        about: u32,
+        mut accounts: Vec<u32>,
+        mut edges: Vec<Edge>,
+        score: f64,
+    ) {
+        if edges.is_empty() {
+            return;
+        }
+        accounts.sort_unstable();
+        accounts.dedup();
+        accounts.retain(|&a| a != about);
+        accounts.insert(0, about);
+        edges.sort_unstable_by_key(|e| e.id);
+        edges.dedup_by_key(|e| e.id);
+        let window = (
+            edges.iter().map(|e| e.ts).min().unwrap_or(0),
+            edges.iter().map(|e| e.ts).max().unwrap_or(0),
+        );
+        if self.features {
+            for &a in &accounts {
+                self.accounts[a as usize].features.alerts[typology.index()] += 1;
+            }
+        }
+        self.alerts.push(Alert {
+            typology,
+            accounts,
+            transactions: edges.iter().map(|e| e.id).collect(),
+            window,
+            score,
+        });
+    }
+
+    /// Fan-in at the receiver (or fan-out at the sender): distinct counterparties and money
+    /// within the window.
+    fn fan(&mut self, tx: &Tx, incoming: bool) {
+        let typology = if incoming {
+            Typology::FanIn
+        } else {
+            Typology::FanOut
+        };
+        let c = &self.config;
+        let hub = if incoming { tx.to } else { tx.from };
+        let lo = tx.ts - c.fan_window_seconds;
+        let a = &self.accounts[hub as usize];
+        let side = if incoming { &a.ins } else { &a.outs };
+        let n = side.iter().rev().take_while(|e| e.ts >= lo).count();
+        if n < c.fan_degree_min {
+            return;
+        }
+        let window = side.range(side.len() - n..);
+        self.scratch.clear();
+        self.scratch.extend(window.clone().map(|e| e.other));
+        self.scratch.sort_unstable();
+        self.scratch.dedup();
+        let degree = self.scratch.len();
+        let total: i64 = window.clone().map(|e| e.amount).sum();
+        if degree < c.fan_degree_min || total < c.fan_amount_min {
+            return;
+        }
+        let covered = a.covered[typology.index()];
+        let edges: Vec<Edge> = window.filter(|e| e.seq > covered).copied().collect();
+        let others = self.scratch.clone();
+        let score = degree as f64 / c.fan_degree_min as f64;
+        let seq = self.seq;
+        self.accounts[hub as usize].covered[typology.index()] = seq;
+        self.emit(typology, hub, others, edges, score);
+    }
+
+    /// Several cash amounts just under the threshold into one account within the window.
+    fn structuring(&mut self, tx: &Tx) {
+        let c = &self.config;
+        let a = &self.accounts[tx.to as usize];
+        let Some(last) = a.ins.back() else { return };
+        if !self.in_band(last) {
+            return;
+        }
+        let lo = tx.ts - c.structuring_window_seconds;
+        let sender = last.other;
+        let by_sender = c.structuring_by_sender;
+        let band: Vec<Edge> = a
+            .ins
+            .iter()
+            .rev()
+            .take_while(|e| e.ts >= lo)
+            .filter(|e| self.in_band(e) && (!by_sender || e.other == sender))
+            .copied()
+            .collect();
+        if band.len() < c.structuring_count_min {
+            return;
+        }
+        let score = band.len() as f64 / c.structuring_count_min as f64;
+        let senders = band.iter().map(|e| e.other).collect();
+        // Marked on the edge, not by a position per account: counted per depositor, one
+        // depositor's alert must not hide another's older deposits into the same account.
+        let edges: Vec<Edge> = band.into_iter().filter(|e| !e.reported).collect();
+        let lo_seq = edges.iter().map(|e| e.seq).min().unwrap_or(u64::MAX);
+        for e in self.accounts[tx.to as usize].ins.iter_mut().rev() {
+            if e.seq < lo_seq {
+                break;
+            }
+            if edges.iter().any(|x| x.seq == e.seq) {
+                e.reported = true;
+            }
+        }
+        self.emit(Typology::Structuring, tx.to, senders, edges, score);
+    }
+
+    /// The best-matching opposite transfer of the same account within the pass-through time:
+    /// most similar amount, then the latest.
+    fn pass_through(&mut self, tx: &Tx, seq: u64) {
+        let c = &self.config;
+        if tx.amount < c.pass_through_amount_min || tx.from == tx.to {
+            return;
+        }
+        let lo = tx.ts - c.pass_through_seconds;
+        let ratio_min = c.pass_through_ratio_min;
+        let this = Edge {
+            ts: tx.ts,
+            other: 0,
+            amount: tx.amount,
+            id: tx.id,
+            channel: tx.channel,
+            seq,
+            reported: false,
+        };
+        // As the out of the sender, then as the in of the receiver.
+        for (account, incoming) in [(tx.from, true), (tx.to, false)] {
+            let a = &self.accounts[account as usize];
+            let side = if incoming { &a.ins } else { &a.outs };
+            let best = side
+                .iter()
+                .rev()
+                .take_while(|e| e.ts >= lo)
+                .filter(|e| e.seq < seq && similar(e.amount, tx.amount, ratio_min))
+                .map(|e| {
+                    let (lo, hi) = (e.amount.min(tx.amount), e.amount.max(tx.amount));
+                    (lo as f64 / hi as f64, e.seq, *e)
+                })
+                .max_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+            if let Some((ratio, _, e)) = best {
+                let other = if incoming { tx.to } else { tx.from };
+                if self.features {
+                    self.accounts[account as usize].features.pass_through += 1;
+                }
+                self.emit(
+                    Typology::PassThrough,
+                    account,
+                    vec![e.other, other],
+                    vec![e, this],
+                    ratio / ratio_min,
+                );
+            }
+        }
+    }
+
+    /// A temporal cycle closed by this transfer: a path from its receiver back to its sender
+    /// of strictly earlier transfers within the window, amounts similar step by step.
+    fn cycle(&mut self, tx: &Tx, seq: u64) {
+        let c = &self.config;
+        if tx.amount < c.pattern_amount_min || tx.from == tx.to {
+            return;
+        }
+        struct Search<'a> {
+            accounts: &'a [Account],
+            target: u32,
+            lo: i64,
+            ratio: f64,
+            length_max: usize,
+            steps: usize,
+            path: Vec<Edge>,
+            nodes: Vec<u32>,
+        }
+        // Walks in-edges backwards from `node`; `depth` transfers are already on the cycle.
+        fn walk(s: &mut Search, node: u32, seq: u64, amount: i64, depth: usize) -> bool {
+            let accounts = s.accounts;
+            for e in accounts[node as usize].ins.iter().rev() {
+                if e.ts < s.lo {
+                    break;
+                }
+                if e.seq >= seq || !similar(e.amount, amount, s.ratio) {
+                    continue;
+                }
+                if s.steps == 0 {
+                    return false;
+                }
+                s.steps -= 1;
+                if e.other == s.target {
+                    s.path.push(*e);
+                    return true;
+                }
+                if depth + 1 < s.length_max && !s.nodes.contains(&e.other) {
+                    s.path.push(*e);
+                    s.nodes.push(e.other);
+                    if walk(s, e.other, e.seq, e.amount, depth + 1) {
+                        return true;
+                    }
+                    s.path.pop();
+                    s.nodes.pop();
+                }
+            }
+            false
+        }
+        let mut s = Search {
+            accounts: &self.accounts,
+            target: tx.to,
+            lo: tx.ts - c.cycle_window_seconds,
+            ratio: c.cycle_amount_ratio_min,
+            length_max: c.cycle_length_max,
+            steps: c.search_steps_max,
+            path: Vec::new(),
+            nodes: vec![tx.from, tx.to],
+        };
+        if walk(&mut s, tx.from, seq, tx.amount, 1) {
+            let mut edges = s.path;
+            let length = edges.len() + 1;
+            edges.push(Edge {
+                ts: tx.ts,
+                other: tx.to,
+                amount: tx.amount,
+                id: tx.id,
+                channel: tx.channel,
+                seq,
+                reported: false,
+            });
+            let nodes = s.nodes;
+            self.emit(Typology::Cycle, tx.from, nodes, edges, length as f64 / 2.0);
+        }
+    }
+
+    /// Scatter-gather closed by this transfer into its target: the intermediary got a similar
+    /// amount from a source that also paid other intermediaries, each of which passed a
+    /// similar amount on to the same target.
+    fn scatter_gather(&mut self, tx: &Tx, seq: u64) {
+        let c = &self.config;
+        if tx.amount < c.pattern_amount_min || tx.from == tx.to {
+            return;
+        }
+        let (middle, target) = (tx.from, tx.to);
+        let lo = tx.ts - c.shape_window_seconds;
+        let covered = self.accounts[target as usize].covered[Typology::ScatterGather.index()];
+        let mut steps = c.search_steps_max;
+        let accounts = &self.accounts;
+        let mut found: Option<(u32, Vec<(Edge, Edge)>)> = None;
+        'sources: for e1 in accounts[middle as usize].ins.iter().rev() {
+            if e1.ts < lo {
+                break;
+            }
+            let source = e1.other;
+            if e1.seq >= seq
+                || source == target
+                || !similar(e1.amount, tx.amount, c.shape_amount_ratio_min)
+            {
+                continue;
+            }
+            let mut branches: Vec<(Edge, Edge)> = Vec::new();
+            for f1 in accounts[source as usize].outs.iter().rev() {
+                if f1.ts < lo {
+                    break;
+                }
+                let m = f1.other;
+                if f1.seq > seq || m == target || m == source {
+                    continue;
+                }
+                if branches.iter().any(|(b, _)| b.other == m) {
+                    continue;
+                }
+                for f2 in accounts[m as usize].outs.iter().rev() {
+                    if steps == 0 {
+                        break 'sources;
+                    }
+                    steps -= 1;
+                    if f2.seq <= f1.seq {
+                        break;
+                    }
+                    if f2.seq <= seq
+                        && f2.other == target
+                        && similar(f1.amount, f2.amount, c.shape_amount_ratio_min)
+                    {
+                        branches.push((*f1, *f2));
+                        break;
+                    }
+                }
+            }
+            if branches.len() >= c.scatter_branches_min {
+                found = Some((source, branches));
+                break;
+            }
+        }
+        let Some((source, branches)) = found else {
+            return;
+        };
+        let score = branches.len() as f64 / c.scatter_branches_min as f64;
+        let mut accounts: Vec<u32> = branches.iter().map(|(b, _)| b.other).collect();
+        accounts.push(source);
+        let edges: Vec<Edge> = branches
+            .into_iter()
+            .filter(|(_, f2)| f2.seq > covered)
+            .flat_map(|(f1, f2)| [f1, f2])
+            .collect();
+        self.accounts[target as usize].covered[Typology::ScatterGather.index()] = seq;
+        self.emit(Typology::ScatterGather, target, accounts, edges, score);
+    }
+
+    /// Gather-scatter at the sender of this transfer: similar amounts in from several sources,
+    /// then out to several targets, within the window.
+    fn gather_scatter(&mut self, tx: &Tx, seq: u64) {
+        let c = &self.config;
+        if tx.amount < c.pattern_amount_min || tx.from == tx.to {
+            return;
+        }
+        let hub = tx.from;
+        let lo = tx.ts - c.shape_window_seconds;
+        let a = &self.accounts[hub as usize];
+        let ins: Vec<Edge> = a
+            .ins
+            .iter()
+            .rev()
+            .take_while(|e| e.ts >= lo)
+            .filter(|e| similar(e.amount, tx.amount, c.shape_amount_ratio_min))
+            .copied()
+            .collect();
+        let distinct = |edges: &[Edge]| {
+            let mut v: Vec<u32> = edges.iter().map(|e| e.other).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let sources = distinct(&ins);
+        if sources.len() < c.gather_sources_min {
+            return;
+        }
+        let first = ins.iter().map(|e| e.seq).min().unwrap_or(seq);
+        let outs: Vec<Edge> = a
+            .outs
+            .iter()
+            .rev()
+            .take_while(|e| e.ts >= lo && e.seq > first)
+            .filter(|e| similar(e.amount, tx.amount, c.shape_amount_ratio_min))
+            .copied()
+            .collect();
+        let targets = distinct(&outs);
+        if targets.len() < c.gather_targets_min {
+            return;
+        }
+        let covered = a.covered[Typology::GatherScatter.index()];
+        let score = sources.len().min(targets.len()) as f64
+            / c.gather_sources_min.min(c.gather_targets_min) as f64;
+        let edges: Vec<Edge> = ins
+            .into_iter()
+            .chain(outs)
+            .filter(|e| e.seq > covered)
+            .collect();
+        let mut accounts = sources;
+        accounts.extend(targets);
+        self.accounts[hub as usize].covered[Typology::GatherScatter.index()] = seq;
+        self.emit(Typology::GatherScatter, hub, accounts, edges, score);
+    }
+
+    /// Mirrored settlement: this transfer from broker A to broker B is about what B paid out,
+    /// since A last settled with B, in amounts A had taken in before each payout.
+    fn settlement(&mut self, tx: &Tx, seq: u64) {
+        let c = &self.config;
+        if tx.amount < c.settlement_amount_min || tx.from == tx.to {
+            return;
+        }
+        let (a, b) = (tx.from, tx.to);
+        let lo = tx.ts - c.settlement_window_seconds;
+        let accounts = &self.accounts;
+        let last = accounts[b as usize]
+            .ins
+            .iter()
+            .rev()
+            .find(|e| e.other == a && e.seq < seq)
+            .map_or(0, |e| e.seq);
+        let mut intake: Vec<(i64, u64, Edge)> = accounts[a as usize]
+            .ins
+            .iter()
+            .filter(|e| e.ts >= lo && e.seq < seq)
+            .map(|e| (e.amount, e.seq, *e))
+            .collect();
+        if intake.is_empty() {
+            return;
+        }
+        intake.sort_unstable_by_key(|&(amount, seq, _)| (amount, seq));
+        let mut matched: Vec<Edge> = Vec::new();
+        let mut sum = 0i64;
+        for p in accounts[b as usize].outs.iter() {
+            if p.ts < lo || p.seq <= last || p.seq >= seq || p.other == a {
+                continue;
+            }
+            // Each intake mirrors one payout at most: the earliest unused one of that amount.
+            let i = intake.partition_point(|&(amount, _, _)| amount < p.amount);
+            if let Some(slot) = intake[i..]
+                .iter_mut()
+                .take_while(|(amount, _, _)| *amount == p.amount)
+                .find(|(_, s, _)| *s != 0 && *s < p.seq)
+            {
+                sum += p.amount;
+                matched.push(*p);
+                matched.push(slot.2);
+                slot.1 = 0;
+            }
+        }
+        if matched.len() / 2 < c.settlement_payouts_min {
+            return;
+        }
+        let cover = sum as f64 / tx.amount as f64;
+        if cover < c.settlement_match_ratio_min || cover > c.settlement_cover_max {
+            return;
+        }
+        let score = cover.min(1.0 / cover);
+        let mut others: Vec<u32> = matched.iter().map(|e| e.other).collect();
+        others.push(b);
+        matched.push(Edge {
+            ts: tx.ts,
+            other: b,
+            amount: tx.amount,
+            id: tx.id,
+            channel: tx.channel,
+            seq,
+            reported: false,
+        });
+        self.emit(
+            Typology::HawalaSettlement,
+            a,
+            others,
+            matched,
+            score / c.settlement_match_ratio_min,
+        );
+    }
+}
+
+/// Alerts in canonical order: by end of window, typology, then transactions.
+fn sort_alerts(alerts: &mut [Alert]) {
+    alerts.sort_by(|x, y| {
+        (x.window.1, x.typology, &x.transactions, &x.accounts).cmp(&(
+            y.window.1,
+            y.typology,
+            &y.transactions,
+            &y.accounts,
+        ))
+    });
+}
+
+/// A scanner's result: alerts, and features by account number.
+type Scanned = (Vec<Alert>, Vec<AccountFeatures>);
+
+/// Typologies in the order of their cost, for spreading them over threads.
+const COST_ORDER: [Typology; 8] = [
+    Typology::Cycle,
+    Typology::ScatterGather,
+    Typology::PassThrough,
+    Typology::FanIn,
+    Typology::GatherScatter,
+    Typology::HawalaSettlement,
+    Typology::FanOut,
+    Typology::Structuring,
+];
+
+/// Runs scanners for `typologies` over the ledger on `threads` threads, each with a share of
+/// the typologies; the first also keeps features if asked.
+fn run(
+    ledger: &Ledger,
+    config: &Config,
+    typologies: &[Typology],
+    threads: usize,
+    features: bool,
+) -> Result<Scanned, MoneyError> {
+    let threads = threads.clamp(1, typologies.len().max(1));
+    let mut groups: Vec<Vec<Typology>> = vec![Vec::new(); threads];
+    for (i, t) in COST_ORDER
+        .iter()
+        .filter(|t| typologies.contains(t))
+        .enumerate()
+    {
+        groups[i % threads].push(*t);
+    }
+    let one = |(i, group): (usize, &Vec<Typology>)| {
+        let mut s = Scanner::with_typologies(config, group, features && i == 0)?;
+        for row in 0..ledger.len() {
+            s.push(ledger.tx(row))?;
+        }
+        Ok::<_, MoneyError>(s.finish())
+    };
+    let results: Vec<Result<Scanned, MoneyError>> = if threads == 1 {
+        groups.iter().enumerate().map(one).collect()
+    } else {
+        use rayon::prelude::*;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| MoneyError::Config(format!("thread pool: {e}")))?;
+        pool.install(|| groups.par_iter().enumerate().map(one).collect())
+    };
+    let mut alerts = Vec::new();
+    let mut feats = Vec::new();
+    for (i, r) in results.into_iter().enumerate() {
+        let (a, f) = r?;
+        alerts.extend(a);
+        if i == 0 {
+            feats = f;
+        }
+    }
+    sort_alerts(&mut alerts);
+    if features {
+        feats.resize_with(ledger.accounts.len(), AccountFeatures::default);
+        for f in &mut feats {
+            f.alerts = Default::default();
+        }
+        for a in &alerts {
+            for &acc in &a.accounts {
+                feats[acc as usize].alerts[a.typology.index()] += 1;
+            }
+        }
+    }
+    Ok((alerts, feats))
+}
+
+/// The batch scan: every typology's alerts on the whole ledger, in canonical order, on
+/// `threads` threads (the result does not depend on it).
+pub fn scan(ledger: &Ledger, config: &Config, threads: usize) -> Result<Vec<Alert>, MoneyError> {
+    Ok(run(ledger, config, &Typology::ALL, threads, false)?.0)
+}
+
+/// The batch scan of some typologies, with per-account features (by account number).
+pub fn features(
+    ledger: &Ledger,
+    config: &Config,
+    typologies: &[Typology],
+    threads: usize,
+) -> Result<(Vec<Alert>, Vec<AccountFeatures>), MoneyError> {
+    run(ledger, config, typologies, threads, true)
+}
