@@ -52,7 +52,7 @@ fn log_survives_reopen_and_refuses_rewrites() {
     }
     let mut s = f.reopen();
     assert_eq!(s.log_position().unwrap(), 1);
-    assert_eq!(s.schema_version().unwrap(), 2);
+    assert_eq!(s.schema_version().unwrap(), 4);
     let conn = rusqlite_conn(&f.path());
     for sql in [
         "UPDATE record_log SET properties = '{}'",
