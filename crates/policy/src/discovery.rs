@@ -1,0 +1,296 @@
+//! Discovery keys and matching for hit / no-hit search. Keys are comparison keys from
+//! `corridor-text` (names in any script to Latin name parts with variants and phonetic codes,
+//! partial dates, E.164 phones, plate and document keys) and names are scored with
+//! `corridor-resolve`'s token similarity, so `Мухамед Ахмади` finds `Mohammed Ahmadi` as
+//! resolution would. The index never leaves this crate: callers only see counts and bands.
+
+use std::collections::HashMap;
+
+use corridor_model::{Grading, Model, PropType, ValueContext};
+use corridor_store::{RecordKey, StoredVersion};
+use corridor_text::datecmp::{DateAgreement, LooseDate, compare_dates, parse_loose_date};
+use corridor_text::names::{name_parts, phonetic_key};
+use corridor_text::plate::{document_key, plate_key};
+use serde::{Deserialize, Serialize};
+
+/// Most candidates one search scores; more means the query is too broad.
+pub const SEARCH_CANDIDATES_MAX: usize = 50_000;
+
+/// Longest query field, in bytes.
+pub const QUERY_FIELD_BYTES_MAX: usize = 256;
+
+/// Name similarity (0 to 1) at which a name alone is a possible hit.
+const NAME_POSSIBLE_MIN: f64 = 0.80;
+/// Name similarity at which a name is a probable hit.
+const NAME_PROBABLE_MIN: f64 = 0.92;
+
+/// What a partner searches by. At least one field must be given.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Query {
+    /// A person's or organisation's name, in any script.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Full or partial (`1987`, `1987-05`).
+    #[serde(default)]
+    pub date_of_birth: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub plate: Option<String>,
+    /// A passport, identity card or other document number.
+    #[serde(default)]
+    pub document: Option<String>,
+}
+
+/// How strongly records match a query, without saying why (which would describe content).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    Possible,
+    Probable,
+    Strong,
+}
+
+struct Entry {
+    key: RecordKey,
+    schema: String,
+    grading: Grading,
+    name: String,
+    dob: Vec<LooseDate>,
+    ids: Vec<String>,
+}
+
+/// The discovery keys of every live record, built from the store at one log position.
+pub(crate) struct Index {
+    pub(crate) position: i64,
+    entries: Vec<Entry>,
+    postings: HashMap<String, Vec<u32>>,
+}
+
+/// Prepared query keys.
+struct Keys {
+    name: String,
+    name_tokens: Vec<String>,
+    dob: Option<LooseDate>,
+    ids: Vec<String>,
+}
+
+fn name_tokens(name: &str) -> (String, Vec<String>) {
+    let parts = name_parts(name);
+    let mut tokens = Vec::with_capacity(parts.len() * 2);
+    for p in &parts {
+        tokens.push(format!("n:{p}"));
+        let ph = phonetic_key(p);
+        if !ph.is_empty() {
+            tokens.push(format!("p:{ph}"));
+        }
+    }
+    (parts.join(" "), tokens)
+}
+
+impl Index {
+    pub(crate) fn new(position: i64) -> Self {
+        Index {
+            position,
+            entries: Vec::new(),
+            postings: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Adds one live record.
+    pub(crate) fn add(&mut self, v: &StoredVersion) {
+        let Some(def) = Model::builtin().schema(&v.record.schema) else {
+            return;
+        };
+        let mut name = String::new();
+        let mut tokens = Vec::new();
+        let mut dob = Vec::new();
+        let mut ids = Vec::new();
+        for (prop, values) in &v.record.properties {
+            let Some(p) = def.properties.get(prop) else {
+                continue;
+            };
+            for value in values {
+                match p.ty {
+                    PropType::Name if prop == "name" || prop.ends_with("Name") => {
+                        let (joined, t) = name_tokens(value);
+                        if name.is_empty() {
+                            name = joined;
+                        }
+                        tokens.extend(t);
+                    }
+                    PropType::Date if prop == "birthDate" => {
+                        if let Some(d) = parse_loose_date(value) {
+                            tokens.push(format!("b:{:04}-{:02}-{:02}", d.year, d.month, d.day));
+                            dob.push(d);
+                        }
+                    }
+                    PropType::Phone => ids.push(format!("t:{value}")),
+                    PropType::Plate => ids.push(format!("v:{}", plate_key(value, true))),
+                    PropType::Identifier => ids.push(format!("d:{}", document_key(value))),
+                    _ => {}
+                }
+            }
+        }
+        if tokens.is_empty() && ids.is_empty() {
+            return;
+        }
+        let idx = self.entries.len() as u32;
+        tokens.extend(ids.iter().cloned());
+        tokens.sort();
+        tokens.dedup();
+        for t in tokens {
+            self.postings.entry(t).or_default().push(idx);
+        }
+        self.entries.push(Entry {
+            key: RecordKey::new(&v.envelope.originator, &v.record.id),
+            schema: v.record.schema.clone(),
+            grading: v.envelope.grading.clone(),
+            name,
+            dob,
+            ids,
+        });
+    }
+
+    /// Records matching `q`, with their band: (key, schema, grading, band).
+    pub(crate) fn search(
+        &self,
+        q: &Query,
+    ) -> Result<Vec<(&RecordKey, &str, &Grading, Band)>, String> {
+        let keys = prepare(q)?;
+        let mut candidates: Vec<u32> = Vec::new();
+        let lookups = keys.name_tokens.iter().chain(keys.ids.iter());
+        for t in lookups {
+            if let Some(p) = self.postings.get(t) {
+                candidates.extend_from_slice(p);
+            }
+        }
+        if keys.name_tokens.is_empty()
+            && keys.ids.is_empty()
+            && let Some(d) = &keys.dob
+            && let Some(p) = self
+                .postings
+                .get(&format!("b:{:04}-{:02}-{:02}", d.year, d.month, d.day))
+        {
+            candidates.extend_from_slice(p);
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        if candidates.len() > SEARCH_CANDIDATES_MAX {
+            return Err(format!(
+                "the query matches more than {SEARCH_CANDIDATES_MAX} records; add a date of \
+                 birth or an identifier"
+            ));
+        }
+        let mut out = Vec::new();
+        for c in candidates {
+            let e = &self.entries[c as usize];
+            if let Some(band) = score(&keys, e) {
+                out.push((&e.key, e.schema.as_str(), &e.grading, band));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn prepare(q: &Query) -> Result<Keys, String> {
+    let fields = [&q.name, &q.date_of_birth, &q.phone, &q.plate, &q.document];
+    if fields
+        .iter()
+        .any(|f| f.as_ref().is_some_and(|v| v.len() > QUERY_FIELD_BYTES_MAX))
+    {
+        return Err(format!(
+            "a query field is longer than {QUERY_FIELD_BYTES_MAX} bytes"
+        ));
+    }
+    fn present(f: &Option<String>) -> Option<&str> {
+        f.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
+    let (name, name_tokens) = present(&q.name).map(name_tokens).unwrap_or_default();
+    let dob = match present(&q.date_of_birth) {
+        Some(d) => Some(parse_loose_date(d).ok_or_else(|| format!("'{d}' is not a date"))?),
+        None => None,
+    };
+    let mut ids = Vec::new();
+    if let Some(p) = present(&q.phone) {
+        // International form only: a partner's national form needs a region the query lacks.
+        let e164 = PropType::Phone
+            .canonical(p, &ValueContext::default())
+            .map_err(|e| format!("phone '{p}': {e}"))?;
+        ids.push(format!("t:{e164}"));
+    }
+    if let Some(p) = present(&q.plate) {
+        ids.push(format!("v:{}", plate_key(p, true)));
+    }
+    if let Some(d) = present(&q.document) {
+        ids.push(format!("d:{}", document_key(d)));
+    }
+    if name_tokens.is_empty() && ids.is_empty() && dob.is_none() {
+        return Err("a search needs a name, date of birth, phone, plate or document".into());
+    }
+    Ok(Keys {
+        name,
+        name_tokens,
+        dob,
+        ids,
+    })
+}
+
+fn score(k: &Keys, e: &Entry) -> Option<Band> {
+    let id_match = k.ids.iter().any(|i| e.ids.contains(i));
+    let dob = k.dob.as_ref().map(|q| {
+        e.dob
+            .iter()
+            .map(|d| compare_dates(q, d))
+            .min_by_key(|a| agreement_rank(*a))
+            .unwrap_or(DateAgreement::Different)
+    });
+    let dob_agrees = matches!(dob, Some(DateAgreement::Exact | DateAgreement::Consistent));
+    let dob_contradicts = matches!(dob, Some(DateAgreement::Different)) && !e.dob.is_empty();
+    let name_sim = if k.name.is_empty() || e.name.is_empty() {
+        None
+    } else {
+        Some(corridor_resolve::compare::token_similarity(
+            &k.name, &e.name,
+        ))
+    };
+    let band = if id_match {
+        Band::Strong
+    } else if let Some(s) = name_sim {
+        if s >= NAME_PROBABLE_MIN && dob_agrees {
+            Band::Strong
+        } else if s >= NAME_PROBABLE_MIN {
+            Band::Probable
+        } else if s >= NAME_POSSIBLE_MIN {
+            Band::Possible
+        } else {
+            return None;
+        }
+    } else if k.name.is_empty() && k.ids.is_empty() && dob_agrees {
+        Band::Possible
+    } else {
+        return None;
+    };
+    if dob_contradicts && !id_match {
+        return match band {
+            Band::Strong | Band::Probable => Some(Band::Possible),
+            Band::Possible => None,
+        };
+    }
+    Some(band)
+}
+
+fn agreement_rank(a: DateAgreement) -> u8 {
+    match a {
+        DateAgreement::Exact => 0,
+        DateAgreement::Consistent => 1,
+        DateAgreement::Slip => 2,
+        DateAgreement::Near => 3,
+        DateAgreement::Different => 4,
+    }
+}
