@@ -160,3 +160,277 @@ pub fn handling_conditions(g: &Grading) -> Vec<String> {
     };
     vec![text]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grant::{EuCeiling, HandlingCeiling, TlpCeiling};
+    use crate::principal::{Agency, Directory, Role, User};
+    use corridor_model::envelope::{EuInformation, EuSource, UkIntelligence, UkSource};
+
+    const NOW: i64 = 1_000_000;
+
+    fn dir() -> Directory {
+        let mut d = Directory::new();
+        for (code, country) in [("RS_BP", "rs"), ("UK_NCA", "gb"), ("MK_MVR", "mk")] {
+            d.add_agency(Agency {
+                code: code.into(),
+                country: country.into(),
+                name: code.into(),
+                contact: "desk".into(),
+            })
+            .unwrap();
+        }
+        for (id, agency, role) in [
+            ("uk.a", "UK_NCA", Role::Analyst),
+            ("uk.b", "UK_NCA", Role::Analyst),
+            ("uk.audit", "UK_NCA", Role::Auditor),
+            ("uk.admin", "UK_NCA", Role::Admin),
+            ("mk.a", "MK_MVR", Role::Analyst),
+            ("rs.a", "RS_BP", Role::Analyst),
+        ] {
+            d.add_user(User {
+                id: id.into(),
+                agency: agency.into(),
+                roles: vec![role],
+                operations: vec!["kestrel".into()],
+                active: true,
+            })
+            .unwrap();
+        }
+        d
+    }
+
+    fn eu(h: EuHandling) -> Grading {
+        Grading::Europol4x4 {
+            source: EuSource::B,
+            information: EuInformation::Two,
+            handling: h,
+        }
+    }
+
+    fn grant(grantor: &str, recipient: &str, scope: Scope) -> Grant {
+        Grant {
+            id: "g".into(),
+            grantor: grantor.into(),
+            granted_by: "x".into(),
+            recipient: recipient.into(),
+            named_users: vec![],
+            scope,
+            conditions: "intelligence only".into(),
+            granted_at: 0,
+            expires_at: NOW + 1,
+            revoked: false,
+        }
+    }
+
+    fn standing(ceiling: HandlingCeiling) -> Scope {
+        Scope::Standing {
+            schemata: vec!["Person".into()],
+            ceiling,
+        }
+    }
+
+    fn record_scope() -> Scope {
+        Scope::Record {
+            record_id: "r1".into(),
+        }
+    }
+
+    fn run(user: &str, originator: &str, g: &Grading, grants: &[Grant]) -> Decision {
+        let d = dir();
+        let meta = RecordMeta {
+            originator,
+            record_id: "r1",
+            schema: "Person",
+            grading: g,
+        };
+        decide(
+            d.principal(user),
+            d.agency(originator).is_some(),
+            &meta,
+            grants,
+            NOW,
+        )
+    }
+
+    fn allowed(d: &Decision) -> bool {
+        matches!(d, Decision::Allow { .. })
+    }
+
+    #[test]
+    fn standing_agreements_never_cover_restricted_handling() {
+        let all = HandlingCeiling {
+            uk_permitted: true,
+            europol: Some(EuCeiling::H3),
+            tlp: Some(TlpCeiling::Amber),
+        };
+        let grants = [grant("RS_BP", "UK_NCA", standing(all))];
+        for h in [EuHandling::H0, EuHandling::H1, EuHandling::H3] {
+            assert!(allowed(&run("uk.a", "RS_BP", &eu(h), &grants)), "{h:?}");
+        }
+        assert!(!allowed(&run(
+            "uk.a",
+            "RS_BP",
+            &eu(EuHandling::H2),
+            &grants
+        )));
+        let uk_c = Grading::Uk3x5x2 {
+            source: UkSource::Reliable,
+            intelligence: UkIntelligence::KnownDirectly,
+            handling: UkHandling::Conditions("no court".into()),
+        };
+        assert!(!allowed(&run("uk.a", "RS_BP", &uk_c, &grants)));
+        for t in [Tlp::AmberStrict, Tlp::Red] {
+            assert!(!allowed(&run("uk.a", "RS_BP", &Grading::Tlp(t), &grants)));
+        }
+        // A grant for the record itself does cover H2 and UK C, with their conditions.
+        let specific = [grant("RS_BP", "UK_NCA", record_scope())];
+        let Decision::Allow { conditions } = run("uk.a", "RS_BP", &uk_c, &specific) else {
+            panic!("a record grant covers handling C");
+        };
+        assert!(conditions.contains(&"intelligence only".to_owned()));
+        assert!(conditions.iter().any(|c| c.contains("no court")));
+        assert!(allowed(&run(
+            "uk.a",
+            "RS_BP",
+            &eu(EuHandling::H2),
+            &specific
+        )));
+    }
+
+    #[test]
+    fn ceilings_are_per_system_and_ordered() {
+        let h0 = [grant(
+            "RS_BP",
+            "UK_NCA",
+            standing(HandlingCeiling {
+                europol: Some(EuCeiling::H0),
+                ..HandlingCeiling::default()
+            }),
+        )];
+        assert!(allowed(&run("uk.a", "RS_BP", &eu(EuHandling::H0), &h0)));
+        assert!(!allowed(&run("uk.a", "RS_BP", &eu(EuHandling::H1), &h0)));
+        assert!(!allowed(&run(
+            "uk.a",
+            "RS_BP",
+            &Grading::Tlp(Tlp::Clear),
+            &h0
+        )));
+    }
+
+    #[test]
+    fn red_needs_named_users_and_amber_strict_the_agency() {
+        let red = Grading::Tlp(Tlp::Red);
+        let unnamed = [grant("RS_BP", "UK_NCA", record_scope())];
+        assert_eq!(
+            run("uk.a", "RS_BP", &red, &unnamed),
+            Decision::Deny(DenyReason::NoGrant)
+        );
+        let mut named = grant("RS_BP", "UK_NCA", record_scope());
+        named.named_users = vec!["uk.a".into()];
+        assert!(allowed(&run("uk.a", "RS_BP", &red, &[named.clone()])));
+        assert!(!allowed(&run("uk.b", "RS_BP", &red, &[named])));
+        // RED is not even discoverable.
+        let discovery = grant(
+            "RS_BP",
+            "UK_NCA",
+            Scope::Discovery {
+                schemata: vec!["Thing".into()],
+            },
+        );
+        assert_eq!(
+            run("uk.a", "RS_BP", &red, std::slice::from_ref(&discovery)),
+            Decision::Deny(DenyReason::NoGrant)
+        );
+        let strict = Grading::Tlp(Tlp::AmberStrict);
+        assert_eq!(
+            run("uk.a", "RS_BP", &strict, &[discovery]),
+            Decision::HitOnly
+        );
+        assert!(allowed(&run("uk.a", "RS_BP", &strict, &unnamed)));
+        assert!(!allowed(&run("mk.a", "RS_BP", &strict, &unnamed)));
+    }
+
+    #[test]
+    fn only_the_originators_grants_count() {
+        // UK "grants" a Serbian record to North Macedonia: worthless.
+        let g = [grant("UK_NCA", "MK_MVR", record_scope())];
+        assert_eq!(
+            run("mk.a", "RS_BP", &eu(EuHandling::H0), &g),
+            Decision::Deny(DenyReason::NoGrant)
+        );
+    }
+
+    #[test]
+    fn unknown_or_inactive_or_wrong_role_fails_closed() {
+        let g = [grant("RS_BP", "UK_NCA", record_scope())];
+        let h0 = eu(EuHandling::H0);
+        assert_eq!(
+            run("nobody", "RS_BP", &h0, &g),
+            Decision::Deny(DenyReason::UnknownPrincipal)
+        );
+        assert_eq!(
+            run(
+                "uk.a",
+                "GR_HP",
+                &h0,
+                &[grant("GR_HP", "UK_NCA", record_scope())]
+            ),
+            Decision::Deny(DenyReason::UnknownOriginator)
+        );
+        for u in ["uk.audit", "uk.admin"] {
+            assert_eq!(run(u, "RS_BP", &h0, &g), Decision::Deny(DenyReason::Role));
+        }
+        let mut expired = g[0].clone();
+        expired.expires_at = NOW;
+        let mut revoked = g[0].clone();
+        revoked.revoked = true;
+        for x in [expired, revoked] {
+            assert!(!allowed(&run("uk.a", "RS_BP", &h0, &[x])));
+        }
+        let mut d = dir();
+        d.add_user(User {
+            id: "uk.gone".into(),
+            agency: "UK_NCA".into(),
+            roles: vec![Role::Analyst],
+            operations: vec![],
+            active: false,
+        })
+        .unwrap();
+        assert!(d.principal("uk.gone").is_none());
+        assert!(
+            d.add_user(User {
+                id: "x.y".into(),
+                agency: "XX_YY".into(),
+                roles: vec![Role::Analyst],
+                operations: vec![],
+                active: true,
+            })
+            .is_err()
+        );
+        assert!(serde_json::from_str::<Role>("\"superuser\"").is_err());
+    }
+
+    #[test]
+    fn operation_grants_reach_only_assigned_users() {
+        let g = [grant(
+            "RS_BP",
+            "UK_NCA",
+            Scope::Operation {
+                operation: "osprey".into(),
+                record_ids: vec!["r1".into()],
+            },
+        )];
+        assert!(!allowed(&run("uk.a", "RS_BP", &eu(EuHandling::H2), &g)));
+        let g = [grant(
+            "RS_BP",
+            "UK_NCA",
+            Scope::Operation {
+                operation: "kestrel".into(),
+                record_ids: vec!["r1".into()],
+            },
+        )];
+        assert!(allowed(&run("uk.a", "RS_BP", &eu(EuHandling::H2), &g)));
+    }
+}

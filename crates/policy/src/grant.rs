@@ -144,3 +144,48 @@ impl Grant {
         !self.revoked && self.granted_at <= now && now < self.expires_at
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_round_trip_through_json() {
+        for scope in [
+            Scope::Record {
+                record_id: "r1".into(),
+            },
+            Scope::Operation {
+                operation: "kestrel".into(),
+                record_ids: vec!["r1".into()],
+            },
+            Scope::Standing {
+                schemata: vec!["Person".into()],
+                ceiling: HandlingCeiling {
+                    uk_permitted: true,
+                    europol: Some(EuCeiling::H1),
+                    tlp: Some(TlpCeiling::Green),
+                },
+            },
+            Scope::Discovery {
+                schemata: vec!["Thing".into()],
+            },
+        ] {
+            let g = Grant {
+                id: "g1".into(),
+                grantor: "RS_BP".into(),
+                granted_by: "rs.sup".into(),
+                recipient: "UK_NCA".into(),
+                named_users: vec![],
+                scope,
+                conditions: "c".into(),
+                granted_at: 0,
+                expires_at: 10,
+                revoked: false,
+            };
+            let json = serde_json::to_string(&g).unwrap();
+            let back: Grant = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, g, "{json}");
+        }
+    }
+}

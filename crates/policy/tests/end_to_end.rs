@@ -154,7 +154,7 @@ fn run(store: &mut dyn Store) {
         policy
             .grant(
                 &ctx_at("uk_nca.supervisor", NOW + 7200),
-                &[target.clone()],
+                std::slice::from_ref(&target),
                 NewGrant {
                     recipient: "MK_MVR".into(),
                     named_users: vec![],
