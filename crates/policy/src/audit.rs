@@ -51,6 +51,8 @@ pub enum Action {
     Grant,
     /// An agency or user added or changed.
     Directory,
+    /// A login, successful or not, or a token revoked.
+    Authentication,
 }
 
 impl Action {
@@ -68,6 +70,7 @@ impl Action {
             Action::Answer => "answer",
             Action::Grant => "grant",
             Action::Directory => "directory",
+            Action::Authentication => "authentication",
         }
     }
 

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod audit;
+mod auth;
 mod decide;
 mod discovery;
 mod grant;
@@ -33,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub use crate::audit::{Action, Broken, VerifyReport};
+pub use crate::auth::{PASSWORD_BYTES_MAX, PASSWORD_CHARS_MIN, TOKEN_SECONDS_MAX, TokenInfo};
 pub use crate::decide::{Decision, DenyReason, RecordMeta, decide, handling_conditions};
 pub use crate::discovery::{Band, QUERY_FIELD_BYTES_MAX, Query, SEARCH_CANDIDATES_MAX};
 pub use crate::grant::{
