@@ -233,6 +233,25 @@ const KIND_USER: &str = "user";
 const KIND_GRANT: &str = "grant";
 const KIND_HIT: &str = "hit";
 const KIND_REQUEST: &str = "request";
+const KIND_NOTICE: &str = "notice";
+
+/// A deconfliction notice: an operation's search met another agency's records. Both agencies
+/// see it; the holding agency learns who searched and for which operations, the searching
+/// agency only whom to call (it learns nothing of the records it could not see).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notice {
+    pub id: String,
+    pub searching_agency: String,
+    pub searcher: String,
+    /// The searcher's operations.
+    pub operations: Vec<String>,
+    pub holding_agency: String,
+    /// The holding agency's records that matched (cleared for the searching agency).
+    #[serde(default)]
+    pub record_ids: Vec<String>,
+    pub at: i64,
+}
 
 /// The policy layer over a store: the only path from the store to a principal.
 pub struct PolicyStore<'s> {
@@ -790,6 +809,46 @@ impl<'s> PolicyStore<'s> {
                 gradings,
             });
         }
+        // Deconfliction: a search made for an operation that meets another agency's records
+        // tells both agencies, so that two operations on one target learn of each other.
+        let operations = self
+            .directory
+            .principal(&ctx.user)
+            .map(|p| p.user.operations.clone())
+            .unwrap_or_default();
+        let mut notices = Vec::new();
+        if !operations.is_empty() {
+            let mut touched: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+            for (k, _) in &readable {
+                if k.originator != agency {
+                    touched
+                        .entry(&k.originator)
+                        .or_default()
+                        .push(k.record_id.clone());
+                }
+            }
+            for h in &hits {
+                if let Some(d) = docs.iter().find(|d| d.id == h.hit_ref)
+                    && let Ok(hd) = serde_json::from_str::<HitDoc>(&d.body)
+                {
+                    touched.entry(&h.agency).or_default().extend(hd.record_ids);
+                }
+            }
+            for (other, record_ids) in touched {
+                let id = new_id("N", &[&ctx.user, other], ctx.now, tail);
+                let n = Notice {
+                    id: id.clone(),
+                    searching_agency: agency.clone(),
+                    searcher: ctx.user.clone(),
+                    operations: operations.clone(),
+                    holding_agency: other.to_owned(),
+                    record_ids,
+                    at: ctx.now,
+                };
+                notices.push(id.clone());
+                docs.push(doc(KIND_NOTICE, &id, &n)?);
+            }
+        }
         let row = audit::append(
             self.store,
             &audit::NewEntry {
@@ -802,6 +861,7 @@ impl<'s> PolicyStore<'s> {
                     "query": query,
                     "readable": readable.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>(),
                     "hits": hits.iter().map(|h| json!({"hit": h.hit_ref, "agency": h.agency, "records": h.records})).collect::<Vec<_>>(),
+                    "notices": notices,
                 }),
             },
             &docs,
@@ -859,6 +919,30 @@ impl<'s> PolicyStore<'s> {
             ctx.now,
         )?;
         Ok(r)
+    }
+
+    /// Deconfliction notices for the acting user's agency (as searcher or as holder).
+    pub fn notices(&mut self, ctx: &Context) -> Result<Vec<Notice>> {
+        let p = self.principal(&ctx.user)?;
+        if !p.reads_records() {
+            return Err(PolicyError::Refused(
+                "no role of this user reads notices".into(),
+            ));
+        }
+        let agency = p.agency.code.clone();
+        let mut out = Vec::new();
+        for d in load_all(self.store, KIND_NOTICE)? {
+            let Ok(mut n) = serde_json::from_str::<Notice>(&d.body) else {
+                continue;
+            };
+            if n.holding_agency == agency {
+                out.push(n);
+            } else if n.searching_agency == agency {
+                n.record_ids.clear();
+                out.push(n);
+            }
+        }
+        Ok(out)
     }
 
     /// Requests addressed to the acting user's agency (to answer) or made by the user.

@@ -168,6 +168,18 @@ fn run(store: &mut dyn Store) {
             .is_err()
     );
 
+    // Deconfliction: the UK analyst searched for operation Kestrel and met Serbian records;
+    // Serbia learns who searched and which of its records, the UK only whom to call.
+    let rs_notices = policy.notices(&ctx("rs_bp.analyst")).unwrap();
+    assert_eq!(rs_notices.len(), 1);
+    assert_eq!(rs_notices[0].searching_agency, "UK_NCA");
+    assert_eq!(rs_notices[0].operations, ["kestrel"]);
+    assert_eq!(rs_notices[0].record_ids, ["rs-2291"]);
+    let uk_notices = policy.notices(&uk).unwrap();
+    assert_eq!(uk_notices.len(), 1);
+    assert!(uk_notices[0].record_ids.is_empty());
+    assert!(policy.notices(&ctx("mk_mvr.analyst")).unwrap().is_empty());
+
     let report = policy.verify_audit(Some(&key.verifying_key())).unwrap();
     assert_eq!(report.broken, None, "{report:?}");
     assert!(report.checkpoints >= 2, "{report:?}");
