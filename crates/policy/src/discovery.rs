@@ -16,6 +16,13 @@ use serde::{Deserialize, Serialize};
 /// Most candidates one search scores; more means the query is too broad.
 pub const SEARCH_CANDIDATES_MAX: usize = 50_000;
 
+/// Most postings one search reads (every record sharing any key with the query, counted once
+/// per key).
+pub const SEARCH_POSTINGS_MAX: usize = 2_000_000;
+
+/// Name parts of a query that select candidates; more still count in the score.
+const NAME_PARTS_QUERY_MAX: usize = 8;
+
 /// Longest query field, in bytes.
 pub const QUERY_FIELD_BYTES_MAX: usize = 256;
 
@@ -71,7 +78,8 @@ pub(crate) struct Index {
 /// Prepared query keys.
 struct Keys {
     name: String,
-    name_tokens: Vec<String>,
+    /// Per name part, its keys (spelling, sound).
+    name_parts: Vec<Vec<String>>,
     dob: Option<LooseDate>,
     ids: Vec<String>,
 }
@@ -87,6 +95,23 @@ fn name_tokens(name: &str) -> (String, Vec<String>) {
         }
     }
     (parts.join(" "), tokens)
+}
+
+/// A query name's parts, each with its spelling and sound keys.
+fn part_tokens(name: &str) -> (String, Vec<Vec<String>>) {
+    let parts = name_parts(name);
+    let keys = parts
+        .iter()
+        .map(|p| {
+            let mut k = vec![format!("n:{p}")];
+            let ph = phonetic_key(p);
+            if !ph.is_empty() {
+                k.push(format!("p:{ph}"));
+            }
+            k
+        })
+        .collect();
+    (parts.join(" "), keys)
 }
 
 impl Index {
@@ -163,24 +188,59 @@ impl Index {
         q: &Query,
     ) -> Result<Vec<(&RecordKey, &str, &Grading, Band)>, String> {
         let keys = prepare(q)?;
-        let mut candidates: Vec<u32> = Vec::new();
-        let lookups = keys.name_tokens.iter().chain(keys.ids.iter());
-        for t in lookups {
-            if let Some(p) = self.postings.get(t) {
-                candidates.extend_from_slice(p);
+        // A record is a candidate when it shares an identifier with the query, or enough of
+        // the query's name parts (two, or all of a one-part name) by spelling or sound: one
+        // common part alone (every "Mohammed") would make every search scan thousands.
+        const ID_MATCH: u32 = 1 << 31;
+        let mut marks: HashMap<u32, u32> = HashMap::new();
+        let mut postings_read = 0usize;
+        let mut read = |list: &[u32], bit: u32, marks: &mut HashMap<u32, u32>| {
+            postings_read += list.len();
+            for &i in list {
+                *marks.entry(i).or_default() |= bit;
+            }
+            postings_read <= SEARCH_POSTINGS_MAX
+        };
+        let mut within = true;
+        for (part, tokens) in keys
+            .name_parts
+            .iter()
+            .enumerate()
+            .take(NAME_PARTS_QUERY_MAX)
+        {
+            for t in tokens {
+                if let Some(p) = self.postings.get(t) {
+                    within &= read(p, 1 << part, &mut marks);
+                }
             }
         }
-        if keys.name_tokens.is_empty()
+        for t in &keys.ids {
+            if let Some(p) = self.postings.get(t) {
+                within &= read(p, ID_MATCH, &mut marks);
+            }
+        }
+        if keys.name_parts.is_empty()
             && keys.ids.is_empty()
             && let Some(d) = &keys.dob
             && let Some(p) = self
                 .postings
                 .get(&format!("b:{:04}-{:02}-{:02}", d.year, d.month, d.day))
         {
-            candidates.extend_from_slice(p);
+            within &= read(p, ID_MATCH, &mut marks);
         }
+        if !within {
+            return Err(format!(
+                "the query's keys are shared by more than {SEARCH_POSTINGS_MAX} records; add \
+                 a date of birth or an identifier"
+            ));
+        }
+        let parts_needed = keys.name_parts.len().clamp(1, 2) as u32;
+        let mut candidates: Vec<u32> = marks
+            .into_iter()
+            .filter(|(_, m)| m & ID_MATCH != 0 || (m & !ID_MATCH).count_ones() >= parts_needed)
+            .map(|(i, _)| i)
+            .collect();
         candidates.sort_unstable();
-        candidates.dedup();
         if candidates.len() > SEARCH_CANDIDATES_MAX {
             return Err(format!(
                 "the query matches more than {SEARCH_CANDIDATES_MAX} records; add a date of \
@@ -211,7 +271,7 @@ fn prepare(q: &Query) -> Result<Keys, String> {
     fn present(f: &Option<String>) -> Option<&str> {
         f.as_deref().map(str::trim).filter(|v| !v.is_empty())
     }
-    let (name, name_tokens) = present(&q.name).map(name_tokens).unwrap_or_default();
+    let (name, name_parts) = present(&q.name).map(part_tokens).unwrap_or_default();
     let dob = match present(&q.date_of_birth) {
         Some(d) => Some(parse_loose_date(d).ok_or_else(|| format!("'{d}' is not a date"))?),
         None => None,
@@ -230,12 +290,12 @@ fn prepare(q: &Query) -> Result<Keys, String> {
     if let Some(d) = present(&q.document) {
         ids.push(format!("d:{}", document_key(d)));
     }
-    if name_tokens.is_empty() && ids.is_empty() && dob.is_none() {
+    if name_parts.is_empty() && ids.is_empty() && dob.is_none() {
         return Err("a search needs a name, date of birth, phone, plate or document".into());
     }
     Ok(Keys {
         name,
-        name_tokens,
+        name_parts,
         dob,
         ids,
     })
