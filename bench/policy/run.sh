@@ -4,6 +4,7 @@
 # and the search's audit entry written with full sync before the answer is returned).
 #
 # Usage: bench/policy/run.sh [RECORDS] [QUERIES]   (default 1,000,000 and 2,000)
+# CORRIDOR_BENCH_STORE=postgres://… runs it on PostgreSQL instead of a SQLite file.
 # Needs /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,4 +14,4 @@ OUT=bench/out/policy
 rm -rf "$OUT" && mkdir -p "$OUT"
 cargo build --release -q -p corridor-policy --example hit_bench
 BIN=${CARGO_TARGET_DIR:-target}/release/examples/hit_bench
-/usr/bin/time -f "wall %e s, peak %M KiB" "$BIN" "$RECORDS" "$QUERIES" "$OUT/hits.db"
+/usr/bin/time -f "wall %e s, peak %M KiB" "$BIN" "$RECORDS" "$QUERIES" "${CORRIDOR_BENCH_STORE:-$OUT/hits.db}"

@@ -3,7 +3,8 @@
 //! decision per candidate, audit entry written with full sync) for a partner's analyst.
 //!
 //! Usage: `hit_bench [RECORDS] [QUERIES] [STORE]` (default 1,000,000 records, 2,000 queries,
-//! a temporary file). Not a test: run it on a quiet machine, release build.
+//! a temporary SQLite file; STORE may be a SQLite path or a `postgres://` URL). Not a test:
+//! run it on a quiet machine, release build.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -11,7 +12,7 @@ use std::time::Instant;
 use corridor_model::envelope::GradingFields;
 use corridor_model::{Envelope, Grading, Record};
 use corridor_policy::{Agency, Context, NewGrant, PolicyStore, Query, Role, Scope, User};
-use corridor_store::{Batch, Entry, NewVersion, Provenance, SqliteStore, Store};
+use corridor_store::{Batch, Entry, NewVersion, Provenance};
 
 const BATCH_RECORDS: usize = 10_000;
 const GIVEN: &[&str] = &[
@@ -138,12 +139,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let records: usize = args.get(1).map_or(Ok(1_000_000), |a| a.parse())?;
     let queries: usize = args.get(2).map_or(Ok(2_000), |a| a.parse())?;
     let dir = tempfile::tempdir()?;
-    let path = args
+    let locator = args
         .get(3)
-        .map_or_else(|| dir.path().join("hits.db"), std::path::PathBuf::from);
+        .cloned()
+        .unwrap_or_else(|| dir.path().join("hits.db").to_string_lossy().into_owned());
     let holders = ["RS_BP", "MK_MVR", "GR_HP"];
     let mut rng = Rng(2026);
-    let mut store = SqliteStore::open(&path)?;
+    let mut store = corridor_store::open(&locator)?;
     let t = Instant::now();
     let mut names = Vec::with_capacity(records);
     let g = grading();
@@ -190,7 +192,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let now = 1_795_780_800;
-    let mut policy = PolicyStore::open(&mut store)?;
+    let mut policy = PolicyStore::open(store.as_mut())?;
     for (code, country) in [
         ("UK_NCA", "gb"),
         ("RS_BP", "rs"),
