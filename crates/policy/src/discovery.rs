@@ -188,6 +188,9 @@ impl Index {
         q: &Query,
     ) -> Result<Vec<(&RecordKey, &str, &Grading, Band)>, String> {
         let keys = prepare(q)?;
+        if keys.name_parts.len() == 2 {
+            return self.search_two_parts(&keys);
+        }
         // A record is a candidate when it shares an identifier with the query, or enough of
         // the query's name parts (two, or all of a one-part name) by spelling or sound: one
         // common part alone (every "Mohammed") would make every search scan thousands.
@@ -247,15 +250,109 @@ impl Index {
                  birth or an identifier"
             ));
         }
+        Ok(self.score_all(&keys, candidates))
+    }
+
+    /// The common case, a two-part name: the candidates are the intersection of the two parts'
+    /// posting lists (each sorted, as records are added in order), plus identifier matches,
+    /// without hashing every holder of a common given name.
+    fn search_two_parts(
+        &self,
+        keys: &Keys,
+    ) -> Result<Vec<(&RecordKey, &str, &Grading, Band)>, String> {
+        let mut postings_read = 0usize;
+        let mut union = |tokens: &[String]| {
+            let mut out: Vec<u32> = Vec::new();
+            for t in tokens {
+                if let Some(p) = self.postings.get(t) {
+                    postings_read += p.len();
+                    out = merge_union(&out, p);
+                }
+            }
+            out
+        };
+        let a = union(&keys.name_parts[0]);
+        let b = union(&keys.name_parts[1]);
+        let mut candidates = intersect(&a, &b);
+        for t in &keys.ids {
+            if let Some(p) = self.postings.get(t) {
+                postings_read += p.len();
+                candidates = merge_union(&candidates, p);
+            }
+        }
+        if postings_read > SEARCH_POSTINGS_MAX {
+            return Err(format!(
+                "the query's keys are shared by more than {SEARCH_POSTINGS_MAX} records; add \
+                 a date of birth or an identifier"
+            ));
+        }
+        if candidates.len() > SEARCH_CANDIDATES_MAX {
+            return Err(format!(
+                "the query matches more than {SEARCH_CANDIDATES_MAX} records; add a date of \
+                 birth or an identifier"
+            ));
+        }
+        Ok(self.score_all(keys, candidates))
+    }
+
+    fn score_all(
+        &self,
+        keys: &Keys,
+        candidates: Vec<u32>,
+    ) -> Vec<(&RecordKey, &str, &Grading, Band)> {
         let mut out = Vec::new();
         for c in candidates {
             let e = &self.entries[c as usize];
-            if let Some(band) = score(&keys, e) {
+            if let Some(band) = score(keys, e) {
                 out.push((&e.key, e.schema.as_str(), &e.grading, band));
             }
         }
-        Ok(out)
+        out
     }
+}
+
+/// The sorted union of two sorted lists.
+fn merge_union(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+/// The intersection of two sorted lists.
+fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 fn prepare(q: &Query) -> Result<Keys, String> {
