@@ -8,6 +8,7 @@ mod demo;
 mod link;
 mod money;
 mod network;
+mod policy;
 mod subjects;
 
 use std::path::PathBuf;
@@ -147,6 +148,8 @@ enum Command {
     Judge(subjects::JudgeArgs),
     /// Show a subject's records (by subject id, or by one of its records).
     Subject(subjects::SubjectArgs),
+    /// The audit log: verify its chain and signatures, export it, sign a checkpoint.
+    Audit(policy::AuditArgs),
     /// Show the store's backend, schema version, log position and totals, and check it.
     Status {
         #[command(flatten)]
@@ -368,6 +371,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Resolve(args) => subjects::resolve(args),
         Command::Judge(args) => subjects::judge(args),
         Command::Subject(args) => subjects::subject(args),
+        Command::Audit(args) => policy::run(args),
         Command::Status { store } => {
             let mut store = open_store(&store.store)?;
             let c = store.counts()?;

@@ -315,6 +315,51 @@ impl Store for FailingStore {
     ) -> corridor_store::Result<Vec<corridor_store::SubjectMember>> {
         self.inner.scan_subjects(kind, after, limit)
     }
+    fn write_policy(
+        &mut self,
+        e: &corridor_store::AuditRow,
+        d: &[corridor_store::PolicyDoc],
+    ) -> corridor_store::Result<()> {
+        self.inner.write_policy(e, d)
+    }
+    fn audit_entries(
+        &mut self,
+        after: i64,
+        limit: usize,
+    ) -> corridor_store::Result<Vec<corridor_store::AuditRow>> {
+        self.inner.audit_entries(after, limit)
+    }
+    fn audit_tail(&mut self) -> corridor_store::Result<Option<corridor_store::AuditRow>> {
+        self.inner.audit_tail()
+    }
+    fn add_audit_checkpoint(
+        &mut self,
+        c: &corridor_store::AuditCheckpoint,
+    ) -> corridor_store::Result<()> {
+        self.inner.add_audit_checkpoint(c)
+    }
+    fn audit_checkpoints(
+        &mut self,
+        after: i64,
+        limit: usize,
+    ) -> corridor_store::Result<Vec<corridor_store::AuditCheckpoint>> {
+        self.inner.audit_checkpoints(after, limit)
+    }
+    fn policy_docs(
+        &mut self,
+        kind: &str,
+        after: &str,
+        limit: usize,
+    ) -> corridor_store::Result<Vec<corridor_store::PolicyDoc>> {
+        self.inner.policy_docs(kind, after, limit)
+    }
+    fn policy_doc(
+        &mut self,
+        kind: &str,
+        id: &str,
+    ) -> corridor_store::Result<Option<corridor_store::PolicyDoc>> {
+        self.inner.policy_doc(kind, id)
+    }
 }
 
 fn good_csv(rows: usize) -> Vec<u8> {

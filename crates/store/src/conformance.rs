@@ -9,8 +9,9 @@ use corridor_model::envelope::GradingFields;
 use corridor_model::{Envelope, Grading, Record};
 
 use crate::{
-    Batch, Entry, NewJudgement, NewVersion, Provenance, RecordKey, ResolutionInfo, SourceInfo,
-    Store, StoreError, SubjectMember, SubjectWrite, Tombstone,
+    AuditCheckpoint, AuditRow, Batch, Entry, NewJudgement, NewVersion, PolicyDoc, Provenance,
+    RecordKey, ResolutionInfo, SourceInfo, Store, StoreError, SubjectMember, SubjectWrite,
+    Tombstone,
 };
 
 /// Makes stores for the checks.
@@ -47,6 +48,7 @@ pub const CHECKS: &[(&str, Check)] = &[
         "subject_writes_detect_conflicts",
         subject_writes_detect_conflicts,
     ),
+    ("policy_writes_are_atomic", policy_writes_are_atomic),
 ];
 
 /// Generates one `#[test]` per conformance check. `$fixture` is an expression giving an
@@ -99,6 +101,7 @@ macro_rules! conformance_suite {
             judgements_are_kept_in_order,
             subjects_replace_and_update,
             subject_writes_detect_conflicts,
+            policy_writes_are_atomic,
         );
     };
 }
@@ -669,4 +672,58 @@ fn subject_writes_detect_conflicts(f: &dyn Fixture) {
         .write_subjects(&info(6, 1), Some(5), SubjectWrite::Update, &one, &[])
         .unwrap();
     assert_eq!(s.resolution("person").unwrap().unwrap().log_position, 6);
+}
+
+fn audit_row(seq: i64) -> AuditRow {
+    AuditRow {
+        seq,
+        at: "2026-11-27T12:00:00Z".into(),
+        actor: "uk.analyst".into(),
+        agency: "UK_NCA".into(),
+        origin: "127.0.0.1".into(),
+        action: "consultation".into(),
+        justification: "Operation Kestrel".into(),
+        detail: "{}".into(),
+        prev_hash: vec![0; 32],
+        hash: vec![seq as u8; 32],
+    }
+}
+
+fn policy_writes_are_atomic(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    assert!(s.audit_tail().unwrap().is_none());
+    let doc = |id: &str, body: &str| PolicyDoc {
+        kind: "grant".into(),
+        id: id.into(),
+        body: body.into(),
+    };
+    s.write_policy(&audit_row(1), &[doc("g1", "one")]).unwrap();
+    s.write_policy(&audit_row(2), &[doc("g1", "two"), doc("g2", "x")])
+        .unwrap();
+    // The same place in the chain twice: refused, and the document with it is not written.
+    assert!(s.write_policy(&audit_row(2), &[doc("g3", "y")]).is_err());
+    assert!(s.policy_doc("grant", "g3").unwrap().is_none());
+    assert_eq!(s.policy_doc("grant", "g1").unwrap().unwrap().body, "two");
+    let ids: Vec<String> = s
+        .policy_docs("grant", "", 10)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(ids, ["g1", "g2"]);
+    assert_eq!(s.policy_docs("grant", "g1", 10).unwrap().len(), 1);
+    let rows = s.audit_entries(0, 10).unwrap();
+    assert_eq!(rows, vec![audit_row(1), audit_row(2)]);
+    assert_eq!(s.audit_tail().unwrap(), Some(audit_row(2)));
+    assert_eq!(s.audit_entries(1, 10).unwrap(), vec![audit_row(2)]);
+    let c = AuditCheckpoint {
+        seq: 2,
+        hash: vec![2; 32],
+        public_key: vec![7; 32],
+        signature: vec![9; 64],
+        signed_at: "2026-11-27T12:00:01Z".into(),
+    };
+    s.add_audit_checkpoint(&c).unwrap();
+    assert_eq!(s.audit_checkpoints(0, 10).unwrap(), vec![c]);
+    assert!(s.audit_checkpoints(2, 10).unwrap().is_empty());
 }

@@ -17,6 +17,7 @@
 
 pub mod conformance;
 mod plan;
+mod policy;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -26,6 +27,9 @@ use std::collections::BTreeMap;
 
 use corridor_model::{ContentHash, Envelope, Record};
 
+pub use crate::policy::{
+    AuditCheckpoint, AuditRow, POLICY_DOC_BYTES_MAX, POLICY_ROWS_MAX, PolicyDoc,
+};
 pub use crate::postgres::PgStore;
 pub use crate::sqlite::SqliteStore;
 pub use crate::subjects::{
@@ -291,6 +295,32 @@ pub trait Store: Send {
         after: Option<&RecordKey>,
         limit: usize,
     ) -> Result<Vec<SubjectMember>>;
+
+    /// Appends one audit entry and writes `docs` (replacing documents of the same kind and id)
+    /// in one transaction: a policy change is never stored without the entry that records it.
+    /// Fails, writing nothing, when an entry with `entry.seq` exists already, so two writers
+    /// racing for the same place in the chain cannot both succeed.
+    fn write_policy(&mut self, entry: &AuditRow, docs: &[PolicyDoc]) -> Result<()>;
+
+    /// Up to `limit` (at most [`POLICY_ROWS_MAX`]) audit entries with `seq` above `after`, in
+    /// order.
+    fn audit_entries(&mut self, after: i64, limit: usize) -> Result<Vec<AuditRow>>;
+
+    /// The audit entry with the highest `seq`.
+    fn audit_tail(&mut self) -> Result<Option<AuditRow>>;
+
+    /// Stores a signed checkpoint.
+    fn add_audit_checkpoint(&mut self, checkpoint: &AuditCheckpoint) -> Result<()>;
+
+    /// Up to `limit` (at most [`POLICY_ROWS_MAX`]) checkpoints with `seq` above `after`.
+    fn audit_checkpoints(&mut self, after: i64, limit: usize) -> Result<Vec<AuditCheckpoint>>;
+
+    /// Up to `limit` (at most [`POLICY_ROWS_MAX`]) documents of `kind` with ids after `after`,
+    /// in id order.
+    fn policy_docs(&mut self, kind: &str, after: &str, limit: usize) -> Result<Vec<PolicyDoc>>;
+
+    /// One policy document.
+    fn policy_doc(&mut self, kind: &str, id: &str) -> Result<Option<PolicyDoc>>;
 }
 
 /// Opens the store a locator names: `postgres://…` or `postgresql://…` for PostgreSQL, otherwise

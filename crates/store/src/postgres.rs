@@ -11,8 +11,10 @@ use std::io::Write;
 use ::postgres::{Client, NoTls, Transaction};
 
 use crate::plan::{GradingCache, Head, Plan, Row, plan};
+use crate::policy::{self, check_docs};
 use crate::sql;
 use crate::subjects::{MemberColumns, check_expected, check_judgement, parse_verdict, verdict};
+use crate::{AuditCheckpoint, AuditRow, POLICY_ROWS_MAX, PolicyDoc};
 use crate::{
     Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SourceInfo, Store, StoreCounts,
     StoreError, StoredVersion,
@@ -34,6 +36,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "subjects",
         include_str!("../migrations/postgres/0002_subjects.sql"),
+    ),
+    (
+        4,
+        "policy",
+        include_str!("../migrations/postgres/0004_policy.sql"),
     ),
 ];
 
@@ -99,7 +106,14 @@ impl PgStore {
                 known,
             });
         }
-        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        let done: Vec<i64> = tx
+            .query("SELECT version FROM schema_migrations", &[])?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        // Numbers may have gaps (branches reserve theirs), and a lower number can arrive after
+        // a higher one was applied: every known migration not yet applied runs, in order.
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| !done.contains(&m.0)) {
             tx.batch_execute(sql)?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
@@ -598,6 +612,103 @@ impl Store for PgStore {
         let limit = limit.min(SCAN_LIMIT_MAX) as i64;
         self.query_members(&sql::SCAN_MEMBERS, &[&kind, &o, &r, &limit])
     }
+
+    fn write_policy(&mut self, e: &AuditRow, docs: &[PolicyDoc]) -> Result<()> {
+        check_docs(docs)?;
+        let now = crate::now_rfc3339();
+        let mut tx = self.client.transaction()?;
+        tx.execute(
+            policy::INSERT_AUDIT,
+            &[
+                &e.seq,
+                &e.at,
+                &e.actor,
+                &e.agency,
+                &e.origin,
+                &e.action,
+                &e.justification,
+                &e.detail,
+                &e.prev_hash,
+                &e.hash,
+            ],
+        )?;
+        for d in docs {
+            tx.execute(policy::UPSERT_DOC, &[&d.kind, &d.id, &d.body, &now])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn audit_entries(&mut self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {
+        let limit = limit.min(POLICY_ROWS_MAX) as i64;
+        let rows = self
+            .client
+            .query(&policy::audit_entries_sql(), &[&after, &limit])?;
+        rows.iter().map(audit_row).collect()
+    }
+
+    fn audit_tail(&mut self) -> Result<Option<AuditRow>> {
+        let row = self.client.query_opt(&policy::audit_tail_sql(), &[])?;
+        row.as_ref().map(audit_row).transpose()
+    }
+
+    fn add_audit_checkpoint(&mut self, c: &AuditCheckpoint) -> Result<()> {
+        self.client.execute(
+            policy::INSERT_CHECKPOINT,
+            &[&c.seq, &c.hash, &c.public_key, &c.signature, &c.signed_at],
+        )?;
+        Ok(())
+    }
+
+    fn audit_checkpoints(&mut self, after: i64, limit: usize) -> Result<Vec<AuditCheckpoint>> {
+        let limit = limit.min(POLICY_ROWS_MAX) as i64;
+        let rows = self.client.query(policy::CHECKPOINTS, &[&after, &limit])?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditCheckpoint {
+                    seq: r.try_get(0)?,
+                    hash: r.try_get(1)?,
+                    public_key: r.try_get(2)?,
+                    signature: r.try_get(3)?,
+                    signed_at: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    fn policy_docs(&mut self, kind: &str, after: &str, limit: usize) -> Result<Vec<PolicyDoc>> {
+        let limit = limit.min(POLICY_ROWS_MAX) as i64;
+        let rows = self.client.query(policy::DOCS, &[&kind, &after, &limit])?;
+        rows.iter().map(policy_doc).collect()
+    }
+
+    fn policy_doc(&mut self, kind: &str, id: &str) -> Result<Option<PolicyDoc>> {
+        let row = self.client.query_opt(policy::DOC, &[&kind, &id])?;
+        row.as_ref().map(policy_doc).transpose()
+    }
+}
+
+fn audit_row(r: &::postgres::Row) -> Result<AuditRow> {
+    Ok(AuditRow {
+        seq: r.try_get(0)?,
+        at: r.try_get(1)?,
+        actor: r.try_get(2)?,
+        agency: r.try_get(3)?,
+        origin: r.try_get(4)?,
+        action: r.try_get(5)?,
+        justification: r.try_get(6)?,
+        detail: r.try_get(7)?,
+        prev_hash: r.try_get(8)?,
+        hash: r.try_get(9)?,
+    })
+}
+
+fn policy_doc(r: &::postgres::Row) -> Result<PolicyDoc> {
+    Ok(PolicyDoc {
+        kind: r.try_get(0)?,
+        id: r.try_get(1)?,
+        body: r.try_get(2)?,
+    })
 }
 
 #[cfg(test)]

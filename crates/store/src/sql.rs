@@ -66,6 +66,11 @@ pub(crate) const NEXT_POSITION: &str = "SELECT COALESCE(MAX(pos), 0) + 1 FROM re
 
 pub(crate) const SCHEMA_VERSION: &str = "SELECT MAX(version) FROM schema_migrations";
 
+/// The newest migration applied and how many are: both must match the build's list for a
+/// store to need no migration, because numbers may have gaps that a later build fills.
+pub(crate) const MIGRATIONS_APPLIED: &str =
+    "SELECT COALESCE(MAX(version), 0), COUNT(*) FROM schema_migrations";
+
 pub(crate) const COMMITTED_THROUGH: &str =
     "SELECT COALESCE(MAX(last_line), 0) FROM batches WHERE source_id = $1";
 

@@ -6,8 +6,10 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::plan::{GradingCache, Head, Planned, Row, plan};
+use crate::policy::{self, check_docs};
 use crate::sql;
 use crate::subjects::{MemberColumns, check_expected, check_judgement, parse_verdict, verdict};
+use crate::{AuditCheckpoint, AuditRow, POLICY_ROWS_MAX, PolicyDoc};
 use crate::{
     Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SourceInfo, Store, StoreCounts,
     StoreError, StoredVersion,
@@ -29,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "subjects",
         include_str!("../migrations/sqlite/0002_subjects.sql"),
+    ),
+    (
+        4,
+        "policy",
+        include_str!("../migrations/sqlite/0004_policy.sql"),
     ),
 ];
 
@@ -111,11 +118,11 @@ impl SqliteStore {
         // Readers opening a store that is being written must not queue for the write lock, so
         // the lock is taken only when a migration is actually pending.
         let known = MIGRATIONS.last().map_or(0, |m| m.0);
-        let applied: Option<i64> = self
+        let applied: Option<(i64, i64)> = self
             .conn
-            .query_row(sql::SCHEMA_VERSION, [], |r| r.get(0))
-            .unwrap_or(None);
-        if applied == Some(known) {
+            .query_row(sql::MIGRATIONS_APPLIED, [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .ok();
+        if applied == Some((known, MIGRATIONS.len() as i64)) {
             return Ok(());
         }
         let tx = self
@@ -137,7 +144,14 @@ impl SqliteStore {
                 known,
             });
         }
-        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        let done: Vec<i64> = {
+            let mut stmt = tx.prepare("SELECT version FROM schema_migrations")?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        // Numbers may have gaps (branches reserve theirs), and a lower number can arrive after
+        // a higher one was applied: every known migration not yet applied runs, in order.
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| !done.contains(&m.0)) {
             tx.execute_batch(sql)?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
@@ -582,4 +596,104 @@ impl Store for SqliteStore {
         let limit = limit.min(SCAN_LIMIT_MAX) as i64;
         self.query_members(&sql::SCAN_MEMBERS, params![kind, o, r, limit])
     }
+
+    fn write_policy(&mut self, e: &AuditRow, docs: &[PolicyDoc]) -> Result<()> {
+        check_docs(docs)?;
+        let now = crate::now_rfc3339();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            policy::INSERT_AUDIT,
+            params![
+                e.seq,
+                e.at,
+                e.actor,
+                e.agency,
+                e.origin,
+                e.action,
+                e.justification,
+                e.detail,
+                e.prev_hash,
+                e.hash
+            ],
+        )?;
+        for d in docs {
+            tx.execute(policy::UPSERT_DOC, params![d.kind, d.id, d.body, now])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn audit_entries(&mut self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {
+        let limit = limit.min(POLICY_ROWS_MAX) as i64;
+        let mut stmt = self.conn.prepare_cached(&policy::audit_entries_sql())?;
+        let rows = stmt.query_map(params![after, limit], audit_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn audit_tail(&mut self) -> Result<Option<AuditRow>> {
+        Ok(self
+            .conn
+            .query_row(&policy::audit_tail_sql(), [], audit_row)
+            .optional()?)
+    }
+
+    fn add_audit_checkpoint(&mut self, c: &AuditCheckpoint) -> Result<()> {
+        self.conn.execute(
+            policy::INSERT_CHECKPOINT,
+            params![c.seq, c.hash, c.public_key, c.signature, c.signed_at],
+        )?;
+        Ok(())
+    }
+
+    fn audit_checkpoints(&mut self, after: i64, limit: usize) -> Result<Vec<AuditCheckpoint>> {
+        let limit = limit.min(POLICY_ROWS_MAX) as i64;
+        let mut stmt = self.conn.prepare_cached(policy::CHECKPOINTS)?;
+        let rows = stmt.query_map(params![after, limit], |r| {
+            Ok(AuditCheckpoint {
+                seq: r.get(0)?,
+                hash: r.get(1)?,
+                public_key: r.get(2)?,
+                signature: r.get(3)?,
+                signed_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn policy_docs(&mut self, kind: &str, after: &str, limit: usize) -> Result<Vec<PolicyDoc>> {
+        let limit = limit.min(POLICY_ROWS_MAX) as i64;
+        let mut stmt = self.conn.prepare_cached(policy::DOCS)?;
+        let rows = stmt.query_map(params![kind, after, limit], policy_doc)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn policy_doc(&mut self, kind: &str, id: &str) -> Result<Option<PolicyDoc>> {
+        Ok(self
+            .conn
+            .query_row(policy::DOC, params![kind, id], policy_doc)
+            .optional()?)
+    }
+}
+
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        agency: r.get(3)?,
+        origin: r.get(4)?,
+        action: r.get(5)?,
+        justification: r.get(6)?,
+        detail: r.get(7)?,
+        prev_hash: r.get(8)?,
+        hash: r.get(9)?,
+    })
+}
+
+fn policy_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<PolicyDoc> {
+    Ok(PolicyDoc {
+        kind: r.get(0)?,
+        id: r.get(1)?,
+        body: r.get(2)?,
+    })
 }

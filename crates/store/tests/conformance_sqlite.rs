@@ -52,7 +52,7 @@ fn log_survives_reopen_and_refuses_rewrites() {
     }
     let mut s = f.reopen();
     assert_eq!(s.log_position().unwrap(), 1);
-    assert_eq!(s.schema_version().unwrap(), 2);
+    assert_eq!(s.schema_version().unwrap(), 4);
     let conn = rusqlite_conn(&f.path());
     for sql in [
         "UPDATE record_log SET properties = '{}'",
@@ -89,4 +89,33 @@ fn a_store_from_a_newer_build_is_refused() {
         Err(e) => panic!("want TooNew, got {e}"),
         Ok(_) => panic!("a store migrated by a newer build must not be opened"),
     }
+}
+
+/// Migration numbers may have gaps, and a branch's lower number can be merged after a higher
+/// one was applied: the runner applies every known migration that is missing, not only those
+/// above the newest.
+#[test]
+fn a_missing_lower_migration_is_applied_late() {
+    let f = SqliteFixture::new();
+    drop(f.fresh());
+    let conn = rusqlite_conn(&f.path());
+    // Make the store look as if 0002 had not existed when 0004 was applied.
+    conn.execute_batch(
+        "DELETE FROM schema_migrations WHERE version = 2;
+         DROP TABLE judgements; DROP TABLE resolutions; DROP TABLE subject_members;",
+    )
+    .unwrap();
+    drop(conn);
+    let mut s = f.reopen();
+    assert_eq!(s.schema_version().unwrap(), 4);
+    assert_eq!(s.judgement_position().unwrap(), 0);
+    let conn = rusqlite_conn(&f.path());
+    let versions: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_migrations ORDER BY version")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(versions, [1, 2, 4]);
 }
