@@ -1272,22 +1272,17 @@ pub fn subject_truth(store: &mut dyn corridor_store::Store, dir: &Path) -> Resul
         },
     )?;
     let mut votes: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
-    let mut after: Option<corridor_store::RecordKey> = None;
-    loop {
-        let page = store.scan_subjects("person", after.as_ref(), corridor_store::SCAN_LIMIT_MAX)?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.record.clone());
-        for m in page {
-            let key = (m.record.originator, m.record.record_id);
-            if let Some(p) = person_of.get(&key) {
-                *votes
-                    .entry(m.subject_id)
-                    .or_default()
-                    .entry(p.clone())
-                    .or_insert(0) += 1;
-            }
+    corridor_store::for_each_member(store, "person", |m| -> Result<()> {
+        let key = (m.record.originator, m.record.record_id);
+        if let Some(p) = person_of.get(&key) {
+            *votes
+                .entry(m.subject_id)
+                .or_default()
+                .entry(p.clone())
+                .or_insert(0) += 1;
         }
-    }
+        Ok(())
+    })?;
     let mut truth = Truth::default();
     for (subject, counts) in votes {
         // BTreeMap order makes the smaller person id win a tie.

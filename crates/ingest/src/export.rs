@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use corridor_model::Envelope;
-use corridor_store::{SCAN_LIMIT_MAX, Store};
+use corridor_store::Store;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -32,28 +32,20 @@ pub enum ExportError {
 
 /// Writes every live record in (originator, id) order; returns how many.
 pub fn ftm(store: &mut dyn Store, out: &mut dyn Write) -> Result<u64, ExportError> {
-    let mut after: Option<(String, String)> = None;
     let mut n = 0u64;
-    loop {
-        let page = store.scan_live(
-            after.as_ref().map(|(o, r)| (o.as_str(), r.as_str())),
-            SCAN_LIMIT_MAX,
+    corridor_store::for_each_live(store, |v| -> Result<(), ExportError> {
+        serde_json::to_writer(
+            &mut *out,
+            &FtmLine {
+                id: &v.record.id,
+                schema: &v.record.schema,
+                properties: &v.record.properties,
+                corridor: &v.envelope,
+            },
         )?;
-        let Some(last) = page.last() else { break };
-        after = Some((last.envelope.originator.clone(), last.record.id.clone()));
-        for v in &page {
-            serde_json::to_writer(
-                &mut *out,
-                &FtmLine {
-                    id: &v.record.id,
-                    schema: &v.record.schema,
-                    properties: &v.record.properties,
-                    corridor: &v.envelope,
-                },
-            )?;
-            out.write_all(b"\n")?;
-            n += 1;
-        }
-    }
+        out.write_all(b"\n")?;
+        n += 1;
+        Ok(())
+    })?;
     Ok(n)
 }

@@ -28,7 +28,7 @@ mod principal;
 use std::collections::BTreeMap;
 
 use corridor_model::{Envelope, Record};
-use corridor_store::{PolicyDoc, RecordKey, SCAN_LIMIT_MAX, Store, StoreError, StoredVersion};
+use corridor_store::{PolicyDoc, RecordKey, Store, StoreError, StoredVersion};
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -705,18 +705,10 @@ impl<'s> PolicyStore<'s> {
             return Ok(());
         }
         let mut index = discovery::Index::new(position);
-        let mut after: Option<(String, String)> = None;
-        loop {
-            let page = self.store.scan_live(
-                after.as_ref().map(|(o, r)| (o.as_str(), r.as_str())),
-                SCAN_LIMIT_MAX,
-            )?;
-            let Some(last) = page.last() else { break };
-            after = Some((last.envelope.originator.clone(), last.record.id.clone()));
-            for v in &page {
-                index.add(v);
-            }
-        }
+        corridor_store::for_each_live(self.store, |v| -> Result<()> {
+            index.add(&v);
+            Ok(())
+        })?;
         self.index = Some(index);
         Ok(())
     }

@@ -323,6 +323,48 @@ pub trait Store: Send {
     fn policy_doc(&mut self, kind: &str, id: &str) -> Result<Option<PolicyDoc>>;
 }
 
+/// Calls `f` with every live record (its current, non-retracted version) in (originator, id)
+/// order, reading [`SCAN_LIMIT_MAX`] at a time: the one paging loop for exports, rebuilds and
+/// derivations.
+pub fn for_each_live<E: From<StoreError>>(
+    store: &mut dyn Store,
+    mut f: impl FnMut(StoredVersion) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let page = store.scan_live(
+            after.as_ref().map(|(o, r)| (o.as_str(), r.as_str())),
+            SCAN_LIMIT_MAX,
+        )?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = Some((last.envelope.originator.clone(), last.record.id.clone()));
+        for v in page {
+            f(v)?;
+        }
+    }
+}
+
+/// Calls `f` with every stored member of the subjects of `kind`, in record key order.
+pub fn for_each_member<E: From<StoreError>>(
+    store: &mut dyn Store,
+    kind: &str,
+    mut f: impl FnMut(SubjectMember) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let mut after: Option<RecordKey> = None;
+    loop {
+        let page = store.scan_subjects(kind, after.as_ref(), SCAN_LIMIT_MAX)?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = Some(last.record.clone());
+        for m in page {
+            f(m)?;
+        }
+    }
+}
+
 /// Opens the store a locator names: `postgres://…` or `postgresql://…` for PostgreSQL, otherwise
 /// a SQLite file path (an optional `sqlite:` prefix is allowed). Migrations run on open.
 pub fn open(locator: &str) -> Result<Box<dyn Store>> {

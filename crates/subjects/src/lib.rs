@@ -715,20 +715,15 @@ fn previous_subjects(
     kind: &str,
 ) -> Result<HashMap<RecordKey, String>, Error> {
     let mut out = HashMap::new();
-    let mut after: Option<RecordKey> = None;
-    loop {
-        let page = store.scan_subjects(kind, after.as_ref(), SCAN_LIMIT_MAX)?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.record.clone());
-        for m in page {
-            out.insert(m.record, m.subject_id);
-        }
+    corridor_store::for_each_member(store, kind, |m| -> Result<(), Error> {
+        out.insert(m.record, m.subject_id);
         if out.len() > RECORDS_MAX {
             return Err(Error::Limit(format!(
                 "more than {RECORDS_MAX} stored members of '{kind}'"
             )));
         }
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 

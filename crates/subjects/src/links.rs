@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use corridor_graph::{Day, EdgeInput, EdgeType, Graph, GraphBuilder, Interval, NodeId, NodeKind};
-use corridor_store::{RecordKey, SCAN_LIMIT_MAX, Store};
+use corridor_store::{RecordKey, Store};
 
 use crate::Error;
 
@@ -191,51 +191,36 @@ pub fn link_graph(store: &mut dyn Store) -> Result<(Graph, LinkStats), Error> {
         stats: LinkStats::default(),
     };
     for kind in crate::builtin_kinds() {
-        let mut after: Option<RecordKey> = None;
-        loop {
-            let page = store.scan_subjects(&kind.name, after.as_ref(), SCAN_LIMIT_MAX)?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.record.clone());
-            for m in page {
-                linker
-                    .subjects
-                    .insert(m.record, (m.subject_id, node_kind(&kind.name)));
-            }
-        }
+        let node = node_kind(&kind.name);
+        corridor_store::for_each_member(store, &kind.name, |m| -> Result<(), Error> {
+            linker.subjects.insert(m.record, (m.subject_id, node));
+            Ok(())
+        })?;
     }
     // Groups: (schema, originator, agency reference) → members, in record order.
     let mut groups: BTreeMap<(String, String, String), Vec<GroupMember>> = BTreeMap::new();
     let mut pending: Vec<(String, corridor_model::Record)> = Vec::new();
-    let mut after: Option<(String, String)> = None;
-    loop {
-        let page = store.scan_live(
-            after.as_ref().map(|(o, r)| (o.as_str(), r.as_str())),
-            SCAN_LIMIT_MAX,
-        )?;
-        let Some(last) = page.last() else { break };
-        after = Some((last.envelope.originator.clone(), last.record.id.clone()));
-        for v in page {
-            linker.stats.records += 1;
-            // Phone records come first in spirit: every number's subject must be known
-            // before numbers written elsewhere are linked, so they are mapped now and the
-            // rest linked after the scan.
-            if v.record.schema == "Phone" {
-                let key = RecordKey::new(&v.envelope.originator, &v.record.id);
-                if let (Some(number), Some((subject, _))) = (
-                    v.record.properties.get("number").and_then(|n| n.first()),
-                    linker.subjects.get(&key),
-                ) {
-                    linker
-                        .phones
-                        .entry(number.clone())
-                        .or_insert(subject.clone());
-                }
-            }
-            if LINKING_SCHEMATA.contains(&v.record.schema.as_str()) {
-                pending.push((v.envelope.originator, v.record));
+    corridor_store::for_each_live(store, |v| -> Result<(), Error> {
+        linker.stats.records += 1;
+        // Every number's phone subject must be known before numbers written on other
+        // records are linked, so phones are mapped during the scan and the rest linked after.
+        if v.record.schema == "Phone" {
+            let key = RecordKey::new(&v.envelope.originator, &v.record.id);
+            if let (Some(number), Some((subject, _))) = (
+                v.record.properties.get("number").and_then(|n| n.first()),
+                linker.subjects.get(&key),
+            ) {
+                linker
+                    .phones
+                    .entry(number.clone())
+                    .or_insert(subject.clone());
             }
         }
-    }
+        if LINKING_SCHEMATA.contains(&v.record.schema.as_str()) {
+            pending.push((v.envelope.originator, v.record));
+        }
+        Ok(())
+    })?;
     for (originator, record) in &pending {
         let linked = link_record(&mut linker, &mut groups, originator, record)?;
         if linked {

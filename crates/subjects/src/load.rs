@@ -5,7 +5,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use corridor_model::types::PropType;
 use corridor_resolve::table::{Field, Table};
-use corridor_store::{RecordKey, SCAN_LIMIT_MAX, Store};
+use corridor_store::{RecordKey, Store};
 
 use crate::config::{KeyProperty, Kind, Method, RoleProperty};
 use crate::{Error, RECORDS_MAX};
@@ -81,22 +81,14 @@ fn key_hash(
 /// Reads every live record of each kind in one pass over the store.
 pub fn load(store: &mut dyn Store, kinds: &[&Kind]) -> Result<Vec<Loaded>, Error> {
     let mut out: Vec<Builder<'_>> = kinds.iter().map(|k| Builder::new(k)).collect();
-    let mut after: Option<(String, String)> = None;
-    loop {
-        let page = store.scan_live(
-            after.as_ref().map(|(o, r)| (o.as_str(), r.as_str())),
-            SCAN_LIMIT_MAX,
-        )?;
-        let Some(last) = page.last() else { break };
-        after = Some((last.envelope.originator.clone(), last.record.id.clone()));
-        for v in page {
-            for b in out.iter_mut() {
-                if b.kind.schemata.contains(&v.record.schema) {
-                    b.push(&v.envelope.originator, &v.record)?;
-                }
+    corridor_store::for_each_live(store, |v| -> Result<(), Error> {
+        for b in out.iter_mut() {
+            if b.kind.schemata.contains(&v.record.schema) {
+                b.push(&v.envelope.originator, &v.record)?;
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(out.into_iter().map(Builder::finish).collect())
 }
 

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use corridor_ingest::{Format, Options as IngestOptions};
-use corridor_store::{NewJudgement, RecordKey, SCAN_LIMIT_MAX, SqliteStore, Store};
+use corridor_store::{NewJudgement, RecordKey, SqliteStore, Store};
 use corridor_subjects::{Mode, Options, builtin_kinds, resolve_kinds};
 
 /// Pairwise F1 of person subjects against the truth on the demo scenario must stay above this
@@ -69,41 +69,26 @@ fn ingest_preset(
 
 fn members(store: &mut dyn Store, kind: &str) -> HashMap<RecordKey, String> {
     let mut out = HashMap::new();
-    let mut after: Option<RecordKey> = None;
-    loop {
-        let page = store
-            .scan_subjects(kind, after.as_ref(), SCAN_LIMIT_MAX)
-            .unwrap();
-        let Some(last) = page.last() else { break };
-        after = Some(last.record.clone());
-        for m in page {
-            assert!(
-                out.insert(m.record, m.subject_id).is_none(),
-                "one subject per record"
-            );
-        }
-    }
+    corridor_store::for_each_member(store, kind, |m| -> corridor_store::Result<()> {
+        assert!(
+            out.insert(m.record, m.subject_id).is_none(),
+            "one subject per record"
+        );
+        Ok(())
+    })
+    .unwrap();
     out
 }
 
 fn live_keys(store: &mut dyn Store, schema: &str) -> HashSet<RecordKey> {
     let mut out = HashSet::new();
-    let mut after: Option<(String, String)> = None;
-    loop {
-        let page = store
-            .scan_live(
-                after.as_ref().map(|(o, r)| (o.as_str(), r.as_str())),
-                SCAN_LIMIT_MAX,
-            )
-            .unwrap();
-        let Some(last) = page.last() else { break };
-        after = Some((last.envelope.originator.clone(), last.record.id.clone()));
-        out.extend(
-            page.into_iter()
-                .filter(|v| v.record.schema == schema)
-                .map(|v| RecordKey::new(v.envelope.originator, v.record.id)),
-        );
-    }
+    corridor_store::for_each_live(store, |v| -> corridor_store::Result<()> {
+        if v.record.schema == schema {
+            out.insert(RecordKey::new(v.envelope.originator, v.record.id));
+        }
+        Ok(())
+    })
+    .unwrap();
     out
 }
 
