@@ -11,14 +11,7 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 cargo build --release -q -p corridor-cli
 BIN=${CARGO_TARGET_DIR:-target}/release/corridor
 "$BIN" synth --preset test --seed "$SEED" --out "$OUT/scn" >/dev/null
-for mapping in "$OUT"/scn/*/*.toml; do
-  base=${mapping%.toml}
-  if [ -f "$base.ftm.jsonl" ]; then
-    "$BIN" ingest --store "$OUT/s.db" --format ftm --mapping "$mapping" "$base.ftm.jsonl" >/dev/null || [ $? -eq 3 ]
-  else
-    "$BIN" ingest --store "$OUT/s.db" --mapping "$mapping" "$base.csv" >/dev/null || [ $? -eq 3 ]
-  fi
-done
+"$BIN" ingest --store "$OUT/s.db" --scenario "$OUT/scn" >/dev/null || [ $? -eq 3 ]
 "$BIN" export --store "$OUT/s.db" --format ftm --out "$OUT/all.ftm.jsonl" >/dev/null
 python3 bench/scenario/persons.py "$OUT/all.ftm.jsonl" "$OUT/scn" "$OUT"
 "$BIN" link "$OUT/persons.csv" --out "$OUT/link" --truth "$OUT/truth_pairs.csv"

@@ -13,15 +13,4 @@ for SEED in $SEEDS; do
   OUT=bench/out/recovery-$SEED
   rm -rf "$OUT" && mkdir -p "$OUT"
   "$BIN" synth --preset test --seed "$SEED" --out "$OUT/scn" >/dev/null
-  for mapping in "$OUT"/scn/*/*.toml; do
-    base=${mapping%.toml}
-    if [ -f "$base.ftm.jsonl" ]; then
-      "$BIN" ingest --store "$OUT/s.db" --format ftm --mapping "$mapping" "$base.ftm.jsonl" >/dev/null || [ $? -eq 3 ]
-    else
-      "$BIN" ingest --store "$OUT/s.db" --mapping "$mapping" "$base.csv" >/dev/null || [ $? -eq 3 ]
-    fi
-  done
-  "$BIN" resolve --store "$OUT/s.db" >/dev/null
-  echo "== seed $SEED"
-  "$BIN" network --store "$OUT/s.db" --from-truth "$OUT/scn" evaluate
-done
+  "$BIN" ingest --store "$OUT/s.db" --scenario "$OUT/scn" >/dev/null || [ $? -eq 3 ]

@@ -85,7 +85,7 @@ enum Command {
     },
     /// Ingest agency files (CSV with a mapping, or FtM JSON lines) into the store.
     #[command(
-        after_help = "Examples:\n  corridor ingest --mapping rs.toml interceptions.csv\n  corridor ingest --format ftm exported.ftm.jsonl\n\nExit status: 0 all rows accepted; 3 some rejected (the rest committed);\n2 usage error; 1 failure (earlier batches committed, the failing one not)."
+        after_help = "Examples:\n  corridor ingest --mapping rs.toml interceptions.csv\n  corridor ingest --format ftm exported.ftm.jsonl\n  corridor ingest --scenario scenario\n\nExit status: 0 all rows accepted; 3 some rejected (the rest committed);\n2 usage error; 1 failure (earlier batches committed, the failing one not)."
     )]
     Ingest {
         #[command(flatten)]
@@ -102,8 +102,13 @@ enum Command {
         /// Records per batch; each batch commits whole or not at all.
         #[arg(long, default_value_t = BATCH_RECORDS_DEFAULT)]
         batch_records: usize,
+        /// Every agency's files of a `corridor synth` output directory, each through the
+        /// mapping beside it (DIR/AGENCY/NAME.toml with NAME.csv or NAME.ftm.jsonl), in name
+        /// order.
+        #[arg(long, conflicts_with_all = ["files", "mapping", "format", "rejects"])]
+        scenario: Option<PathBuf>,
         /// Files to ingest, in order.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "scenario")]
         files: Vec<PathBuf>,
     },
     /// Write every current record as FollowTheMoney entity JSON lines.
@@ -260,8 +265,41 @@ fn run(cli: Cli) -> Result<u8> {
             mapping,
             rejects,
             batch_records,
+            scenario,
             files,
         } => {
+            if let Some(dir) = scenario {
+                let sources = match scenario_sources(&dir) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        eprintln!("error: {e:#}");
+                        return Ok(EXIT_USAGE);
+                    }
+                };
+                let mut store = open_store(&store.store)?;
+                let options = Options {
+                    batch_records,
+                    ..Options::default()
+                };
+                let mut worst = 0u8;
+                for (mapping_path, data, format) in &sources {
+                    let text = match read_mapping(mapping_path) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            eprintln!("error: {e:#}");
+                            return Ok(EXIT_USAGE);
+                        }
+                    };
+                    let name = mapping_path.display().to_string();
+                    let code =
+                        ingest_one(store.as_mut(), data, *format, Some((&text, name)), &options);
+                    worst = worse(worst, code);
+                    if code == EXIT_FAILURE || code == EXIT_USAGE {
+                        break;
+                    }
+                }
+                return Ok(worst);
+            }
             let mapping_text = match &mapping {
                 Some(p) => match read_mapping(p) {
                     Ok(text) => Some(text),
@@ -400,6 +438,41 @@ fn worse(a: u8, b: u8) -> u8 {
         _ => 3,
     };
     if rank(b) > rank(a) { b } else { a }
+}
+
+/// A scenario directory's agency files: (mapping, data file, format) per `DIR/*/*.toml`, in
+/// path order; the data file is the mapping's name with `.ftm.jsonl` (FtM) or `.csv`.
+fn scenario_sources(dir: &std::path::Path) -> Result<Vec<(PathBuf, PathBuf, Format)>> {
+    let mut out = Vec::new();
+    let agencies = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for agency in agencies {
+        let agency = agency?.path();
+        if !agency.is_dir() {
+            continue;
+        }
+        for entry in std::fs::read_dir(&agency)? {
+            let mapping = entry?.path();
+            if mapping.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            let ftm = mapping.with_extension("ftm.jsonl");
+            let csv = mapping.with_extension("csv");
+            if ftm.is_file() {
+                out.push((mapping, ftm, Format::Ftm));
+            } else if csv.is_file() {
+                out.push((mapping, csv, Format::Csv));
+            } else {
+                anyhow::bail!("{}: no data file beside it", mapping.display());
+            }
+        }
+    }
+    anyhow::ensure!(
+        !out.is_empty(),
+        "{}: no agency mappings (DIR/AGENCY/*.toml)",
+        dir.display()
+    );
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
 }
 
 fn guess_format(path: &std::path::Path) -> Format {
