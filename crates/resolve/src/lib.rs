@@ -63,6 +63,11 @@ const SESSION_PURITY_EXPONENT: i32 = 8;
 /// the same two values of a field many times over (common names in every block), and a string
 /// comparison costs more than a look-up.
 const LEVEL_CACHE_SLOTS: usize = 1 << 15;
+
+/// Pairs one parallel task compares at least. Each task starts a fresh level cache of
+/// [`LEVEL_CACHE_SLOTS`] entries (256 KiB of zeroed pages); left to split freely, rayon made so
+/// many tasks that zeroing their caches took a fifth of the comparison time.
+const PAIRS_PER_TASK_MIN: usize = 1 << 16;
 /// Bits of a value id in a level cache key: ids from 2^26 on are compared without the cache.
 const LEVEL_CACHE_ID_BITS: u32 = 26;
 
@@ -831,6 +836,7 @@ impl Engine {
         // rule generated it).
         let (codes, masks): (Vec<u64>, Vec<u32>) = pairs
             .par_iter()
+            .with_min_len(PAIRS_PER_TASK_MIN)
             .map_init(
                 || vec![0u64; LEVEL_CACHE_SLOTS],
                 |cache, &(l, r)| {
@@ -931,6 +937,7 @@ impl Engine {
         let u_patterns = count_patterns(
             random
                 .par_iter()
+                .with_min_len(PAIRS_PER_TASK_MIN)
                 .map_init(
                     || vec![0u64; LEVEL_CACHE_SLOTS],
                     |cache, &(l, r)| Self::code_of_rows_cached(&fields, row(l), row(r), cache),
