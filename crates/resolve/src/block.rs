@@ -331,6 +331,43 @@ pub struct BlockStats {
 /// A candidate pair of record indices, `l < r` in canonical order.
 pub type Pair = (u32, u32);
 
+/// Record pairs one block yields: every pair when deduplicating, only pairs across the two
+/// inputs when linking. `members` are (key, record index), as blocks are sorted.
+pub(crate) fn block_pairs(members: &[(u64, u32)], sources: &[u8], link: bool) -> u64 {
+    if link {
+        let left = members
+            .iter()
+            .filter(|m| sources[m.1 as usize] == 0)
+            .count() as u64;
+        left * (members.len() as u64 - left)
+    } else {
+        let k = members.len() as u64;
+        k * (k - 1) / 2
+    }
+}
+
+/// Which blocks a rule over its pair budget loses: the largest (the commonest keys, the weakest
+/// evidence) first, until the rest fit. `pairs` holds each block's pairs; the answer is per
+/// block. The incremental index asks the same question, so that it skips exactly the blocks a
+/// full run skips.
+pub(crate) fn trim_to_budget(pairs: &[u64], budget: u64) -> Vec<bool> {
+    let mut total: u64 = pairs.iter().sum();
+    let mut drop = vec![false; pairs.len()];
+    if total <= budget {
+        return drop;
+    }
+    let mut by_size: Vec<(u64, usize)> = pairs.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+    by_size.sort_unstable_by(|a, b| b.cmp(a));
+    for &(p, i) in &by_size {
+        if total <= budget {
+            break;
+        }
+        total -= p;
+        drop[i] = true;
+    }
+    drop
+}
+
 /// Generates the candidate pairs of all rules. With `link`, only pairs across sources.
 pub fn candidate_pairs(
     keys: &[Vec<u64>],
@@ -370,20 +407,11 @@ pub fn candidate_pairs(
             start = end;
         }
         stats.blocks_skipped_per_rule.push(big.len() as u64);
-        let group_pairs = |&(s, e): &(usize, usize)| -> u64 {
-            let members = &order[s..e];
-            if link {
-                let left = members
-                    .iter()
-                    .filter(|m| sources[m.1 as usize] == 0)
-                    .count() as u64;
-                left * (members.len() as u64 - left)
-            } else {
-                let k = members.len() as u64;
-                k * (k - 1) / 2
-            }
-        };
-        let estimated: u64 = groups.iter().map(group_pairs).sum();
+        let group_pairs: Vec<u64> = groups
+            .iter()
+            .map(|&(s, e)| block_pairs(&order[s..e], sources, link))
+            .collect();
+        let estimated: u64 = group_pairs.iter().sum();
         stats.rule_pairs_estimated.push(estimated);
         let budget = limits.rule_pairs_max(n) as u64;
         let mut trimmed = 0u64;
@@ -391,20 +419,8 @@ pub fn candidate_pairs(
             // Too loose for this many records: the largest blocks (the commonest keys, the
             // weakest evidence) go first until the rule fits its budget. Their pairs can
             // still meet through other rules.
-            let mut by_size: Vec<(u64, usize)> = groups
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (group_pairs(g), i))
-                .collect();
-            by_size.sort_unstable_by(|a, b| b.cmp(a));
-            let mut total = estimated;
-            let mut drop = vec![false; groups.len()];
-            for &(pairs, i) in &by_size {
-                if total <= budget {
-                    break;
-                }
-                total -= pairs;
-                drop[i] = true;
+            let drop = trim_to_budget(&group_pairs, budget);
+            for (i, _) in drop.iter().enumerate().filter(|(_, d)| **d) {
                 big.insert(order[groups[i].0].0);
                 trimmed += 1;
             }

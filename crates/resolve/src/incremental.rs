@@ -136,38 +136,17 @@ impl Blocks {
             start = end;
         }
         starts.push(order.len() as u32);
-        let group_pairs = |&(s, e): &(usize, usize)| -> u64 {
-            let members = &order[s..e];
-            if link {
-                let left = members
-                    .iter()
-                    .filter(|m| sources[m.1 as usize] == 0)
-                    .count() as u64;
-                left * (members.len() as u64 - left)
-            } else {
-                let k = members.len() as u64;
-                k * (k - 1) / 2
-            }
-        };
-        let estimated: u64 = groups.iter().map(group_pairs).sum();
+        let group_pairs: Vec<u64> = groups
+            .iter()
+            .map(|&(s, e)| crate::block::block_pairs(&order[s..e], sources, link))
+            .collect();
         let budget = limits.rule_pairs_max(keys.len()) as u64;
-        let mut trimmed = HashSet::new();
-        if estimated > budget {
-            let mut by_size: Vec<(u64, usize)> = groups
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (group_pairs(g), i))
-                .collect();
-            by_size.sort_unstable_by(|a, b| b.cmp(a));
-            let mut total = estimated;
-            for &(pairs, i) in &by_size {
-                if total <= budget {
-                    break;
-                }
-                total -= pairs;
-                trimmed.insert(order[groups[i].0].0);
-            }
-        }
+        let trimmed: HashSet<u64> = crate::block::trim_to_budget(&group_pairs, budget)
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| **d)
+            .map(|(i, _)| order[groups[i].0].0)
+            .collect();
         Blocks {
             keys: distinct,
             starts,
