@@ -545,17 +545,7 @@ impl Store for PgStore {
         }
         for chunk in members.chunks(sql::MEMBER_ROWS_PER_STATEMENT) {
             let statement = tx.prepare(&sql::upsert_members(chunk.len()))?;
-            let vias: Vec<(Option<&str>, Option<&str>, Option<f64>)> = chunk
-                .iter()
-                .map(|m| match &m.via {
-                    Some((k, w)) => (
-                        Some(k.originator.as_str()),
-                        Some(k.record_id.as_str()),
-                        Some(*w),
-                    ),
-                    None => (None, None, None),
-                })
-                .collect();
+            let vias: Vec<_> = chunk.iter().map(SubjectMember::via_columns).collect();
             let mut values: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
                 Vec::with_capacity(chunk.len() * 7);
             for (m, via) in chunk.iter().zip(&vias) {

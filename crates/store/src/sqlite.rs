@@ -528,17 +528,7 @@ impl Store for SqliteStore {
         for chunk in members.chunks(sql::MEMBER_ROWS_PER_STATEMENT) {
             let mut insert = tx.prepare_cached(&sql::upsert_members(chunk.len()))?;
             let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 7);
-            let vias: Vec<(Option<&str>, Option<&str>, Option<f64>)> = chunk
-                .iter()
-                .map(|m| match &m.via {
-                    Some((k, w)) => (
-                        Some(k.originator.as_str()),
-                        Some(k.record_id.as_str()),
-                        Some(*w),
-                    ),
-                    None => (None, None, None),
-                })
-                .collect();
+            let vias: Vec<_> = chunk.iter().map(SubjectMember::via_columns).collect();
             for (m, via) in chunk.iter().zip(&vias) {
                 values.extend_from_slice(&[
                     &m.record.originator as &dyn rusqlite::ToSql,

@@ -81,6 +81,20 @@ pub struct SubjectMember {
     pub via: Option<(RecordKey, f64)>,
 }
 
+impl SubjectMember {
+    /// The `via` link as the three nullable columns both backends store it in.
+    pub(crate) fn via_columns(&self) -> (Option<&str>, Option<&str>, Option<f64>) {
+        match &self.via {
+            Some((k, w)) => (
+                Some(k.originator.as_str()),
+                Some(k.record_id.as_str()),
+                Some(*w),
+            ),
+            None => (None, None, None),
+        }
+    }
+}
+
 /// How [`crate::Store::write_subjects`] treats the kind's existing members.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubjectWrite {
