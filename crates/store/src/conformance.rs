@@ -106,7 +106,10 @@ macro_rules! conformance_suite {
     };
 }
 
-fn grading(system: &str, kv: &[(&str, &str)]) -> Grading {
+/// A grading in `system` from (field, value) pairs: `source`, `intelligence`, `information`,
+/// `handling`, `conditions`, `tlp`. Panics on an unknown field or an invalid grading: it is for
+/// tests.
+pub fn grading(system: &str, kv: &[(&str, &str)]) -> Grading {
     let mut f = GradingFields {
         system: system.into(),
         ..GradingFields::default()
@@ -119,7 +122,8 @@ fn grading(system: &str, kv: &[(&str, &str)]) -> Grading {
             "information" => f.information = v,
             "handling" => f.handling = v,
             "conditions" => f.conditions = v,
-            _ => f.tlp = v,
+            "tlp" => f.tlp = v,
+            other => panic!("unknown grading field {other}"),
         }
     }
     Grading::from_fields(&f).expect("test grading is valid")

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use corridor_model::envelope::GradingFields;
 use corridor_model::{Envelope, Grading, Record};
 use corridor_policy::{Agency, Context, PolicyStore, Role, User};
 use corridor_store::{Batch, Entry, NewVersion, PgStore, Provenance, SqliteStore, Store};
@@ -14,25 +13,7 @@ use corridor_store::{Batch, Entry, NewVersion, PgStore, Provenance, SqliteStore,
 pub const NOW: i64 = 1_795_780_800;
 pub const DAY: i64 = 86_400;
 
-pub fn grading(system: &str, kv: &[(&str, &str)]) -> Grading {
-    let mut f = GradingFields {
-        system: system.into(),
-        ..GradingFields::default()
-    };
-    for (k, v) in kv {
-        let v = Some((*v).to_owned());
-        match *k {
-            "source" => f.source = v,
-            "intelligence" => f.intelligence = v,
-            "information" => f.information = v,
-            "handling" => f.handling = v,
-            "conditions" => f.conditions = v,
-            "tlp" => f.tlp = v,
-            _ => unreachable!(),
-        }
-    }
-    Grading::from_fields(&f).expect("valid grading")
-}
+pub use corridor_store::conformance::grading;
 
 pub fn eu(h: &str) -> Grading {
     grading(
