@@ -1067,14 +1067,7 @@ pub fn add_days(date: &str, days: u32) -> Option<String> {
     Some(formatted[..10].to_owned())
 }
 
-/// The current UTC time, RFC 3339.
-pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    corridor_store::format_unix_seconds(secs)
-}
+pub use corridor_store::now_rfc3339;
 
 #[cfg(test)]
 mod tests {

@@ -376,7 +376,8 @@ pub fn open(locator: &str) -> Result<Box<dyn Store>> {
     }
 }
 
-pub(crate) fn now_rfc3339() -> String {
+/// The current UTC time, RFC 3339 (whole seconds).
+pub fn now_rfc3339() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

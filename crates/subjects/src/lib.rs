@@ -440,7 +440,7 @@ impl Run<'_> {
             records: keys.len() as u64,
             subjects: subjects.len() as u64,
             next_subject,
-            resolved_at: now_rfc3339(),
+            resolved_at: corridor_store::now_rfc3339(),
         };
         store.write_subjects(
             &info,
@@ -579,7 +579,7 @@ impl Run<'_> {
             records: n as u64,
             subjects,
             next_subject: naming.next_subject,
-            resolved_at: now_rfc3339(),
+            resolved_at: corridor_store::now_rfc3339(),
         };
         store.write_subjects(
             &info,
@@ -619,13 +619,6 @@ struct Outcome {
     model: String,
     used: u64,
     unmatched: u64,
-}
-
-fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    corridor_store::format_unix_seconds(secs)
 }
 
 /// Every judgement, the newest per unordered pair: an analyst who changed their mind is heard.
