@@ -83,7 +83,7 @@ impl PolicyStore<'_> {
             },
         )?;
         audit::append(
-            self.store,
+            &mut *self.store,
             &audit::NewEntry {
                 actor: "system",
                 agency: &agency,
@@ -141,7 +141,7 @@ impl PolicyStore<'_> {
             detail: json!({"outcome": "refused"}),
         };
         if !ok {
-            audit::append(self.store, &entry, &[], now)?;
+            audit::append(&mut *self.store, &entry, &[], now)?;
             return Err(PolicyError::Refused(
                 "unknown user or wrong password".into(),
             ));
@@ -161,7 +161,7 @@ impl PolicyStore<'_> {
         entry.detail =
             json!({"outcome": "token issued", "token": info.id, "expires_at": info.expires_at});
         audit::append(
-            self.store,
+            &mut *self.store,
             &entry,
             &[doc(KIND_TOKEN, &info.id, &info)?],
             now,
@@ -211,7 +211,7 @@ impl PolicyStore<'_> {
         }
         info.revoked = true;
         audit::append(
-            self.store,
+            &mut *self.store,
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency: &actor_agency,

@@ -255,7 +255,7 @@ pub struct Notice {
 
 /// The policy layer over a store: the only path from the store to a principal.
 pub struct PolicyStore<'s> {
-    store: &'s mut dyn Store,
+    store: StoreHandle<'s>,
     directory: Directory,
     grants: Vec<Grant>,
     /// Stored documents that failed to load: they grant nothing (fail closed).
@@ -263,6 +263,39 @@ pub struct PolicyStore<'s> {
     signer: Option<SigningKey>,
     index: Option<discovery::Index>,
 }
+
+/// The store a [`PolicyStore`] guards: lent by a caller (the CLI, tests) or owned outright (a
+/// long-lived server, which keeps one policy layer for its whole life so that the directory,
+/// grants and discovery index are loaded once).
+enum StoreHandle<'s> {
+    Borrowed(&'s mut dyn Store),
+    Owned(Box<dyn Store + 's>),
+}
+
+impl<'s> std::ops::Deref for StoreHandle<'s> {
+    type Target = dyn Store + 's;
+    fn deref(&self) -> &Self::Target {
+        match self {
+            StoreHandle::Borrowed(s) => &**s,
+            StoreHandle::Owned(s) => s.as_ref(),
+        }
+    }
+}
+
+impl<'s> std::ops::DerefMut for StoreHandle<'s> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            StoreHandle::Borrowed(s) => &mut **s,
+            StoreHandle::Owned(s) => s.as_mut(),
+        }
+    }
+}
+
+// A server keeps its one policy layer behind a lock shared across threads; that needs `Send`.
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<PolicyStore<'static>>();
+};
 
 fn load_all(store: &mut dyn Store, kind: &str) -> Result<Vec<PolicyDoc>> {
     let mut out = Vec::new();
@@ -300,6 +333,11 @@ impl<'s> PolicyStore<'s> {
     /// Loads agencies, users and grants from the store. A document that does not parse or
     /// check is skipped (and listed in [`PolicyStore::skipped`]): it then grants nothing.
     pub fn open(store: &'s mut dyn Store) -> Result<Self> {
+        Self::open_handle(StoreHandle::Borrowed(store))
+    }
+
+    fn open_handle(mut handle: StoreHandle<'s>) -> Result<Self> {
+        let store: &mut dyn Store = &mut *handle;
         let mut directory = Directory::new();
         let mut skipped = Vec::new();
         for d in load_all(store, KIND_AGENCY)? {
@@ -333,13 +371,19 @@ impl<'s> PolicyStore<'s> {
             }
         }
         Ok(PolicyStore {
-            store,
+            store: handle,
             directory,
             grants,
             skipped,
             signer: None,
             index: None,
         })
+    }
+
+    /// Like [`PolicyStore::open`], but the policy layer owns the store: for a server that keeps
+    /// one policy layer (behind a lock) for its whole life. Nothing else can reach the store.
+    pub fn open_owned(store: Box<dyn Store>) -> Result<PolicyStore<'static>> {
+        PolicyStore::open_handle(StoreHandle::Owned(store))
     }
 
     /// Signs a checkpoint of the audit log after every disclosure and every grant.
@@ -365,7 +409,7 @@ impl<'s> PolicyStore<'s> {
 
     fn checkpoint(&mut self, now: i64) -> Result<()> {
         if let Some(key) = &self.signer {
-            audit::checkpoint(self.store, key, now)?;
+            audit::checkpoint(&mut *self.store, key, now)?;
         }
         Ok(())
     }
@@ -383,7 +427,7 @@ impl<'s> PolicyStore<'s> {
             .map_err(PolicyError::Refused)?;
         let d = doc(KIND_AGENCY, &agency.code, &agency)?;
         audit::append(
-            self.store,
+            &mut *self.store,
             &audit::NewEntry {
                 actor: "system",
                 agency: &agency.code,
@@ -405,7 +449,7 @@ impl<'s> PolicyStore<'s> {
         next.add_user(user.clone()).map_err(PolicyError::Refused)?;
         let d = doc(KIND_USER, &user.id, &user)?;
         audit::append(
-            self.store,
+            &mut *self.store,
             &audit::NewEntry {
                 actor: "system",
                 agency: &user.agency,
@@ -474,7 +518,7 @@ impl<'s> PolicyStore<'s> {
                 let a = self.directory.agency(&v.envelope.originator);
                 let contact = a.map(|a| a.contact.clone()).unwrap_or_default();
                 audit::append(
-                    self.store,
+                    &mut *self.store,
                     &audit::NewEntry {
                         actor: &ctx.user,
                         agency: &agency,
@@ -507,7 +551,7 @@ impl<'s> PolicyStore<'s> {
         justification: &str,
     ) -> Result<()> {
         audit::append(
-            self.store,
+            &mut *self.store,
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency,
@@ -534,7 +578,7 @@ impl<'s> PolicyStore<'s> {
     ) -> Result<Disclosure> {
         let own = agency == cap.key.originator;
         let row = audit::append(
-            self.store,
+            &mut *self.store,
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency,
@@ -674,7 +718,7 @@ impl<'s> PolicyStore<'s> {
             docs.push(doc(KIND_GRANT, &g.id, g)?);
         }
         audit::append(
-            self.store,
+            &mut *self.store,
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency: &agency,
@@ -705,7 +749,7 @@ impl<'s> PolicyStore<'s> {
             return Ok(());
         }
         let mut index = discovery::Index::new(position);
-        corridor_store::for_each_live(self.store, |v| -> Result<()> {
+        corridor_store::for_each_live(&mut *self.store, |v| -> Result<()> {
             index.add(&v);
             Ok(())
         })?;
@@ -842,7 +886,7 @@ impl<'s> PolicyStore<'s> {
             }
         }
         let row = audit::append(
-            self.store,
+            &mut *self.store,
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency: &agency,
@@ -898,7 +942,7 @@ impl<'s> PolicyStore<'s> {
             status: RequestStatus::Pending,
         };
         audit::append(
-            self.store,
+            &mut *self.store,
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency: &agency,
@@ -923,7 +967,7 @@ impl<'s> PolicyStore<'s> {
         }
         let agency = p.agency.code.clone();
         let mut out = Vec::new();
-        for d in load_all(self.store, KIND_NOTICE)? {
+        for d in load_all(&mut *self.store, KIND_NOTICE)? {
             let Ok(mut n) = serde_json::from_str::<Notice>(&d.body) else {
                 continue;
             };
@@ -943,7 +987,7 @@ impl<'s> PolicyStore<'s> {
         let (user, agency) = (p.user.id.clone(), p.agency.code.clone());
         let supervisor = p.has(Role::Supervisor);
         let mut out = Vec::new();
-        for d in load_all(self.store, KIND_REQUEST)? {
+        for d in load_all(&mut *self.store, KIND_REQUEST)? {
             let Ok(mut r) = serde_json::from_str::<DisclosureRequest>(&d.body) else {
                 continue;
             };
@@ -1034,7 +1078,7 @@ impl<'s> PolicyStore<'s> {
                 };
                 let d = doc(KIND_REQUEST, &r.id, &r)?;
                 audit::append(
-                    self.store,
+                    &mut *self.store,
                     &audit::NewEntry {
                         actor: &ctx.user,
                         agency: &agency,
@@ -1056,6 +1100,6 @@ impl<'s> PolicyStore<'s> {
         &mut self,
         trusted: Option<&ed25519_dalek::VerifyingKey>,
     ) -> Result<VerifyReport> {
-        audit::verify(self.store, trusted)
+        audit::verify(&mut *self.store, trusted)
     }
 }
