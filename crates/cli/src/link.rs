@@ -87,6 +87,8 @@ struct ConfigLimits {
     block_records_max: Option<usize>,
     em_iterations_max: Option<u32>,
     u_pairs_max: Option<usize>,
+    rule_pairs_per_record_max: Option<usize>,
+    rule_pairs_floor: Option<usize>,
 }
 
 fn usage(message: impl std::fmt::Display) -> Result<u8> {
@@ -121,6 +123,10 @@ pub fn run(args: LinkArgs) -> Result<u8> {
     limits.block_records_max = l.block_records_max.unwrap_or(limits.block_records_max);
     limits.em_iterations_max = l.em_iterations_max.unwrap_or(limits.em_iterations_max);
     limits.u_pairs_max = l.u_pairs_max.unwrap_or(limits.u_pairs_max);
+    limits.rule_pairs_per_record_max = l
+        .rule_pairs_per_record_max
+        .unwrap_or(limits.rule_pairs_per_record_max);
+    limits.rule_pairs_floor = l.rule_pairs_floor.unwrap_or(limits.rule_pairs_floor);
     settings.limits = limits;
     settings.threshold = args.threshold.or(config.threshold).unwrap_or(0.5);
     if !(settings.threshold > 0.0 && settings.threshold < 1.0) {
