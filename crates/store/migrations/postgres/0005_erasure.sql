@@ -27,11 +27,17 @@ DROP TRIGGER record_log_append_only ON record_log;
 CREATE TRIGGER record_log_append_only BEFORE UPDATE OR TRUNCATE ON record_log
 FOR EACH STATEMENT EXECUTE FUNCTION record_log_append_only();
 
+-- The erasures table is looked up in the trigger's own schema, whatever the session's
+-- search_path, so that a store in a schema of its own guards itself.
 CREATE FUNCTION record_log_erase_only() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    erased BOOLEAN;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM erasures e
-                   WHERE e.originator = OLD.originator AND e.record_id = OLD.record_id
-                     AND e.through_pos >= OLD.pos) THEN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.erasures e
+                    WHERE e.originator = $1 AND e.record_id = $2 AND e.through_pos >= $3)',
+                   TG_TABLE_SCHEMA)
+        INTO erased USING OLD.originator, OLD.record_id, OLD.pos;
+    IF NOT erased THEN
         RAISE EXCEPTION 'record_log is append-only: only a recorded erasure deletes';
     END IF;
     RETURN OLD;
