@@ -430,12 +430,14 @@ impl PolicyStore<'_> {
         let mut docs = Vec::new();
         for (key, date) in &hidden {
             let id = key.to_string();
+            let body = json!({ "review_by": date });
+            let text = body.to_string();
             let seen = self
                 .store
                 .policy_doc(KIND_HIDDEN, &id)?
-                .is_some_and(|d| d.body == json!({ "review_by": date }).to_string());
+                .is_some_and(|d| d.body == text);
             if !seen {
-                docs.push(doc(KIND_HIDDEN, &id, &json!({ "review_by": date }))?);
+                docs.push(doc(KIND_HIDDEN, &id, &body)?);
                 report.hidden.push((id, date.clone()));
             }
         }
