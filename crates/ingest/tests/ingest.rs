@@ -360,6 +360,26 @@ impl Store for FailingStore {
     ) -> corridor_store::Result<Option<corridor_store::PolicyDoc>> {
         self.inner.policy_doc(kind, id)
     }
+    fn write_policy_batch(
+        &mut self,
+        w: &[(corridor_store::AuditRow, Vec<corridor_store::PolicyDoc>)],
+    ) -> corridor_store::Result<()> {
+        self.inner.write_policy_batch(w)
+    }
+    fn erase_record(
+        &mut self,
+        e: &corridor_store::AuditRow,
+        r: &corridor_store::RecordKey,
+    ) -> corridor_store::Result<u64> {
+        self.inner.erase_record(e, r)
+    }
+    fn erasures(
+        &mut self,
+        after_seq: i64,
+        limit: usize,
+    ) -> corridor_store::Result<Vec<corridor_store::Erasure>> {
+        self.inner.erasures(after_seq, limit)
+    }
 }
 
 fn good_csv(rows: usize) -> Vec<u8> {

@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use corridor_model::envelope::GradingFields;
 use corridor_model::{Envelope, Grading, Record};
-use corridor_policy::{Agency, Context, NewGrant, PolicyStore, Query, Role, Scope, User};
+use corridor_policy::{
+    Agency, Context, NewGrant, PolicyStore, Query, Role, Scope, SharedPolicy, User,
+};
 use corridor_store::{Batch, Entry, NewVersion, Provenance};
 
 const BATCH_RECORDS: usize = 10_000;
@@ -192,7 +194,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let now = 1_795_780_800;
-    let mut policy = PolicyStore::open(store.as_mut())?;
+    let mut policy = PolicyStore::open_owned(store)?;
     for (code, country) in [
         ("UK_NCA", "gb"),
         ("RS_BP", "rs"),
@@ -261,10 +263,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.elapsed().as_secs_f64(),
         first.hits.len()
     );
-    let mut lat = Vec::with_capacity(queries);
-    let mut hits = 0usize;
-    let mut errors = 0usize;
-    let t = Instant::now();
+    // Threads share the policy layer; their searches are committed in groups.
+    let threads: usize = std::env::var("CORRIDOR_BENCH_THREADS")
+        .ok()
+        .map_or(Ok(1), |t| t.parse())?;
+    let threads = threads.clamp(1, 64);
+    let shared = SharedPolicy::new(policy);
+    let mut plans: Vec<Vec<String>> = vec![Vec::new(); threads];
     for q in 0..queries {
         // Half the queries name a stored person, half a made-up one (mostly no-hit).
         let n = if q % 2 == 0 {
@@ -272,25 +277,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             name(&mut rng)
         };
-        let query = Query {
-            name: Some(n),
-            ..Query::default()
-        };
-        let s = Instant::now();
-        match policy.search(&ctx, &query, "benchmark: hit / no-hit") {
-            Ok(a) => hits += usize::from(!a.hits.is_empty()),
-            Err(_) => errors += 1,
-        }
-        lat.push(s.elapsed().as_secs_f64() * 1e3);
+        plans[q % threads].push(n);
+    }
+    let t = Instant::now();
+    let results: Vec<(Vec<f64>, usize, usize)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = plans
+            .into_iter()
+            .map(|plan| {
+                let shared = &shared;
+                let ctx = ctx.clone();
+                scope.spawn(move || {
+                    let mut lat = Vec::with_capacity(plan.len());
+                    let (mut hits, mut errors) = (0usize, 0usize);
+                    for n in plan {
+                        let query = Query {
+                            name: Some(n),
+                            ..Query::default()
+                        };
+                        let s = Instant::now();
+                        match shared.search(ctx.clone(), query, "benchmark: hit / no-hit".into()) {
+                            Ok(a) => hits += usize::from(!a.hits.is_empty()),
+                            Err(_) => errors += 1,
+                        }
+                        lat.push(s.elapsed().as_secs_f64() * 1e3);
+                    }
+                    (lat, hits, errors)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("search thread"))
+            .collect()
+    });
+    let mut lat = Vec::with_capacity(queries);
+    let (mut hits, mut errors) = (0usize, 0usize);
+    for (l, h, e) in results {
+        lat.extend(l);
+        hits += h;
+        errors += e;
     }
     let wall = t.elapsed().as_secs_f64();
     lat.sort_by(f64::total_cmp);
     println!(
-        "{queries} searches: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} queries/s; {hits} with hits, {errors} refused as too broad",
+        "{queries} searches on {threads} thread(s): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} queries/s; {hits} with hits, {errors} refused as too broad",
         percentile(&lat, 0.5),
         percentile(&lat, 0.99),
         lat.last().copied().unwrap_or(0.0),
         queries as f64 / wall
+    );
+    // Group commit must leave one unbroken chain.
+    let report = shared.with(|p| p.verify_audit(None))?;
+    println!(
+        "audit log: {} entries, {}",
+        report.entries,
+        match &report.broken {
+            None => "intact".to_owned(),
+            Some(b) => format!("BROKEN at {}: {}", b.seq, b.reason),
+        }
     );
     Ok(())
 }

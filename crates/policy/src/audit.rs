@@ -53,6 +53,9 @@ pub enum Action {
     Directory,
     /// A login, successful or not, or a token revoked.
     Authentication,
+    /// A review: a decision to retain a record past its review date, records listed as due,
+    /// or records hidden because their review date passed.
+    Review,
 }
 
 impl Action {
@@ -71,6 +74,7 @@ impl Action {
             Action::Grant => "grant",
             Action::Directory => "directory",
             Action::Authentication => "authentication",
+            Action::Review => "review",
         }
     }
 
@@ -135,6 +139,33 @@ pub fn append(
     docs: &[PolicyDoc],
     now: i64,
 ) -> Result<AuditRow, PolicyError> {
+    let row = next_row(store, entry, now)?;
+    store.write_policy(&row, docs)?;
+    Ok(row)
+}
+
+/// The entry that would follow the current tail, checked and hashed but not written: for acts
+/// whose own write must carry the entry in the same transaction (an erasure).
+pub fn next_row(
+    store: &mut dyn Store,
+    entry: &NewEntry<'_>,
+    now: i64,
+) -> Result<AuditRow, PolicyError> {
+    let tail = store.audit_tail()?;
+    row_after(
+        tail.as_ref().map(|t| (t.seq, t.hash.as_slice())),
+        entry,
+        now,
+    )
+}
+
+/// The entry that follows `prev` (its sequence number and hash; `None` for the first entry),
+/// checked and hashed: entries of a group commit are chained in memory, then written together.
+pub fn row_after(
+    prev: Option<(i64, &[u8])>,
+    entry: &NewEntry<'_>,
+    now: i64,
+) -> Result<AuditRow, PolicyError> {
     let justification = entry.justification.trim();
     if entry.action.needs_justification() && justification.chars().count() < JUSTIFICATION_CHARS_MIN
     {
@@ -162,9 +193,8 @@ pub fn append(
             detail.len()
         )));
     }
-    let tail = store.audit_tail()?;
-    let (seq, prev_hash) = match tail {
-        Some(t) => (t.seq + 1, t.hash),
+    let (seq, prev_hash) = match prev {
+        Some((seq, hash)) => (seq + 1, hash.to_vec()),
         None => (1, vec![0; 32]),
     };
     let mut row = AuditRow {
@@ -180,7 +210,6 @@ pub fn append(
         hash: Vec::new(),
     };
     row.hash = entry_hash(&row).to_vec();
-    store.write_policy(&row, docs)?;
     Ok(row)
 }
 

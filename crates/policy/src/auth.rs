@@ -98,21 +98,42 @@ impl PolicyStore<'_> {
         Ok(())
     }
 
-    /// Checks a password and issues an API token valid for `seconds`. The token is returned
-    /// once and stored only as its hash. Every attempt is audited, failed ones too.
-    pub fn login(
+    /// Checks a user's password, for a single act without a token (the command line's
+    /// `--password-file`). Every attempt is audited, failed ones too.
+    pub fn check_password(
         &mut self,
         origin: &str,
         user: &str,
         password: &str,
-        seconds: i64,
         now: i64,
-    ) -> Result<String> {
-        if !(1..=TOKEN_SECONDS_MAX).contains(&seconds) {
-            return Err(PolicyError::Refused(format!(
-                "a token lives 1 to {TOKEN_SECONDS_MAX} seconds"
-            )));
+    ) -> Result<()> {
+        let (ok, agency) = self.password_matches(user, password)?;
+        let outcome = if ok { "password accepted" } else { "refused" };
+        audit::append(
+            &mut *self.store,
+            &audit::NewEntry {
+                actor: user,
+                agency: &agency,
+                origin,
+                action: Action::Authentication,
+                justification: "",
+                detail: json!({ "outcome": outcome }),
+            },
+            &[],
+            now,
+        )?;
+        if ok {
+            Ok(())
+        } else {
+            Err(PolicyError::Refused(
+                "unknown user or wrong password".into(),
+            ))
         }
+    }
+
+    /// Whether `password` is the user's (false for unknown or suspended users), and the
+    /// user's agency (empty when unknown).
+    fn password_matches(&mut self, user: &str, password: &str) -> Result<(bool, String)> {
         let agency = self
             .directory
             .principal(user)
@@ -131,7 +152,25 @@ impl PolicyStore<'_> {
                         .is_ok()
                 })
             });
-        let agency = agency.unwrap_or_default();
+        Ok((ok, agency.unwrap_or_default()))
+    }
+
+    /// Checks a password and issues an API token valid for `seconds`. The token is returned
+    /// once and stored only as its hash. Every attempt is audited, failed ones too.
+    pub fn login(
+        &mut self,
+        origin: &str,
+        user: &str,
+        password: &str,
+        seconds: i64,
+        now: i64,
+    ) -> Result<String> {
+        if !(1..=TOKEN_SECONDS_MAX).contains(&seconds) {
+            return Err(PolicyError::Refused(format!(
+                "a token lives 1 to {TOKEN_SECONDS_MAX} seconds"
+            )));
+        }
+        let (ok, agency) = self.password_matches(user, password)?;
         let mut entry = audit::NewEntry {
             actor: user,
             agency: &agency,

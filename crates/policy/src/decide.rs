@@ -27,6 +27,9 @@ pub enum DenyReason {
     Role,
     /// No grant of the originator covers the record for this user.
     NoGrant,
+    /// The record is past its review date without a decision to retain it: only its
+    /// originator's supervisors (its reviewers) still see it.
+    PastReview,
 }
 
 /// The answer of [`decide`].
@@ -119,6 +122,25 @@ pub fn decide(
     } else {
         Decision::Deny(DenyReason::NoGrant)
     }
+}
+
+/// [`decide`] for a record whose review state is known. A record past its review date
+/// (`past_review`) is not there for anyone but a supervisor of its originator, who reviews it:
+/// everyone else is denied as if it did not exist, before any grant is considered.
+pub fn decide_reviewed(
+    principal: Option<Principal<'_>>,
+    originator_known: bool,
+    record: &RecordMeta<'_>,
+    past_review: bool,
+    grants: &[Grant],
+    now: i64,
+) -> Decision {
+    let reviewer = principal
+        .is_some_and(|p| p.agency.code == record.originator && p.has(crate::Role::Supervisor));
+    if past_review && !reviewer {
+        return Decision::Deny(DenyReason::PastReview);
+    }
+    decide(principal, originator_known, record, grants, now)
 }
 
 /// True when `schema` is one of `schemata` or descends from one; an unknown schema is in none.

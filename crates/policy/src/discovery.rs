@@ -63,10 +63,15 @@ struct Entry {
     key: RecordKey,
     schema: String,
     grading: Grading,
+    /// The envelope's review date (YYYY-MM-DD): past it (and not retained) the record is hidden.
+    review_by: String,
     name: String,
     dob: Vec<LooseDate>,
     ids: Vec<String>,
 }
+
+/// A record a search found: (key, schema, grading, review date, band).
+pub(crate) type Found<'a> = (&'a RecordKey, &'a str, &'a Grading, &'a str, Band);
 
 /// The discovery keys of every live record, built from the store at one log position.
 pub(crate) struct Index {
@@ -176,17 +181,15 @@ impl Index {
             key: RecordKey::new(&v.envelope.originator, &v.record.id),
             schema: v.record.schema.clone(),
             grading: v.envelope.grading.clone(),
+            review_by: v.envelope.review_by.clone(),
             name,
             dob,
             ids,
         });
     }
 
-    /// Records matching `q`, with their band: (key, schema, grading, band).
-    pub(crate) fn search(
-        &self,
-        q: &Query,
-    ) -> Result<Vec<(&RecordKey, &str, &Grading, Band)>, String> {
+    /// Records matching `q`, with their band.
+    pub(crate) fn search(&self, q: &Query) -> Result<Vec<Found<'_>>, String> {
         let keys = prepare(q)?;
         if keys.name_parts.len() == 2 {
             return self.search_two_parts(&keys);
@@ -256,10 +259,7 @@ impl Index {
     /// The common case, a two-part name: the candidates are the intersection of the two parts'
     /// posting lists (each sorted, as records are added in order), plus identifier matches,
     /// without hashing every holder of a common given name.
-    fn search_two_parts(
-        &self,
-        keys: &Keys,
-    ) -> Result<Vec<(&RecordKey, &str, &Grading, Band)>, String> {
+    fn search_two_parts(&self, keys: &Keys) -> Result<Vec<Found<'_>>, String> {
         let mut postings_read = 0usize;
         let mut union = |tokens: &[String]| {
             let mut out: Vec<u32> = Vec::new();
@@ -295,16 +295,18 @@ impl Index {
         Ok(self.score_all(keys, candidates))
     }
 
-    fn score_all(
-        &self,
-        keys: &Keys,
-        candidates: Vec<u32>,
-    ) -> Vec<(&RecordKey, &str, &Grading, Band)> {
+    fn score_all(&self, keys: &Keys, candidates: Vec<u32>) -> Vec<Found<'_>> {
         let mut out = Vec::new();
         for c in candidates {
             let e = &self.entries[c as usize];
             if let Some(band) = score(keys, e) {
-                out.push((&e.key, e.schema.as_str(), &e.grading, band));
+                out.push((
+                    &e.key,
+                    e.schema.as_str(),
+                    &e.grading,
+                    e.review_by.as_str(),
+                    band,
+                ));
             }
         }
         out

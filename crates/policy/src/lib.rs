@@ -23,7 +23,9 @@ mod auth;
 mod decide;
 mod discovery;
 mod grant;
+mod group;
 mod principal;
+pub mod review;
 
 use std::collections::BTreeMap;
 
@@ -35,13 +37,17 @@ use serde_json::json;
 
 pub use crate::audit::{Action, Broken, VerifyReport};
 pub use crate::auth::{PASSWORD_BYTES_MAX, PASSWORD_CHARS_MIN, TOKEN_SECONDS_MAX, TokenInfo};
-pub use crate::decide::{Decision, DenyReason, RecordMeta, decide, handling_conditions};
+pub use crate::decide::{
+    Decision, DenyReason, RecordMeta, decide, decide_reviewed, handling_conditions,
+};
 pub use crate::discovery::{Band, QUERY_FIELD_BYTES_MAX, Query, SEARCH_CANDIDATES_MAX};
 pub use crate::grant::{
     EuCeiling, GRANT_CONDITIONS_BYTES_MAX, Grant, HandlingCeiling, OPERATION_RECORDS_MAX, Scope,
     TlpCeiling, is_restricted,
 };
+pub use crate::group::SharedPolicy;
 pub use crate::principal::{Agency, Directory, ID_BYTES_MAX, Principal, Role, User, check_id};
+pub use crate::review::{DueRecord, RetainDecision, Retention, ReviewState, SweepReport};
 
 /// Why a policy operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -152,6 +158,38 @@ fn keys_as_text<S: serde::Serializer>(
     s.collect_seq(keys.iter().map(|(k, b)| (k.to_string(), b)))
 }
 
+/// Most searches [`PolicyStore::search_batch`] takes at once.
+pub const SEARCH_BATCH_MAX: usize = 256;
+
+/// One search of a [`PolicyStore::search_batch`].
+#[derive(Clone, Copy, Debug)]
+pub struct SearchCall<'a> {
+    pub ctx: &'a Context,
+    pub query: &'a Query,
+    pub justification: &'a str,
+}
+
+/// A search decided but not yet audited: its answer, and what its audit entry will say.
+struct PreparedSearch {
+    answer: SearchAnswer,
+    agency: String,
+    detail: serde_json::Value,
+    docs: Vec<PolicyDoc>,
+}
+
+impl PreparedSearch {
+    fn entry<'a>(&'a self, ctx: &'a Context, justification: &'a str) -> audit::NewEntry<'a> {
+        audit::NewEntry {
+            actor: &ctx.user,
+            agency: &self.agency,
+            origin: &ctx.origin,
+            action: Action::Search,
+            justification,
+            detail: self.detail.clone(),
+        }
+    }
+}
+
 /// What [`PolicyStore::read`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Access {
@@ -213,6 +251,13 @@ pub enum Answer {
         conditions: String,
         expires_at: i64,
     },
+    /// Disclose only some of the hit's records (by id, each one of the request's), under
+    /// these conditions, until `expires_at`.
+    Partial {
+        record_ids: Vec<String>,
+        conditions: String,
+        expires_at: i64,
+    },
     Refuse {
         reason: String,
     },
@@ -262,6 +307,11 @@ pub struct PolicyStore<'s> {
     skipped: Vec<String>,
     signer: Option<SigningKey>,
     index: Option<discovery::Index>,
+    /// The newest erasure's audit entry the discovery index reflects: an erasure can leave the
+    /// log position unchanged, so the position alone does not say the index is current.
+    index_erasure_seq: i64,
+    /// Agencies' retention rules and decisions to retain.
+    reviews: review::Reviews,
 }
 
 /// The store a [`PolicyStore`] guards: lent by a caller (the CLI, tests) or owned outright (a
@@ -370,6 +420,27 @@ impl<'s> PolicyStore<'s> {
                 Err(e) => skipped.push(format!("grant {}: {e}", d.id)),
             }
         }
+        let mut reviews = review::Reviews::default();
+        for d in load_all(store, review::KIND_RETENTION)? {
+            match serde_json::from_str::<Retention>(&d.body) {
+                Ok(r) if r.agency == d.id => {
+                    reviews.rules.insert(r.agency.clone(), r);
+                }
+                Ok(_) => skipped.push(format!("retention {}: id differs", d.id)),
+                Err(e) => skipped.push(format!("retention {}: {e}", d.id)),
+            }
+        }
+        for d in load_all(store, review::KIND_RETAIN)? {
+            match serde_json::from_str::<RetainDecision>(&d.body) {
+                Ok(r) if format!("{}/{}", r.originator, r.record_id) == d.id => {
+                    reviews
+                        .retained
+                        .insert((r.originator.clone(), r.record_id.clone()), r);
+                }
+                Ok(_) => skipped.push(format!("retain {}: id differs", d.id)),
+                Err(e) => skipped.push(format!("retain {}: {e}", d.id)),
+            }
+        }
         Ok(PolicyStore {
             store: handle,
             directory,
@@ -377,6 +448,8 @@ impl<'s> PolicyStore<'s> {
             skipped,
             signer: None,
             index: None,
+            index_erasure_seq: 0,
+            reviews,
         })
     }
 
@@ -473,10 +546,17 @@ impl<'s> PolicyStore<'s> {
             schema: &v.record.schema,
             grading: &v.envelope.grading,
         };
-        decide(
+        let past_review = self.reviews.hidden(
+            meta.originator,
+            meta.record_id,
+            &v.envelope.review_by,
+            review::day_of(now),
+        );
+        decide_reviewed(
             self.directory.principal(user),
             self.directory.agency(meta.originator).is_some(),
             &meta,
+            past_review,
             &self.grants,
             now,
         )
@@ -745,6 +825,21 @@ impl<'s> PolicyStore<'s> {
 
     fn refresh_index(&mut self) -> Result<()> {
         let position = self.store.log_position()?;
+        let erased = self.store.erasures(self.index_erasure_seq, 1)?;
+        if let Some(e) = erased.last() {
+            // Erased since the index was built (here or by another process): rebuild, and
+            // remember the newest erasure from a full read of what is recorded.
+            self.index = None;
+            let mut after = e.audit_seq;
+            loop {
+                let page = self
+                    .store
+                    .erasures(after, corridor_store::POLICY_ROWS_MAX)?;
+                let Some(last) = page.last() else { break };
+                after = last.audit_seq;
+            }
+            self.index_erasure_seq = after;
+        }
         if self.index.as_ref().is_some_and(|i| i.position == position) {
             return Ok(());
         }
@@ -772,6 +867,92 @@ impl<'s> PolicyStore<'s> {
         query: &Query,
         justification: &str,
     ) -> Result<SearchAnswer> {
+        self.refresh_index()?;
+        let tail = self.store.audit_tail()?;
+        let prev = tail.as_ref().map(|t| (t.seq, t.hash.as_slice()));
+        let p = self.prepare_search(ctx, query, prev.map_or(0, |t| t.0))?;
+        let row = audit::row_after(prev, &p.entry(ctx, justification), ctx.now)?;
+        self.store.write_policy(&row, &p.docs)?;
+        Ok(SearchAnswer {
+            audit_seq: row.seq,
+            ..p.answer
+        })
+    }
+
+    /// Several searches with one audit commit (group commit): each search is decided and its
+    /// audit entry chained in memory, then every entry is written in one transaction, and only
+    /// after that commit is any answer returned. If the write fails, every search of the batch
+    /// fails and nothing is disclosed. A search refused on its own (no justification, a query
+    /// too broad) fails alone and takes no place in the chain. At most
+    /// [`SEARCH_BATCH_MAX`] searches.
+    pub fn search_batch(&mut self, calls: &[SearchCall<'_>]) -> Vec<Result<SearchAnswer>> {
+        if calls.len() > SEARCH_BATCH_MAX {
+            return calls
+                .iter()
+                .map(|_| {
+                    Err(PolicyError::Refused(format!(
+                        "at most {SEARCH_BATCH_MAX} searches in one batch"
+                    )))
+                })
+                .collect();
+        }
+        if let Err(e) = self.refresh_index() {
+            let msg = e.to_string();
+            return calls
+                .iter()
+                .map(|_| Err(PolicyError::Store(StoreError::Conflict(msg.clone()))))
+                .collect();
+        }
+        let mut prev = match self.store.audit_tail() {
+            Ok(t) => t.map(|t| (t.seq, t.hash)),
+            Err(e) => {
+                let msg = e.to_string();
+                return calls
+                    .iter()
+                    .map(|_| Err(PolicyError::Store(StoreError::Conflict(msg.clone()))))
+                    .collect();
+            }
+        };
+        let mut out: Vec<Result<SearchAnswer>> = Vec::with_capacity(calls.len());
+        let mut writes = Vec::new();
+        for c in calls {
+            let seq = prev.as_ref().map_or(0, |t| t.0);
+            let prepared = self.prepare_search(c.ctx, c.query, seq).and_then(|p| {
+                let row = audit::row_after(
+                    prev.as_ref().map(|(s, h)| (*s, h.as_slice())),
+                    &p.entry(c.ctx, c.justification),
+                    c.ctx.now,
+                )?;
+                Ok((p, row))
+            });
+            match prepared {
+                Ok((p, row)) => {
+                    prev = Some((row.seq, row.hash.clone()));
+                    out.push(Ok(SearchAnswer {
+                        audit_seq: row.seq,
+                        ..p.answer
+                    }));
+                    writes.push((row, p.docs));
+                }
+                Err(e) => out.push(Err(e)),
+            }
+        }
+        if let Err(e) = self.store.write_policy_batch(&writes) {
+            let msg = format!("the audit write failed, nothing is disclosed: {e}");
+            return out
+                .into_iter()
+                .map(|r| r.and_then(|_| Err(PolicyError::Store(StoreError::Conflict(msg.clone())))))
+                .collect();
+        }
+        out
+    }
+
+    fn prepare_search(
+        &mut self,
+        ctx: &Context,
+        query: &Query,
+        tail_seq: i64,
+    ) -> Result<PreparedSearch> {
         let agency = {
             let p = self.principal(&ctx.user)?;
             if !p.reads_records() {
@@ -779,24 +960,30 @@ impl<'s> PolicyStore<'s> {
             }
             p.agency.code.clone()
         };
-        self.refresh_index()?;
         let Some(index) = &self.index else {
-            return Ok(SearchAnswer::default());
+            return Err(PolicyError::Refused(
+                "the discovery index is not built".into(),
+            ));
         };
         let found = index.search(query).map_err(PolicyError::Refused)?;
         let mut readable = Vec::new();
         let mut by_agency: BTreeMap<String, (Vec<String>, Band, Vec<String>)> = BTreeMap::new();
-        for (key, schema, grading, band) in found {
+        let today = review::day_of(ctx.now);
+        for (key, schema, grading, review_by, band) in found {
             let meta = RecordMeta {
                 originator: &key.originator,
                 record_id: &key.record_id,
                 schema,
                 grading,
             };
-            let d = decide(
+            let past_review =
+                self.reviews
+                    .hidden(&key.originator, &key.record_id, review_by, today);
+            let d = decide_reviewed(
                 self.directory.principal(&ctx.user),
                 self.directory.agency(&key.originator).is_some(),
                 &meta,
+                past_review,
                 &self.grants,
                 ctx.now,
             );
@@ -817,7 +1004,7 @@ impl<'s> PolicyStore<'s> {
             }
         }
         readable.sort();
-        let tail = self.store.audit_tail()?.map_or(0, |t| t.seq);
+        let tail = tail_seq;
         let mut hits = Vec::new();
         let mut docs = Vec::new();
         for (originator, (record_ids, band, gradings)) in by_agency {
@@ -885,28 +1072,21 @@ impl<'s> PolicyStore<'s> {
                 docs.push(doc(KIND_NOTICE, &id, &n)?);
             }
         }
-        let row = audit::append(
-            &mut *self.store,
-            &audit::NewEntry {
-                actor: &ctx.user,
-                agency: &agency,
-                origin: &ctx.origin,
-                action: Action::Search,
-                justification,
-                detail: json!({
-                    "query": query,
-                    "readable": readable.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>(),
-                    "hits": hits.iter().map(|h| json!({"hit": h.hit_ref, "agency": h.agency, "records": h.records})).collect::<Vec<_>>(),
-                    "notices": notices,
-                }),
+        let detail = json!({
+            "query": query,
+            "readable": readable.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>(),
+            "hits": hits.iter().map(|h| json!({"hit": h.hit_ref, "agency": h.agency, "records": h.records})).collect::<Vec<_>>(),
+            "notices": notices,
+        });
+        Ok(PreparedSearch {
+            answer: SearchAnswer {
+                readable,
+                hits,
+                audit_seq: 0,
             },
-            &docs,
-            ctx.now,
-        )?;
-        Ok(SearchAnswer {
-            readable,
-            hits,
-            audit_seq: row.seq,
+            agency,
+            detail,
+            docs,
         })
     }
 
@@ -1028,7 +1208,36 @@ impl<'s> PolicyStore<'s> {
                 "the request was answered already".into(),
             ));
         }
+        let (answer, partial) = match answer {
+            Answer::Partial {
+                record_ids,
+                conditions,
+                expires_at,
+            } => {
+                if record_ids.is_empty() {
+                    return Err(PolicyError::Refused(
+                        "a partial approval names at least one record (or refuse)".into(),
+                    ));
+                }
+                if let Some(x) = record_ids.iter().find(|x| !r.record_ids.contains(x)) {
+                    return Err(PolicyError::Refused(format!(
+                        "record '{x}' is not one of request {}'s records",
+                        r.id
+                    )));
+                }
+                r.record_ids.retain(|x| record_ids.contains(x));
+                (
+                    Answer::Approve {
+                        conditions,
+                        expires_at,
+                    },
+                    true,
+                )
+            }
+            other => (other, false),
+        };
         match answer {
+            Answer::Partial { .. } => unreachable!("turned into an approval above"),
             Answer::Approve {
                 conditions,
                 expires_at,
@@ -1067,7 +1276,7 @@ impl<'s> PolicyStore<'s> {
                 };
                 let d = doc(KIND_REQUEST, &r.id, &r)?;
                 let detail = json!({
-                    "request": r.id, "answer": "approved", "recipients": {"agency": r.requester_agency, "users": [r.requester]},
+                    "request": r.id, "answer": if partial { "partially approved" } else { "approved" }, "recipients": {"agency": r.requester_agency, "users": [r.requester]},
                     "grants": grants.iter().map(|g| &g.id).collect::<Vec<_>>(), "conditions": conditions,
                 });
                 self.write_grants(ctx, &grants, &[d], detail, "")?;

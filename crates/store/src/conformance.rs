@@ -49,6 +49,10 @@ pub const CHECKS: &[(&str, Check)] = &[
         subject_writes_detect_conflicts,
     ),
     ("policy_writes_are_atomic", policy_writes_are_atomic),
+    (
+        "erasure_audits_first_and_removes_every_version",
+        erasure_audits_first_and_removes_every_version,
+    ),
 ];
 
 /// Generates one `#[test]` per conformance check. `$fixture` is an expression giving an
@@ -102,6 +106,7 @@ macro_rules! conformance_suite {
             subjects_replace_and_update,
             subject_writes_detect_conflicts,
             policy_writes_are_atomic,
+            erasure_audits_first_and_removes_every_version,
         );
     };
 }
@@ -730,4 +735,97 @@ fn policy_writes_are_atomic(f: &dyn Fixture) {
     s.add_audit_checkpoint(&c).unwrap();
     assert_eq!(s.audit_checkpoints(0, 10).unwrap(), vec![c]);
     assert!(s.audit_checkpoints(2, 10).unwrap().is_empty());
+    // Group commit: several entries in one transaction, all or nothing.
+    s.write_policy_batch(&[
+        (audit_row(3), vec![doc("g4", "three")]),
+        (audit_row(4), vec![]),
+    ])
+    .unwrap();
+    assert!(
+        s.write_policy_batch(&[(audit_row(5), vec![doc("g5", "z")]), (audit_row(4), vec![])])
+            .is_err()
+    );
+    assert!(s.policy_doc("grant", "g5").unwrap().is_none());
+    assert_eq!(s.audit_tail().unwrap(), Some(audit_row(4)));
+    assert_eq!(s.policy_doc("grant", "g4").unwrap().unwrap().body, "three");
+    s.write_policy_batch(&[]).unwrap();
+    assert_eq!(s.audit_entries(0, 10).unwrap().len(), 4);
+}
+
+fn erasure_audits_first_and_removes_every_version(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    s.append_batch(&batch(vec![
+        person("RS_BP", "gone", "Marko Marković"),
+        person("RS_BP", "kept", "Jovan Jovanović"),
+    ]))
+    .unwrap();
+    s.append_batch(&batch(vec![person("RS_BP", "gone", "Marko Markovic")]))
+        .unwrap();
+    s.write_subjects(
+        &info(3, 1),
+        None,
+        SubjectWrite::Replace,
+        &[
+            member("RS_BP", "gone", "P-1", None),
+            member("RS_BP", "kept", "P-1", Some(("RS_BP", "gone", 9.5))),
+        ],
+        &[],
+    )
+    .unwrap();
+    let gone = RecordKey::new("RS_BP", "gone");
+    let mut entry = audit_row(1);
+    entry.action = "erasure".into();
+    s.write_policy(&entry, &[]).unwrap();
+    // A taken place in the audit chain: nothing is erased.
+    assert!(s.erase_record(&entry, &gone).is_err());
+    assert_eq!(s.versions("RS_BP", "gone").unwrap().len(), 2);
+    assert!(s.erasures(0, 10).unwrap().is_empty());
+    // A record that does not exist: refused, and no audit entry is written.
+    let mut second = audit_row(2);
+    second.action = "erasure".into();
+    assert!(matches!(
+        s.erase_record(&second, &RecordKey::new("RS_BP", "never")),
+        Err(StoreError::UnknownRecord { .. })
+    ));
+    assert_eq!(s.audit_tail().unwrap().map(|t| t.seq), Some(1));
+
+    assert_eq!(s.erase_record(&second, &gone).unwrap(), 2);
+    assert!(s.head("RS_BP", "gone").unwrap().is_none());
+    assert!(s.versions("RS_BP", "gone").unwrap().is_empty());
+    assert!(
+        s.scan(0, 100)
+            .unwrap()
+            .iter()
+            .all(|v| v.record.id != "gone")
+    );
+    let live: Vec<String> = s
+        .scan_live(None, 100)
+        .unwrap()
+        .into_iter()
+        .map(|v| v.record.id)
+        .collect();
+    assert_eq!(live, ["kept"]);
+    assert_eq!(s.audit_tail().unwrap(), Some(second.clone()));
+    let erased = s.erasures(0, 10).unwrap();
+    assert_eq!(erased.len(), 1);
+    assert_eq!(erased[0].record, gone);
+    assert_eq!(erased[0].versions, 2);
+    assert_eq!(erased[0].audit_seq, 2);
+    assert_eq!(erased[0].through_pos, 3);
+    // The erased record left its subject, and the link through it is gone.
+    assert!(s.subject_of(&gone).unwrap().is_none());
+    let kept = s
+        .subject_of(&RecordKey::new("RS_BP", "kept"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.via, None);
+    // The log still checks, and the counts no longer include it.
+    assert_eq!(s.verify().unwrap(), 1);
+    let counts = s.counts().unwrap();
+    assert_eq!((counts.live_records, counts.log_entries), (1, 1));
+    // Sent again, the record starts afresh, and its new version is protected again.
+    s.append_batch(&batch(vec![person("RS_BP", "gone", "Marko Marković")]))
+        .unwrap();
+    assert_eq!(s.head("RS_BP", "gone").unwrap().unwrap().version, 1);
+    assert_eq!(s.verify().unwrap(), 2);
 }

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use corridor_model::{ContentHash, Envelope, Record};
 
 pub use crate::policy::{
-    AuditCheckpoint, AuditRow, POLICY_DOC_BYTES_MAX, POLICY_ROWS_MAX, PolicyDoc,
+    AuditCheckpoint, AuditRow, Erasure, POLICY_DOC_BYTES_MAX, POLICY_ROWS_MAX, PolicyDoc,
 };
 pub use crate::postgres::PgStore;
 pub use crate::sqlite::SqliteStore;
@@ -302,6 +302,12 @@ pub trait Store: Send {
     /// racing for the same place in the chain cannot both succeed.
     fn write_policy(&mut self, entry: &AuditRow, docs: &[PolicyDoc]) -> Result<()>;
 
+    /// Appends several audit entries, each with its documents, in one transaction: one commit
+    /// (one sync) for acts audited one by one but made durable together (group commit). All or
+    /// nothing; fails, writing nothing, when any entry's `seq` exists already or there are more
+    /// than [`POLICY_ROWS_MAX`] entries.
+    fn write_policy_batch(&mut self, writes: &[(AuditRow, Vec<PolicyDoc>)]) -> Result<()>;
+
     /// Up to `limit` (at most [`POLICY_ROWS_MAX`]) audit entries with `seq` above `after`, in
     /// order.
     fn audit_entries(&mut self, after: i64, limit: usize) -> Result<Vec<AuditRow>>;
@@ -321,6 +327,18 @@ pub trait Store: Send {
 
     /// One policy document.
     fn policy_doc(&mut self, kind: &str, id: &str) -> Result<Option<PolicyDoc>>;
+
+    /// Erases every version of a record: the one exception to the append-only log. In one
+    /// transaction it appends `entry` (the audit entry recording the erasure, written first, as
+    /// in [`Store::write_policy`]), records the erasure in `erasures`, deletes the record's
+    /// versions and head, and takes it out of its subject. Returns the versions removed. Fails,
+    /// changing nothing, when the record has no versions ([`StoreError::UnknownRecord`]) or
+    /// `entry.seq` is taken.
+    fn erase_record(&mut self, entry: &AuditRow, record: &RecordKey) -> Result<u64>;
+
+    /// Up to `limit` (at most [`POLICY_ROWS_MAX`]) recorded erasures whose audit entry is above
+    /// `after_seq`, in audit order.
+    fn erasures(&mut self, after_seq: i64, limit: usize) -> Result<Vec<Erasure>>;
 }
 
 /// Calls `f` with every live record (its current, non-retracted version) in (originator, id)

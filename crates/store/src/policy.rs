@@ -76,6 +76,25 @@ pub(crate) fn check_docs(docs: &[PolicyDoc]) -> Result<()> {
     Ok(())
 }
 
+pub(crate) fn check_batch(writes: &[(AuditRow, Vec<PolicyDoc>)]) -> Result<()> {
+    if writes.len() > POLICY_ROWS_MAX {
+        return Err(StoreError::Invalid(format!(
+            "{} audit entries in one write, the limit is {POLICY_ROWS_MAX}",
+            writes.len()
+        )));
+    }
+    let docs: usize = writes.iter().map(|(_, d)| d.len()).sum();
+    if docs > POLICY_ROWS_MAX {
+        return Err(StoreError::Invalid(format!(
+            "{docs} policy documents in one write, the limit is {POLICY_ROWS_MAX}"
+        )));
+    }
+    for (_, d) in writes {
+        check_docs(d)?;
+    }
+    Ok(())
+}
+
 pub(crate) const INSERT_AUDIT: &str = "INSERT INTO audit_log
     (seq, at, actor, agency, origin, action, justification, detail, prev_hash, hash)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
@@ -104,4 +123,43 @@ pub(crate) fn audit_entries_sql() -> String {
 
 pub(crate) fn audit_tail_sql() -> String {
     format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1")
+}
+
+/// Positions of every version of ($1 originator, $2 record id): the chain from the head back.
+pub(crate) const ERASE_POSITIONS: &str = "WITH RECURSIVE chain (pos, depth) AS (
+       SELECT pos, 0 FROM record_heads WHERE originator = $1 AND record_id = $2
+       UNION ALL
+       SELECT l.prev_pos, c.depth + 1 FROM record_log l JOIN chain c ON l.pos = c.pos
+       WHERE l.prev_pos IS NOT NULL AND c.depth < 1000000)
+     SELECT pos FROM chain ORDER BY pos";
+
+pub(crate) const INSERT_ERASURE: &str = "INSERT INTO erasures
+    (originator, record_id, through_pos, versions, audit_seq, erased_at)
+    VALUES ($1, $2, $3, $4, $5, $6)";
+
+pub(crate) const DELETE_VERSION: &str = "DELETE FROM record_log WHERE pos = $1";
+
+pub(crate) const DELETE_HEAD: &str =
+    "DELETE FROM record_heads WHERE originator = $1 AND record_id = $2";
+
+/// Subjects are derived: an erased record leaves its subject, and links through it go.
+pub(crate) const DELETE_ERASED_MEMBER: &str =
+    "DELETE FROM subject_members WHERE originator = $1 AND record_id = $2";
+
+pub(crate) const UNLINK_ERASED_MEMBER: &str = "UPDATE subject_members
+    SET via_originator = NULL, via_record_id = NULL, weight = NULL
+    WHERE via_originator = $1 AND via_record_id = $2";
+
+pub(crate) const ERASURES: &str = "SELECT originator, record_id, through_pos, versions, audit_seq,
+    erased_at FROM erasures WHERE audit_seq > $1 ORDER BY audit_seq LIMIT $2";
+
+/// A recorded erasure: which record, how many versions, and the audit entry that records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Erasure {
+    pub record: crate::RecordKey,
+    /// Versions at or below this log position were erased.
+    pub through_pos: i64,
+    pub versions: u64,
+    pub audit_seq: i64,
+    pub erased_at: String,
 }

@@ -14,7 +14,7 @@ use crate::plan::{GradingCache, Head, Plan, Row, plan};
 use crate::policy::{self, check_docs};
 use crate::sql;
 use crate::subjects::{MemberColumns, check_expected, check_judgement, parse_verdict, verdict};
-use crate::{AuditCheckpoint, AuditRow, POLICY_ROWS_MAX, PolicyDoc};
+use crate::{AuditCheckpoint, AuditRow, Erasure, POLICY_ROWS_MAX, PolicyDoc};
 use crate::{
     Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SourceInfo, Store, StoreCounts,
     StoreError, StoredVersion,
@@ -41,6 +41,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "policy",
         include_str!("../migrations/postgres/0004_policy.sql"),
+    ),
+    (
+        5,
+        "erasure",
+        include_str!("../migrations/postgres/0005_erasure.sql"),
     ),
 ];
 
@@ -605,25 +610,17 @@ impl Store for PgStore {
 
     fn write_policy(&mut self, e: &AuditRow, docs: &[PolicyDoc]) -> Result<()> {
         check_docs(docs)?;
-        let now = crate::now_rfc3339();
         let mut tx = self.client.transaction()?;
-        tx.execute(
-            policy::INSERT_AUDIT,
-            &[
-                &e.seq,
-                &e.at,
-                &e.actor,
-                &e.agency,
-                &e.origin,
-                &e.action,
-                &e.justification,
-                &e.detail,
-                &e.prev_hash,
-                &e.hash,
-            ],
-        )?;
-        for d in docs {
-            tx.execute(policy::UPSERT_DOC, &[&d.kind, &d.id, &d.body, &now])?;
+        insert_policy(&mut tx, e, docs)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn write_policy_batch(&mut self, writes: &[(AuditRow, Vec<PolicyDoc>)]) -> Result<()> {
+        policy::check_batch(writes)?;
+        let mut tx = self.client.transaction()?;
+        for (e, docs) in writes {
+            insert_policy(&mut tx, e, docs)?;
         }
         tx.commit()?;
         Ok(())
@@ -676,6 +673,93 @@ impl Store for PgStore {
         let row = self.client.query_opt(policy::DOC, &[&kind, &id])?;
         row.as_ref().map(policy_doc).transpose()
     }
+
+    fn erase_record(&mut self, e: &AuditRow, record: &RecordKey) -> Result<u64> {
+        let (o, r) = (record.originator.as_str(), record.record_id.as_str());
+        let mut tx = self.client.transaction()?;
+        // The append lock: no batch can add a version of this record between finding its
+        // versions and deleting them.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK_KEY])?;
+        let positions: Vec<i64> = tx
+            .query(policy::ERASE_POSITIONS, &[&o, &r])?
+            .iter()
+            .map(|row| row.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
+        let Some(&through_pos) = positions.last() else {
+            return Err(StoreError::UnknownRecord {
+                originator: o.to_owned(),
+                record_id: r.to_owned(),
+            });
+        };
+        tx.execute(
+            policy::INSERT_AUDIT,
+            &[
+                &e.seq,
+                &e.at,
+                &e.actor,
+                &e.agency,
+                &e.origin,
+                &e.action,
+                &e.justification,
+                &e.detail,
+                &e.prev_hash,
+                &e.hash,
+            ],
+        )?;
+        let versions = positions.len() as i64;
+        tx.execute(
+            policy::INSERT_ERASURE,
+            &[&o, &r, &through_pos, &versions, &e.seq, &e.at],
+        )?;
+        tx.execute("DELETE FROM record_log WHERE pos = ANY($1)", &[&positions])?;
+        tx.execute(policy::DELETE_HEAD, &[&o, &r])?;
+        tx.execute(policy::DELETE_ERASED_MEMBER, &[&o, &r])?;
+        tx.execute(policy::UNLINK_ERASED_MEMBER, &[&o, &r])?;
+        tx.commit()?;
+        Ok(positions.len() as u64)
+    }
+
+    fn erasures(&mut self, after_seq: i64, limit: usize) -> Result<Vec<Erasure>> {
+        let limit = limit.min(POLICY_ROWS_MAX) as i64;
+        let rows = self.client.query(policy::ERASURES, &[&after_seq, &limit])?;
+        rows.iter()
+            .map(|row| {
+                Ok(Erasure {
+                    record: RecordKey::new(
+                        &row.try_get::<_, String>(0)?,
+                        &row.try_get::<_, String>(1)?,
+                    ),
+                    through_pos: row.try_get(2)?,
+                    versions: u64::try_from(row.try_get::<_, i64>(3)?).unwrap_or(0),
+                    audit_seq: row.try_get(4)?,
+                    erased_at: row.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn insert_policy(tx: &mut Transaction<'_>, e: &AuditRow, docs: &[PolicyDoc]) -> Result<()> {
+    let now = crate::now_rfc3339();
+    tx.execute(
+        policy::INSERT_AUDIT,
+        &[
+            &e.seq,
+            &e.at,
+            &e.actor,
+            &e.agency,
+            &e.origin,
+            &e.action,
+            &e.justification,
+            &e.detail,
+            &e.prev_hash,
+            &e.hash,
+        ],
+    )?;
+    for d in docs {
+        tx.execute(policy::UPSERT_DOC, &[&d.kind, &d.id, &d.body, &now])?;
+    }
+    Ok(())
 }
 
 fn audit_row(r: &::postgres::Row) -> Result<AuditRow> {

@@ -9,7 +9,7 @@ use crate::plan::{GradingCache, Head, Planned, Row, plan};
 use crate::policy::{self, check_docs};
 use crate::sql;
 use crate::subjects::{MemberColumns, check_expected, check_judgement, parse_verdict, verdict};
-use crate::{AuditCheckpoint, AuditRow, POLICY_ROWS_MAX, PolicyDoc};
+use crate::{AuditCheckpoint, AuditRow, Erasure, POLICY_ROWS_MAX, PolicyDoc};
 use crate::{
     Batch, BatchOutcome, Columns, Result, SCAN_LIMIT_MAX, SourceInfo, Store, StoreCounts,
     StoreError, StoredVersion,
@@ -36,6 +36,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "policy",
         include_str!("../migrations/sqlite/0004_policy.sql"),
+    ),
+    (
+        5,
+        "erasure",
+        include_str!("../migrations/sqlite/0005_erasure.sql"),
     ),
 ];
 
@@ -589,25 +594,17 @@ impl Store for SqliteStore {
 
     fn write_policy(&mut self, e: &AuditRow, docs: &[PolicyDoc]) -> Result<()> {
         check_docs(docs)?;
-        let now = crate::now_rfc3339();
         let tx = self.conn.transaction()?;
-        tx.execute(
-            policy::INSERT_AUDIT,
-            params![
-                e.seq,
-                e.at,
-                e.actor,
-                e.agency,
-                e.origin,
-                e.action,
-                e.justification,
-                e.detail,
-                e.prev_hash,
-                e.hash
-            ],
-        )?;
-        for d in docs {
-            tx.execute(policy::UPSERT_DOC, params![d.kind, d.id, d.body, now])?;
+        insert_policy(&tx, e, docs)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn write_policy_batch(&mut self, writes: &[(AuditRow, Vec<PolicyDoc>)]) -> Result<()> {
+        policy::check_batch(writes)?;
+        let tx = self.conn.transaction()?;
+        for (e, docs) in writes {
+            insert_policy(&tx, e, docs)?;
         }
         tx.commit()?;
         Ok(())
@@ -663,6 +660,91 @@ impl Store for SqliteStore {
             .query_row(policy::DOC, params![kind, id], policy_doc)
             .optional()?)
     }
+
+    fn erase_record(&mut self, e: &AuditRow, record: &RecordKey) -> Result<u64> {
+        let (o, r) = (record.originator.as_str(), record.record_id.as_str());
+        // Immediate: the write lock is held from the first read, so no append to this record
+        // can slip in between finding its versions and deleting them.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let positions: Vec<i64> = {
+            let mut stmt = tx.prepare_cached(policy::ERASE_POSITIONS)?;
+            stmt.query_map(params![o, r], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let Some(&through_pos) = positions.last() else {
+            return Err(StoreError::UnknownRecord {
+                originator: o.to_owned(),
+                record_id: r.to_owned(),
+            });
+        };
+        tx.execute(
+            policy::INSERT_AUDIT,
+            params![
+                e.seq,
+                e.at,
+                e.actor,
+                e.agency,
+                e.origin,
+                e.action,
+                e.justification,
+                e.detail,
+                e.prev_hash,
+                e.hash
+            ],
+        )?;
+        tx.execute(
+            policy::INSERT_ERASURE,
+            params![o, r, through_pos, positions.len() as i64, e.seq, e.at],
+        )?;
+        for pos in &positions {
+            tx.execute(policy::DELETE_VERSION, params![pos])?;
+        }
+        tx.execute(policy::DELETE_HEAD, params![o, r])?;
+        tx.execute(policy::DELETE_ERASED_MEMBER, params![o, r])?;
+        tx.execute(policy::UNLINK_ERASED_MEMBER, params![o, r])?;
+        tx.commit()?;
+        Ok(positions.len() as u64)
+    }
+
+    fn erasures(&mut self, after_seq: i64, limit: usize) -> Result<Vec<Erasure>> {
+        let limit = limit.min(POLICY_ROWS_MAX) as i64;
+        let mut stmt = self.conn.prepare_cached(policy::ERASURES)?;
+        let rows = stmt.query_map(params![after_seq, limit], erasure_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn insert_policy(tx: &rusqlite::Transaction<'_>, e: &AuditRow, docs: &[PolicyDoc]) -> Result<()> {
+    let now = crate::now_rfc3339();
+    tx.prepare_cached(policy::INSERT_AUDIT)?.execute(params![
+        e.seq,
+        e.at,
+        e.actor,
+        e.agency,
+        e.origin,
+        e.action,
+        e.justification,
+        e.detail,
+        e.prev_hash,
+        e.hash
+    ])?;
+    for d in docs {
+        tx.prepare_cached(policy::UPSERT_DOC)?
+            .execute(params![d.kind, d.id, d.body, now])?;
+    }
+    Ok(())
+}
+
+fn erasure_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Erasure> {
+    Ok(Erasure {
+        record: RecordKey::new(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?),
+        through_pos: r.get(2)?,
+        versions: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+        audit_seq: r.get(4)?,
+        erased_at: r.get(5)?,
+    })
 }
 
 fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {

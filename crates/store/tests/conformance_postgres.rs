@@ -64,7 +64,13 @@ corridor_store::conformance_suite!(PgFixture::new());
 #[test]
 fn log_refuses_rewrites() {
     let Some(f) = PgFixture::new() else { return };
-    drop(f.fresh());
+    // Deletes are checked per row (only a recorded erasure may delete): the log needs a row.
+    f.fresh()
+        .append_batch(&corridor_store::Batch {
+            entries: vec![corridor_store::conformance::person("RS_BP", "a", "Marko")],
+            ..corridor_store::Batch::default()
+        })
+        .unwrap();
     let mut c = postgres::Client::connect(&f.url, postgres::NoTls).unwrap();
     for (sql, table) in [
         ("UPDATE", "record_log"),
@@ -73,6 +79,8 @@ fn log_refuses_rewrites() {
         ("UPDATE", "judgements"),
         ("DELETE FROM", "judgements"),
         ("TRUNCATE", "judgements"),
+        ("DELETE FROM", "erasures"),
+        ("TRUNCATE", "erasures"),
     ] {
         let stmt = match (sql, table) {
             ("UPDATE", "record_log") => format!("UPDATE {}.record_log SET note = 'x'", f.schema),

@@ -52,15 +52,19 @@ fn log_survives_reopen_and_refuses_rewrites() {
     }
     let mut s = f.reopen();
     assert_eq!(s.log_position().unwrap(), 1);
-    assert_eq!(s.schema_version().unwrap(), 4);
+    assert_eq!(s.schema_version().unwrap(), 5);
     let conn = rusqlite_conn(&f.path());
     for sql in [
         "UPDATE record_log SET properties = '{}'",
         "DELETE FROM record_log",
         "UPDATE judgements SET verdict = 'same'",
         "DELETE FROM judgements",
+        // An erasure recorded for another record does not open this one.
+        "INSERT INTO erasures VALUES ('RS_BP', 'other', 99, 1, 1, 'x'); DELETE FROM record_log",
+        "DELETE FROM erasures",
+        "UPDATE erasures SET versions = 0",
     ] {
-        let err = conn.execute(sql, []).unwrap_err().to_string();
+        let err = conn.execute_batch(sql).unwrap_err().to_string();
         assert!(err.contains("append-only"), "{sql}: {err}");
     }
     let mode: String = conn
@@ -107,7 +111,7 @@ fn a_missing_lower_migration_is_applied_late() {
     .unwrap();
     drop(conn);
     let mut s = f.reopen();
-    assert_eq!(s.schema_version().unwrap(), 4);
+    assert_eq!(s.schema_version().unwrap(), 5);
     assert_eq!(s.judgement_position().unwrap(), 0);
     let conn = rusqlite_conn(&f.path());
     let versions: Vec<i64> = conn
@@ -117,5 +121,5 @@ fn a_missing_lower_migration_is_applied_late() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2, 4]);
+    assert_eq!(versions, [1, 2, 4, 5]);
 }
