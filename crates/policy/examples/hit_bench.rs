@@ -194,6 +194,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let now = 1_795_780_800;
+    // The policy layer sets the page cache it prefers (small: its commits are small).
     let mut policy = PolicyStore::open_owned(store)?;
     for (code, country) in [
         ("UK_NCA", "gb"),

@@ -388,6 +388,8 @@ impl<'s> PolicyStore<'s> {
 
     fn open_handle(mut handle: StoreHandle<'s>) -> Result<Self> {
         let store: &mut dyn Store = &mut *handle;
+        // One audit commit per act: a large page cache only slows each commit down.
+        store.prefer_small_commits()?;
         let mut directory = Directory::new();
         let mut skipped = Vec::new();
         for d in load_all(store, KIND_AGENCY)? {
