@@ -326,6 +326,13 @@ fn hit_request_approval_disclosure_and_erasure_through_the_binary() {
         "{conditions:?}"
     );
 
+    // Searching again, the approved record is readable by key (with its subject once
+    // resolved), no longer a hit.
+    let (code, out, err) = search(&uk);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("readable RS_BP/rs-2291 ("), "{out}");
+    assert!(!out.contains("hit H-"), "{out}");
+
     // Deconfliction: the Kestrel search met Serbian records.
     let out = ok(&[&["notices", "--store", db][..], &rs[..]].concat());
     assert!(
@@ -354,6 +361,7 @@ fn hit_request_approval_disclosure_and_erasure_through_the_binary() {
         ("uk.analyst", "request"),
         ("rs.supervisor", "answer"),
         ("uk.analyst", "disclosure"),
+        ("uk.analyst", "search"),
     ];
     let want: Vec<(String, String)> = want
         .iter()

@@ -854,6 +854,21 @@ impl<'s> PolicyStore<'s> {
         Ok(())
     }
 
+    /// The resolved subject (its opaque id, `P-0000042`) of each record, `None` where a record
+    /// is in none: for showing which readable records of a search answer are one person.
+    /// Subject ids carry nothing of any agency's records (see the subject invariants), so they
+    /// may be shown to whoever may see the keys. At most [`SEARCH_CANDIDATES_MAX`] keys.
+    pub fn subject_ids(&mut self, keys: &[RecordKey]) -> Result<Vec<Option<String>>> {
+        if keys.len() > SEARCH_CANDIDATES_MAX {
+            return Err(PolicyError::Refused(format!(
+                "at most {SEARCH_CANDIDATES_MAX} records at once"
+            )));
+        }
+        keys.iter()
+            .map(|k| Ok(self.store.subject_of(k)?.map(|m| m.subject_id)))
+            .collect()
+    }
+
     /// Live records the discovery index holds (after [`PolicyStore::search`] built it).
     pub fn indexed_records(&self) -> usize {
         self.index.as_ref().map_or(0, discovery::Index::len)

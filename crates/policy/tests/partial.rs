@@ -19,6 +19,31 @@ fn run(store: &mut dyn Store) {
             ),
         ],
     );
+    // Both records resolved into one subject.
+    store
+        .write_subjects(
+            &corridor_store::ResolutionInfo {
+                kind: "person".into(),
+                log_position: 2,
+                judgement_id: 0,
+                method: "probabilistic".into(),
+                model: "{}".into(),
+                records: 2,
+                subjects: 1,
+                next_subject: 2,
+                resolved_at: "2026-11-27T12:00:00Z".into(),
+            },
+            None,
+            corridor_store::SubjectWrite::Replace,
+            &["rs-1", "rs-2"].map(|r| corridor_store::SubjectMember {
+                record: RecordKey::new("RS_BP", r),
+                kind: "person".into(),
+                subject_id: "P-0000001".into(),
+                via: None,
+            }),
+            &[],
+        )
+        .unwrap();
     let mut policy = PolicyStore::open(store).unwrap();
     enrol(&mut policy);
     policy
@@ -81,6 +106,16 @@ fn run(store: &mut dyn Store) {
             .unwrap(),
         Access::HitOnly { .. }
     ));
+    // The readable record's subject is shown by its opaque id.
+    assert_eq!(
+        policy
+            .subject_ids(&[
+                RecordKey::new("RS_BP", "rs-2"),
+                RecordKey::new("RS_BP", "rs-9")
+            ])
+            .unwrap(),
+        [Some("P-0000001".to_owned()), None]
+    );
     // Answered once only.
     assert!(policy.answer(&rs, &request.id, partial(&["rs-1"])).is_err());
     drop(policy);
