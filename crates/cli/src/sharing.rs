@@ -700,8 +700,13 @@ pub fn run(command: SharingCommand) -> Result<u8> {
             if answer.readable.is_empty() && answer.hits.is_empty() {
                 println!("no hit");
             }
-            for (key, band) in &answer.readable {
-                println!("readable {key} ({})", band_text(*band));
+            let keys: Vec<RecordKey> = answer.readable.iter().map(|(k, _)| k.clone()).collect();
+            let subjects = policy.subject_ids(&keys)?;
+            for ((key, band), subject) in answer.readable.iter().zip(subjects) {
+                match subject {
+                    Some(s) => println!("readable {key} ({}), subject {s}", band_text(*band)),
+                    None => println!("readable {key} ({})", band_text(*band)),
+                }
             }
             for h in &answer.hits {
                 println!(

@@ -96,11 +96,40 @@ fn word_after(text: &str, prefix: &str) -> String {
 }
 
 #[test]
-fn hit_request_approval_disclosure_and_erasure_through_the_binary() {
+fn hit_request_approval_disclosure_and_erasure_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let db = d.join("corridor.db");
-    let db = db.to_str().unwrap();
+    let db = dir.path().join("corridor.db");
+    story(dir.path(), db.to_str().unwrap());
+}
+
+#[test]
+fn hit_request_approval_disclosure_and_erasure_on_postgres() {
+    let url = match std::env::var("CORRIDOR_TEST_PG_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ if std::env::var("CORRIDOR_TEST_PG").as_deref() == Ok("skip") => return,
+        _ => panic!(
+            "CORRIDOR_TEST_PG_URL is not set (run scripts/test, or set CORRIDOR_TEST_PG=skip)"
+        ),
+    };
+    let db = format!("sharing_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    story(dir.path(), &format!("{base}/{db}"));
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+        .unwrap();
+}
+
+/// The whole story against the store at `db` (a SQLite path or a PostgreSQL URL), with its
+/// input files in `d`.
+fn story(d: &Path, db: &str) {
     let rs_map = write(d, "rs.toml", RS_MAPPING);
     let rs_csv = write(d, "rs.csv", RS_CSV);
     let mk_map = write(d, "mk.toml", MK_MAPPING);
@@ -326,6 +355,13 @@ fn hit_request_approval_disclosure_and_erasure_through_the_binary() {
         "{conditions:?}"
     );
 
+    // Searching again, the approved record is readable by key (with its subject once
+    // resolved), no longer a hit.
+    let (code, out, err) = search(&uk);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("readable RS_BP/rs-2291 ("), "{out}");
+    assert!(!out.contains("hit H-"), "{out}");
+
     // Deconfliction: the Kestrel search met Serbian records.
     let out = ok(&[&["notices", "--store", db][..], &rs[..]].concat());
     assert!(
@@ -354,6 +390,7 @@ fn hit_request_approval_disclosure_and_erasure_through_the_binary() {
         ("uk.analyst", "request"),
         ("rs.supervisor", "answer"),
         ("uk.analyst", "disclosure"),
+        ("uk.analyst", "search"),
     ];
     let want: Vec<(String, String)> = want
         .iter()

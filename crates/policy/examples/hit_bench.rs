@@ -194,6 +194,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let now = 1_795_780_800;
+    // The policy layer sets the page cache it prefers (small: its commits are small).
     let mut policy = PolicyStore::open_owned(store)?;
     for (code, country) in [
         ("UK_NCA", "gb"),
@@ -268,7 +269,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .map_or(Ok(1), |t| t.parse())?;
     let threads = threads.clamp(1, 64);
-    let shared = SharedPolicy::new(policy);
+    // Searches' audit entries are written on a second handle, in groups.
+    let shared = SharedPolicy::new(policy, corridor_store::open(&locator)?)?;
     let mut plans: Vec<Vec<String>> = vec![Vec::new(); threads];
     for q in 0..queries {
         // Half the queries name a stored person, half a made-up one (mostly no-hit).

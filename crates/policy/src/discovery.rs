@@ -261,19 +261,27 @@ impl Index {
     /// without hashing every holder of a common given name.
     fn search_two_parts(&self, keys: &Keys) -> Result<Vec<Found<'_>>, String> {
         let mut postings_read = 0usize;
-        let mut union = |tokens: &[String]| {
-            let mut out: Vec<u32> = Vec::new();
-            for t in tokens {
-                if let Some(p) = self.postings.get(t) {
-                    postings_read += p.len();
-                    out = merge_union(&out, p);
-                }
-            }
-            out
+        let mut lists = |tokens: &[String]| -> Vec<&[u32]> {
+            let lists: Vec<&[u32]> = tokens
+                .iter()
+                .filter_map(|t| self.postings.get(t).map(Vec::as_slice))
+                .collect();
+            postings_read += lists.iter().map(|l| l.len()).sum::<usize>();
+            lists
         };
-        let a = union(&keys.name_parts[0]);
-        let b = union(&keys.name_parts[1]);
-        let mut candidates = intersect(&a, &b);
+        let a = lists(&keys.name_parts[0]);
+        let b = lists(&keys.name_parts[1]);
+        // One part is usually a common given name (thousands of holders), the other a rarer
+        // family name: merge the smaller part's lists and keep the records the larger part's
+        // lists hold, found by binary search, instead of merging the large lists too.
+        let len = |l: &[&[u32]]| l.iter().map(|x| x.len()).sum::<usize>();
+        let (small, large) = if len(&a) <= len(&b) { (a, b) } else { (b, a) };
+        let mut candidates: Vec<u32> = small
+            .iter()
+            .fold(Vec::new(), |acc, l| merge_union(&acc, l))
+            .into_iter()
+            .filter(|x| large.iter().any(|l| l.binary_search(x).is_ok()))
+            .collect();
         for t in &keys.ids {
             if let Some(p) = self.postings.get(t) {
                 postings_read += p.len();
@@ -336,24 +344,6 @@ fn merge_union(a: &[u32], b: &[u32]) -> Vec<u32> {
     }
     out.extend_from_slice(&a[i..]);
     out.extend_from_slice(&b[j..]);
-    out
-}
-
-/// The intersection of two sorted lists.
-fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let mut out = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
     out
 }
 

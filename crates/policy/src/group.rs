@@ -1,98 +1,152 @@
 //! Group commit for searches from several threads. A search's answer may leave only once its
 //! audit entry is durable, and on a store that syncs every commit that sync is most of a
-//! search's time. [`SharedPolicy`] lets searches that arrive while another batch is being
-//! committed wait in a queue; whichever thread next takes the policy layer runs every queued
-//! search through [`PolicyStore::search_batch`], so they share one commit, and hands each
-//! thread its own answer. No answer is returned before the commit that holds its entry.
+//! search's time. [`SharedPolicy`] splits a search in two:
+//!
+//! 1. *Decide*, under the policy lock: the search is answered from the discovery index and its
+//!    audit entry is chained in memory after the last entry decided (written or not), then
+//!    queued. Nothing leaves yet.
+//! 2. *Commit*, under the writer lock, on a second store handle: whichever thread holds it
+//!    writes every queued entry in one transaction (`Store::write_policy_batch`), so the
+//!    entries decided while the previous commit was syncing share the next one, and marks each
+//!    of them durable or failed.
+//!
+//! A thread returns its answer only once its own entry is marked durable. If a commit fails,
+//! its entries and every entry queued after them (chained on them) fail, nothing of those
+//! searches is disclosed, and the chain is read afresh from the store.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::{
-    Context, PolicyError, PolicyStore, Query, Result, SEARCH_BATCH_MAX, SearchAnswer, SearchCall,
-};
+use corridor_store::{AuditRow, PolicyDoc, Store, StoreError};
 
-/// A search waiting for a batch, and the place its answer is left.
-struct Slot {
-    ctx: Context,
-    query: Query,
-    justification: String,
-    answer: Mutex<Option<Result<SearchAnswer>>>,
+use crate::{Context, PolicyError, PolicyStore, Query, Result, SEARCH_BATCH_MAX, SearchAnswer};
+
+/// Where a queued entry's outcome is left for the thread waiting on it.
+type Outcome = Arc<Mutex<Option<std::result::Result<(), String>>>>;
+
+/// Entries decided but not yet written, in chain order, and the chain's end in memory.
+#[derive(Default)]
+struct Queue {
+    /// The last entry decided (sequence number, hash); `None`: read it from the store.
+    tail: Option<(i64, Vec<u8>)>,
+    entries: Vec<(AuditRow, Vec<PolicyDoc>, Outcome)>,
 }
 
 /// One policy layer shared by threads, with group commit for searches.
 pub struct SharedPolicy {
     policy: Mutex<PolicyStore<'static>>,
-    queue: Mutex<Vec<Arc<Slot>>>,
+    queue: Mutex<Queue>,
+    writer: Mutex<Box<dyn Store>>,
 }
 
-/// Locks a mutex; a thread that panicked while holding it leaves data this module only ever
-/// replaces whole (a queue, a slot), and the policy layer's own state is reloaded from the
-/// store on the next open, so the lock is taken over rather than poisoning every later search.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks a mutex. A thread that panicked while holding one leaves either the policy layer
+/// (whose state is reloaded from the store when opened again) or a queue whose entries are
+/// only ever taken whole; taking the lock over fails no invariant, while poisoning would fail
+/// every later search.
+fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl SharedPolicy {
-    /// Shares a policy layer that owns its store ([`PolicyStore::open_owned`]).
-    pub fn new(policy: PolicyStore<'static>) -> Self {
-        SharedPolicy {
+    /// Shares a policy layer that owns its store ([`PolicyStore::open_owned`]); `writer` is a
+    /// second handle onto the same store, used only to write searches' audit entries.
+    pub fn new(policy: PolicyStore<'static>, mut writer: Box<dyn Store>) -> Result<Self> {
+        writer.prefer_small_commits()?;
+        Ok(SharedPolicy {
             policy: Mutex::new(policy),
-            queue: Mutex::new(Vec::new()),
-        }
+            queue: Mutex::new(Queue::default()),
+            writer: Mutex::new(writer),
+        })
     }
 
-    /// Runs `f` with the policy layer to itself (any act other than a search).
+    /// Runs `f` with the policy layer to itself (any act other than a search). Queued search
+    /// entries are written first, so `f`'s own audit entries follow them in the chain.
     pub fn with<R>(&self, f: impl FnOnce(&mut PolicyStore<'static>) -> R) -> R {
-        f(&mut lock(&self.policy))
+        let mut policy = lock(&self.policy);
+        let mut writer = lock(&self.writer);
+        while self.commit_queued(writer.as_mut()) {}
+        let out = f(&mut policy);
+        // `f` may have appended entries: the chain's end is read afresh.
+        lock(&self.queue).tail = None;
+        drop(writer);
+        out
     }
 
-    /// A hit / no-hit search ([`PolicyStore::search`]), committed together with whatever other
-    /// searches are queued when this thread takes the policy layer.
+    /// A hit / no-hit search ([`PolicyStore::search`]), whose audit entry is committed
+    /// together with those of the searches decided while the previous commit was syncing.
     pub fn search(
         &self,
         ctx: Context,
         query: Query,
         justification: String,
     ) -> Result<SearchAnswer> {
-        let slot = Arc::new(Slot {
-            ctx,
-            query,
-            justification,
-            answer: Mutex::new(None),
-        });
-        lock(&self.queue).push(Arc::clone(&slot));
-        let mut policy = lock(&self.policy);
-        loop {
-            // A batch run by another thread while this one waited may hold this search.
-            if let Some(answer) = lock(&slot.answer).take() {
-                return answer;
+        let outcome: Outcome = Arc::new(Mutex::new(None));
+        let answer = {
+            let mut policy = lock(&self.policy);
+            let mut queue = lock(&self.queue);
+            if queue.tail.is_none() {
+                queue.tail = policy.audit_tail_link()?;
             }
-            let batch: Vec<Arc<Slot>> = {
-                let mut q = lock(&self.queue);
-                let n = q.len().min(SEARCH_BATCH_MAX);
-                q.drain(..n).collect()
-            };
-            if batch.is_empty() {
-                // Not in the queue and not answered: cannot happen, as only a batch that
-                // answers a slot takes it out of the queue. Fail closed rather than wait.
+            let prev = queue.tail.as_ref().map(|(s, h)| (*s, h.as_slice()));
+            let (answer, row, docs) =
+                policy.search_unwritten(&ctx, &query, &justification, prev)?;
+            queue.tail = Some((row.seq, row.hash.clone()));
+            queue.entries.push((row, docs, Arc::clone(&outcome)));
+            answer
+        };
+        let mut writer = lock(&self.writer);
+        loop {
+            if let Some(done) = lock(&outcome).take() {
+                return match done {
+                    Ok(()) => Ok(answer),
+                    Err(e) => Err(PolicyError::Store(StoreError::Conflict(format!(
+                        "the audit write failed, nothing is disclosed: {e}"
+                    )))),
+                };
+            }
+            if !self.commit_queued(writer.as_mut()) {
+                // Not answered and nothing queued: only a commit takes an entry out of the
+                // queue, and it answers every entry it takes. Fail closed rather than wait.
                 return Err(PolicyError::Refused(
-                    "the search was lost from the commit queue".into(),
+                    "the search's audit entry was lost from the commit queue".into(),
                 ));
             }
-            let calls: Vec<SearchCall<'_>> = batch
-                .iter()
-                .map(|s| SearchCall {
-                    ctx: &s.ctx,
-                    query: &s.query,
-                    justification: &s.justification,
-                })
-                .collect();
-            let answers = policy.search_batch(&calls);
-            debug_assert_eq!(answers.len(), batch.len());
-            for (s, a) in batch.iter().zip(answers) {
-                *lock(&s.answer) = Some(a);
+        }
+    }
+
+    /// Writes up to [`SEARCH_BATCH_MAX`] queued entries in one transaction and marks each
+    /// durable or failed. False when nothing was queued.
+    fn commit_queued(&self, writer: &mut dyn Store) -> bool {
+        let batch: Vec<(AuditRow, Vec<PolicyDoc>, Outcome)> = {
+            let mut queue = lock(&self.queue);
+            let n = queue.entries.len().min(SEARCH_BATCH_MAX);
+            queue.entries.drain(..n).collect()
+        };
+        if batch.is_empty() {
+            return false;
+        }
+        let (writes, outcomes): (Vec<(AuditRow, Vec<PolicyDoc>)>, Vec<Outcome>) =
+            batch.into_iter().map(|(r, d, o)| ((r, d), o)).unzip();
+        match writer.write_policy_batch(&writes) {
+            Ok(()) => {
+                for o in outcomes {
+                    *lock(&o) = Some(Ok(()));
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                // Entries queued since were chained on the failed ones: they fail too, and
+                // the chain's end is read afresh from the store.
+                let later: Vec<Outcome> = {
+                    let mut queue = lock(&self.queue);
+                    queue.tail = None;
+                    queue.entries.drain(..).map(|(_, _, o)| o).collect()
+                };
+                for o in outcomes.into_iter().chain(later) {
+                    *lock(&o) = Some(Err(msg.clone()));
+                }
             }
         }
+        true
     }
 }
 

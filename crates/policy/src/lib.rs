@@ -388,6 +388,8 @@ impl<'s> PolicyStore<'s> {
 
     fn open_handle(mut handle: StoreHandle<'s>) -> Result<Self> {
         let store: &mut dyn Store = &mut *handle;
+        // One audit commit per act: a large page cache only slows each commit down.
+        store.prefer_small_commits()?;
         let mut directory = Directory::new();
         let mut skipped = Vec::new();
         for d in load_all(store, KIND_AGENCY)? {
@@ -852,6 +854,21 @@ impl<'s> PolicyStore<'s> {
         Ok(())
     }
 
+    /// The resolved subject (its opaque id, `P-0000042`) of each record, `None` where a record
+    /// is in none: for showing which readable records of a search answer are one person.
+    /// Subject ids carry nothing of any agency's records (see the subject invariants), so they
+    /// may be shown to whoever may see the keys. At most [`SEARCH_CANDIDATES_MAX`] keys.
+    pub fn subject_ids(&mut self, keys: &[RecordKey]) -> Result<Vec<Option<String>>> {
+        if keys.len() > SEARCH_CANDIDATES_MAX {
+            return Err(PolicyError::Refused(format!(
+                "at most {SEARCH_CANDIDATES_MAX} records at once"
+            )));
+        }
+        keys.iter()
+            .map(|k| Ok(self.store.subject_of(k)?.map(|m| m.subject_id)))
+            .collect()
+    }
+
     /// Live records the discovery index holds (after [`PolicyStore::search`] built it).
     pub fn indexed_records(&self) -> usize {
         self.index.as_ref().map_or(0, discovery::Index::len)
@@ -945,6 +962,31 @@ impl<'s> PolicyStore<'s> {
                 .collect();
         }
         out
+    }
+
+    /// A search decided and its audit entry chained after `prev`, but nothing written: the
+    /// caller writes the entry and must not release the answer before that write is durable
+    /// (group commit across threads, [`SharedPolicy`]).
+    pub(crate) fn search_unwritten(
+        &mut self,
+        ctx: &Context,
+        query: &Query,
+        justification: &str,
+        prev: Option<(i64, &[u8])>,
+    ) -> Result<(SearchAnswer, corridor_store::AuditRow, Vec<PolicyDoc>)> {
+        self.refresh_index()?;
+        let p = self.prepare_search(ctx, query, prev.map_or(0, |t| t.0))?;
+        let row = audit::row_after(prev, &p.entry(ctx, justification), ctx.now)?;
+        let answer = SearchAnswer {
+            audit_seq: row.seq,
+            ..p.answer
+        };
+        Ok((answer, row, p.docs))
+    }
+
+    /// The audit log's last entry (sequence number and hash), as stored.
+    pub(crate) fn audit_tail_link(&mut self) -> Result<Option<(i64, Vec<u8>)>> {
+        Ok(self.store.audit_tail()?.map(|t| (t.seq, t.hash)))
     }
 
     fn prepare_search(

@@ -40,7 +40,7 @@ fn setup(store: Box<dyn Store>) -> PolicyStore<'static> {
     policy
 }
 
-fn run(store: Box<dyn Store>) {
+fn run(store: Box<dyn Store>, writer: Box<dyn Store>) {
     let mut policy = setup(store);
     let before = policy.verify_audit(None).unwrap().entries as i64;
     let query = Query {
@@ -79,7 +79,7 @@ fn run(store: Box<dyn Store>) {
         .request(&uk, &third.hits[0].hit_ref, "Suspected organiser at Dover")
         .unwrap();
 
-    let shared = SharedPolicy::new(policy);
+    let shared = SharedPolicy::new(policy, writer).unwrap();
     let seqs: Vec<i64> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..THREADS)
             .map(|_| {
@@ -120,15 +120,60 @@ fn run(store: Box<dyn Store>) {
         before + 3 + (THREADS * SEARCHES_PER_THREAD) as i64
     );
     assert_eq!(*sorted.last().unwrap(), report.entries as i64);
+    // Other acts follow the searches' entries in the same chain.
+    let a = shared
+        .search(uk.clone(), query.clone(), why.to_owned())
+        .unwrap();
+    let hit = a.hits[0].hit_ref.clone();
+    shared
+        .with(|p| p.request(&uk, &hit, "Suspected organiser at Dover"))
+        .unwrap();
+    let b = shared.search(uk.clone(), query, why.to_owned()).unwrap();
+    assert_eq!(b.audit_seq, a.audit_seq + 2);
+    let report = shared.with(|p| p.verify_audit(None)).unwrap();
+    assert_eq!(report.broken, None, "{report:?}");
 }
 
 #[test]
 fn searches_share_commits_on_sqlite() {
-    run(Box::new(sqlite_memory()));
+    let (_dir, path) = sqlite_file();
+    run(
+        Box::new(corridor_store::SqliteStore::open(&path).unwrap()),
+        Box::new(corridor_store::SqliteStore::open(&path).unwrap()),
+    );
 }
 
 #[test]
 fn searches_share_commits_on_postgres() {
     let Some(f) = PgFixture::new() else { return };
-    run(Box::new(f.open()));
+    run(Box::new(f.open()), Box::new(f.open()));
+}
+
+/// A commit that fails discloses nothing: here the writer's log already holds the places the
+/// searches' entries would take, so every write is refused and every search fails.
+#[test]
+fn a_failed_commit_discloses_nothing() {
+    let (_dir_a, a) = sqlite_file();
+    let (_dir_b, b) = sqlite_file();
+    let open = |p: &std::path::Path| -> Box<dyn Store> {
+        Box::new(corridor_store::SqliteStore::open(p).unwrap())
+    };
+    let query = Query {
+        name: Some("Mohammed Ahmadi".into()),
+        ..Query::default()
+    };
+    let why = "Operation Kestrel: arrivals at Dover";
+    {
+        // The other store's log runs one entry further than the policy layer's.
+        let mut other = setup(open(&b));
+        other.search(&ctx("uk_nca.analyst"), &query, why).unwrap();
+    }
+    let policy = setup(open(&a));
+    let shared = SharedPolicy::new(policy, open(&b)).unwrap();
+    for _ in 0..3 {
+        let r = shared.search(ctx("uk_nca.analyst"), query.clone(), why.to_owned());
+        assert!(r.is_err(), "an answer left without its audit entry: {r:?}");
+    }
+    let report = shared.with(|p| p.verify_audit(None)).unwrap();
+    assert_eq!(report.broken, None);
 }

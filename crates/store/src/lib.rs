@@ -328,6 +328,12 @@ pub trait Store: Send {
     /// One policy document.
     fn policy_doc(&mut self, kind: &str, id: &str) -> Result<Option<PolicyDoc>>;
 
+    /// Tunes this handle for many small commits (the policy layer's one audit entry per act)
+    /// rather than large batches. A hint: a backend with nothing to tune does nothing.
+    fn prefer_small_commits(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// Erases every version of a record: the one exception to the append-only log. In one
     /// transaction it appends `entry` (the audit entry recording the erasure, written first, as
     /// in [`Store::write_policy`]), records the erasure in `erasures`, deletes the record's

@@ -27,7 +27,7 @@ DROP TRIGGER record_log_append_only ON record_log;
 CREATE TRIGGER record_log_append_only BEFORE UPDATE OR TRUNCATE ON record_log
 FOR EACH STATEMENT EXECUTE FUNCTION record_log_append_only();
 
--- The erasures table is looked up in the trigger's own schema, whatever the session's
+-- The erasures table is looked up in the trigger's own schema, whatever the connection's
 -- search_path, so that a store in a schema of its own guards itself.
 CREATE FUNCTION record_log_erase_only() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
