@@ -163,9 +163,97 @@ fn ledger_in_the_store(store: &str, dir: &Path) {
     ]);
     assert_eq!(bank["features"]["in_amount"], 99.99);
 
+    // A bank's record of its customer: the account and its holder.
+    let kyc = dir.join("customers.csv");
+    std::fs::write(
+        &kyc,
+        "ref,account,given,family,dob
+K1,HWL-P0000002,Marko,Petrović,01.05.1980
+",
+    )
+    .expect("write");
+    let kyc_mapping = dir.join("customers.toml");
+    std::fs::write(
+        &kyc_mapping,
+        r#"[source]
+agency = "RS_BANK"
+contributor = "compliance"
+language = "sr"
+script = "Latn"
+date_formats = ["%d.%m.%Y"]
+review_after_days = 365
+source_ref = { column = "ref" }
+
+[grading]
+system = "3x5x2"
+source = "1"
+intelligence = "B"
+handling = "P"
+
+[entities.account]
+schema = "BankAccount"
+id = { column = "account", prefix = "acct-" }
+[entities.account.properties]
+accountNumber = "account"
+holder = "@customer"
+
+[entities.customer]
+schema = "Person"
+id = { column = "ref", prefix = "cust-" }
+[entities.customer.properties]
+firstName = "given"
+lastName = "family"
+birthDate = "dob"
+"#,
+    )
+    .expect("write");
+    corridor(&[
+        "ingest",
+        "--store",
+        store,
+        "--mapping",
+        kyc_mapping.to_str().expect("utf-8"),
+        kyc.to_str().expect("utf-8"),
+    ]);
+
     // Roll-up: accounts that agencies recorded resolve to account subjects, and the ledger's
     // payments between them are `paid` edges that put them in networks.
     corridor(&["resolve", "--store", store]);
+    let held = json(&[
+        "money",
+        "account",
+        "HWL-P0000002",
+        "--store",
+        store,
+        "--origin",
+        "RS_BANK",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        held["subject"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("A-")),
+        "{held}"
+    );
+    let holders = held["holders"].as_array().expect("holders");
+    assert_eq!(holders.len(), 1, "{held}");
+    assert!(
+        holders[0].as_str().is_some_and(|h| h.starts_with("P-")),
+        "{held}"
+    );
+    let by_holder = json(&[
+        "money",
+        "flows",
+        holders[0].as_str().expect("str"),
+        "--store",
+        store,
+        "--origin",
+        "RS_BANK",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(by_holder["accounts"], serde_json::json!(["HWL-P0000002"]));
     let alerts = json(&[
         "money",
         "alerts",
