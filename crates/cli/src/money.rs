@@ -204,7 +204,7 @@ fn load_store_ledger(store: &mut dyn Store, origin: Option<&str>) -> Result<Ledg
         e => e.into(),
     })?;
     anyhow::ensure!(
-        ledger.len() > 0,
+        !ledger.is_empty(),
         "the store's ledger has no rows{} (corridor ingest --ledger FILE --origin AGENCY)",
         origin.map(|o| format!(" of {o}")).unwrap_or_default()
     );
