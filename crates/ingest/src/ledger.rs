@@ -503,3 +503,90 @@ pub fn ingest_ledger(
         .map_err(|e| failed(&summary, format!("writing rejects: {e}")))?;
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mappings_are_checked() {
+        let m = LedgerMapping::default_format();
+        assert_eq!(m.delimiter, b',');
+        assert_eq!(m.columns[0].as_deref(), Some("id"));
+        assert_eq!(m.grading.to_string(), "TLP:AMBER");
+        let constant = LedgerMapping::parse("[ledger]\ncurrency = \"eur\"\n", "m").expect("ok");
+        assert_eq!(constant.currency.as_deref(), Some("EUR"));
+        assert_eq!(
+            constant.columns[5], None,
+            "a constant currency needs no column"
+        );
+        for (text, want) in [
+            ("[ledger]\ncurrency = \"XYZ\"\n", "not ISO 4217"),
+            ("[ledger]\namount_unit = \"cents\"\n", "amount_unit"),
+            ("[ledger]\ndecimal_separator = \";\"\n", "decimal_separator"),
+            ("[columns]\npayer = \"x\"\n", "not a ledger field"),
+            (
+                "[grading]\nsystem = \"tlp\"\ntlp = \"WHITE\"\n",
+                "[grading]",
+            ),
+            ("[ledger]\nbank = \"x\"\n", "unknown field"),
+        ] {
+            let e = LedgerMapping::parse(text, "m.toml").expect_err(text);
+            assert!(e.contains(want) && e.starts_with("m.toml"), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn rows_are_read_and_rejected_by_field() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("l.csv");
+        std::fs::write(
+            &path,
+            "id,timestamp,from_account,to_account,amount,currency,channel\n\
+             T1,2023-01-01T10:00:00Z,a,b,12.50,eur,Hawala\n\
+             T2,2023-01-01,a,b,1.234,EUR,bank\n\
+             ,,,,,,\n\
+             T3,2023-01-02,a,,5,USD,bank\n",
+        )
+        .expect("write");
+        let mut store = corridor_store::SqliteStore::open_in_memory().expect("store");
+        let options = LedgerOptions {
+            origin: "RS_FIU".into(),
+            rejects_path: None,
+            batch_rows: 2,
+        };
+        let m = LedgerMapping::default_format();
+        let s = ingest_ledger(&mut store, &path, &m, &options, &mut |_| {}).expect("ingest");
+        assert_eq!((s.rows_read, s.rows_appended, s.rows_rejected), (3, 1, 2));
+        assert_eq!(s.exit_code(), 3);
+        assert_eq!(
+            s.rejects_by_field.keys().collect::<Vec<_>>(),
+            ["amount", "to_account"]
+        );
+        let rows = store.scan_ledger(None, 10).expect("scan");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (
+                rows[0].amount_minor,
+                rows[0].currency.as_str(),
+                rows[0].channel.as_str()
+            ),
+            (1_250, "EUR", "hawala")
+        );
+        let rejects =
+            std::fs::read_to_string(dir.path().join("l.csv.rejects.csv")).expect("rejects");
+        assert!(rejects.contains("l.csv,3,amount,"), "{rejects}");
+        assert!(rejects.contains("l.csv,5,to_account,empty"), "{rejects}");
+        // Again: nothing new, the same rows rejected.
+        let again = ingest_ledger(&mut store, &path, &m, &options, &mut |_| {}).expect("ingest");
+        assert_eq!((again.rows_appended, again.rows_unchanged), (0, 1));
+        let bad = LedgerOptions {
+            origin: "rs fiu".into(),
+            ..options
+        };
+        assert!(matches!(
+            ingest_ledger(&mut store, &path, &m, &bad, &mut |_| {}),
+            Err(IngestError::Usage(_))
+        ));
+    }
+}
