@@ -86,7 +86,7 @@ enum Command {
     },
     /// Ingest agency files (CSV with a mapping, or FtM JSON lines) into the store.
     #[command(
-        after_help = "Examples:\n  corridor ingest --mapping rs.toml interceptions.csv\n  corridor ingest --format ftm exported.ftm.jsonl\n  corridor ingest --scenario scenario\n\nExit status: 0 all rows accepted; 3 some rejected (the rest committed);\n2 usage error; 1 failure (earlier batches committed, the failing one not)."
+        after_help = "Examples:\n  corridor ingest --mapping rs.toml interceptions.csv\n  corridor ingest --format ftm exported.ftm.jsonl\n  corridor ingest --scenario scenario\n  corridor ingest --ledger scenario/ledger/transactions.csv --origin RS_FIU\n\nA ledger file is id,timestamp,from_account,to_account,amount,currency,channel unless\n--mapping names a ledger mapping ([ledger], [columns], [grading]; see corridor_ingest::ledger).\n\nExit status: 0 all rows accepted; 3 some rejected (the rest committed);\n2 usage error; 1 failure (earlier batches committed, the failing one not)."
     )]
     Ingest {
         #[command(flatten)]
@@ -106,10 +106,19 @@ enum Command {
         /// Every agency's files of a `corridor synth` output directory, each through the
         /// mapping beside it (DIR/AGENCY/NAME.toml with NAME.csv or NAME.ftm.jsonl), in name
         /// order.
-        #[arg(long, conflicts_with_all = ["files", "mapping", "format", "rejects"])]
+        /// The scenario's ledger (DIR/ledger/transactions.csv) is loaded too, as `--origin`'s
+        /// rows (default FIU_LEDGER).
+        #[arg(long, conflicts_with_all = ["files", "mapping", "format", "rejects", "ledger"])]
         scenario: Option<PathBuf>,
+        /// A ledger file (transactions) for the store's ledger, read through --mapping if given
+        /// (a ledger mapping), as the rows of --origin.
+        #[arg(long, conflicts_with_all = ["files", "format"], requires = "origin")]
+        ledger: Option<PathBuf>,
+        /// The agency a ledger's rows come from.
+        #[arg(long)]
+        origin: Option<String>,
         /// Files to ingest, in order.
-        #[arg(required_unless_present = "scenario")]
+        #[arg(required_unless_present_any = ["scenario", "ledger"])]
         files: Vec<PathBuf>,
     },
     /// Write every current record as FollowTheMoney entity JSON lines.
@@ -269,8 +278,35 @@ fn run(cli: Cli) -> Result<u8> {
             rejects,
             batch_records,
             scenario,
+            ledger,
+            origin,
             files,
         } => {
+            if let Some(file) = ledger {
+                let mapping = match &mapping {
+                    Some(p) => match read_mapping(p).and_then(|text| {
+                        corridor_ingest::ledger::LedgerMapping::parse(
+                            &text,
+                            &p.display().to_string(),
+                        )
+                        .map_err(|e| anyhow::anyhow!(e))
+                    }) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            eprintln!("error: {e:#}");
+                            return Ok(EXIT_USAGE);
+                        }
+                    },
+                    None => corridor_ingest::ledger::LedgerMapping::default_format(),
+                };
+                let mut store = open_store(&store.store)?;
+                let options = corridor_ingest::ledger::LedgerOptions {
+                    origin: origin.unwrap_or_default(),
+                    rejects_path: rejects,
+                    batch_rows: corridor_ingest::ledger::LEDGER_BATCH_ROWS,
+                };
+                return Ok(ingest_ledger_one(store.as_mut(), &file, &mapping, &options));
+            }
             if let Some(dir) = scenario {
                 let sources = match scenario_sources(&dir) {
                     Ok(s) => s,
@@ -298,8 +334,19 @@ fn run(cli: Cli) -> Result<u8> {
                         ingest_one(store.as_mut(), data, *format, Some((&text, name)), &options);
                     worst = worse(worst, code);
                     if code == EXIT_FAILURE || code == EXIT_USAGE {
-                        break;
+                        return Ok(worst);
                     }
+                }
+                let ledger_file = dir.join("ledger/transactions.csv");
+                if ledger_file.is_file() {
+                    let options = corridor_ingest::ledger::LedgerOptions {
+                        origin: origin.unwrap_or_else(|| SCENARIO_LEDGER_ORIGIN.to_owned()),
+                        rejects_path: None,
+                        batch_rows: corridor_ingest::ledger::LEDGER_BATCH_ROWS,
+                    };
+                    let mapping = corridor_ingest::ledger::LedgerMapping::default_format();
+                    let code = ingest_ledger_one(store.as_mut(), &ledger_file, &mapping, &options);
+                    worst = worse(worst, code);
                 }
                 return Ok(worst);
             }
@@ -451,7 +498,8 @@ fn scenario_sources(dir: &std::path::Path) -> Result<Vec<(PathBuf, PathBuf, Form
     let agencies = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
     for agency in agencies {
         let agency = agency?.path();
-        if !agency.is_dir() {
+        // The ledger is not an agency's records: it goes to the store's ledger.
+        if !agency.is_dir() || agency.file_name().is_some_and(|n| n == "ledger") {
             continue;
         }
         for entry in std::fs::read_dir(&agency)? {
@@ -524,6 +572,55 @@ pub(crate) fn ingest_one(
         Ok(summary) => {
             print_summary(&summary);
             summary.exit_code() as u8
+        }
+        Err(IngestError::Usage(m)) => {
+            eprintln!("error: {m}");
+            EXIT_USAGE
+        }
+        Err(IngestError::Failed { message, committed }) => {
+            print_summary(&committed);
+            eprintln!("error: {message}");
+            eprintln!(
+                "(batches before the failure are committed; re-run the same command to complete the file)"
+            );
+            EXIT_FAILURE
+        }
+    }
+}
+
+/// The originator of a scenario's ledger: the transfers financial institutions hold, as FIUs
+/// would obtain them on request.
+const SCENARIO_LEDGER_ORIGIN: &str = "FIU_LEDGER";
+
+/// Ingests one ledger file and prints its summary; returns the exit status.
+fn ingest_ledger_one(
+    store: &mut dyn Store,
+    file: &std::path::Path,
+    mapping: &corridor_ingest::ledger::LedgerMapping,
+    options: &corridor_ingest::ledger::LedgerOptions,
+) -> u8 {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message(file.display().to_string());
+    let result =
+        corridor_ingest::ledger::ingest_ledger(store, file, mapping, options, &mut |rows| {
+            bar.set_message(format!("{}: {rows} rows", file.display()));
+        });
+    bar.finish_and_clear();
+    match result {
+        Ok(s) => {
+            println!(
+                "{} [{}]: {} ledger rows read, {} appended, {} unchanged, {} rejected",
+                s.file, s.origin, s.rows_read, s.rows_appended, s.rows_unchanged, s.rows_rejected
+            );
+            for (field, (n, reason)) in &s.rejects_by_field {
+                println!("  {n:>8} rejected on {field}: {reason}");
+            }
+            if s.rows_rejected > 0
+                && let Some(p) = &s.rejects_path
+            {
+                println!("  rejects: {}", p.display());
+            }
+            s.exit_code() as u8
         }
         Err(IngestError::Usage(m)) => {
             eprintln!("error: {m}");

@@ -1,24 +1,38 @@
-//! `corridor money`: typology alerts over a ledger, one account's features and alerts, and the
-//! alerts measured against a scenario's truth.
+//! `corridor money`: typology alerts over a ledger, one account's features and alerts, where an
+//! account's or a subject's money went, per-transaction feature rows, and the alerts measured
+//! against a scenario's truth.
 //!
 //! The ledger is `id,timestamp,from_account,to_account,amount,…,channel` (the scenario's
-//! `ledger/transactions.csv`); `--ledger` takes the file or a `corridor synth` output directory.
+//! `ledger/transactions.csv`); `--ledger` takes the file or a `corridor synth` output directory,
+//! `--store` reads the store's ledger instead. With `--store`, alerts and flows roll up to
+//! subjects: each account's subject (agencies' `BankAccount` records resolved on the IBAN), the
+//! persons or organisations recorded as its holders, and the networks (link-graph components,
+//! `N<i>` as `corridor network` numbers them) they belong to.
 
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result, anyhow};
+use std::collections::{BTreeSet, HashMap};
+
+use anyhow::{Context, Result, anyhow, bail};
 use corridor_money::{
-    AccountFeatures, Alert, Config, Ledger, TYPOLOGY_TRUTH, Typology, evaluate, features,
-    read_ledger, read_truth,
+    AccountFeatures, Alert, Config, Ledger, LedgerBuilder, TX_FEATURE_NAMES, TYPOLOGY_TRUTH,
+    Typology, channel_code, channel_name, evaluate, features, read_ledger, read_truth,
+    transaction_features,
 };
+use corridor_store::Store;
+use corridor_subjects::accounts::{AccountIndex, account_index};
 use serde_json::json;
 
 const EXIT_USAGE: u8 = 2;
 /// Accounts and transactions a table row lists before it says how many more there are.
 const TABLE_ITEMS_MAX: usize = 4;
+/// Hops `flows` follows at most.
+const FLOW_HOPS_MAX: usize = 8;
+/// Transfers `flows` lists at most: past it the walk stops and says so.
+const FLOW_ROWS_MAX: usize = 100_000;
 
 /// Arguments of `corridor money`.
 #[derive(clap::Args)]
@@ -27,6 +41,9 @@ const TABLE_ITEMS_MAX: usize = 4;
   corridor money alerts --ledger scenario/ledger/transactions.csv --typology cycle --format json
   corridor money account HWL-P0000123 --ledger scenario
   corridor money evaluate --scenario scenario
+  corridor money alerts --store corridor.db --format json
+  corridor money flows P-0000042 --store corridor.db --hops 3
+  corridor money features --ledger scenario --out features.csv
 
 Typologies: fan_in, fan_out, scatter_gather, gather_scatter, cycle, structuring, pass_through,
 hawala_settlement. Thresholds and windows come from --config, a TOML file of
@@ -53,13 +70,26 @@ enum OutFormat {
     Json,
 }
 
+/// Where the ledger comes from: a file, or the store (whose subjects the results roll up to).
+#[derive(clap::Args, Clone)]
+struct Source {
+    /// The ledger CSV, or a scenario directory holding `ledger/transactions.csv`.
+    #[arg(long, conflicts_with = "store")]
+    ledger: Option<PathBuf>,
+    /// The store's ledger (SQLite file or postgres:// URL); results name subjects and networks.
+    #[arg(long)]
+    store: Option<String>,
+    /// Only this originator's rows of the store's ledger.
+    #[arg(long, requires = "store")]
+    origin: Option<String>,
+}
+
 #[derive(clap::Subcommand)]
 enum MoneyCommand {
     /// Every alert on the ledger, or one typology's.
     Alerts {
-        /// The ledger CSV, or a scenario directory holding `ledger/transactions.csv`.
-        #[arg(long)]
-        ledger: PathBuf,
+        #[command(flatten)]
+        source: Source,
         /// Only this typology's alerts.
         #[arg(long)]
         typology: Option<String>,
@@ -68,15 +98,48 @@ enum MoneyCommand {
     Account {
         /// The account id as the ledger writes it.
         id: String,
-        /// The ledger CSV, or a scenario directory holding `ledger/transactions.csv`.
+        #[command(flatten)]
+        source: Source,
+    },
+    /// Where the money went: transfers out of an account (or out of every account a subject
+    /// holds or is), then out of their receivers, hop by hop, each after the one before.
+    Flows {
+        /// An account id as the ledger writes it, or (with --store) a subject id: an account
+        /// subject, or a person or organisation recorded as holding accounts.
+        subject: String,
+        #[command(flatten)]
+        source: Source,
+        /// Hops to follow (at most 8).
+        #[arg(long, default_value_t = 3)]
+        hops: usize,
+        /// Only transfers of at least this amount (major units).
+        #[arg(long, default_value_t = 0.0)]
+        amount_min: f64,
+    },
+    /// One feature row per transaction (CSV): the transaction, each end's history before it,
+    /// and the typology alerts that include it; with the scenario's label when --truth is given.
+    Features {
+        #[command(flatten)]
+        source: Source,
+        /// The CSV to write.
         #[arg(long)]
-        ledger: PathBuf,
+        out: PathBuf,
+        /// A scenario's `truth/transactions_truth.csv` (or the scenario directory): adds the
+        /// `illicit` label column.
+        #[arg(long)]
+        truth: Option<PathBuf>,
     },
     /// Per-typology precision, recall and F1 against a scenario's `truth/transactions_truth.csv`.
     Evaluate {
         /// A `corridor synth` output directory.
         #[arg(long)]
         scenario: PathBuf,
+        /// Read the ledger from this store instead of the scenario's file.
+        #[arg(long)]
+        store: Option<String>,
+        /// Only this originator's rows of the store's ledger.
+        #[arg(long, requires = "store")]
+        origin: Option<String>,
     },
 }
 
@@ -104,6 +167,114 @@ fn load_ledger(path: &Path) -> Result<Ledger> {
         File::open(&file).with_context(|| format!("opening {}", file.display()))?,
     );
     Ok(read_ledger(reader, &file.display().to_string())?)
+}
+
+/// Most ledger rows read from the store: the money crate's own bound on a ledger.
+const STORE_LEDGER_ROWS_MAX: u64 = 2_000_000_000;
+
+/// The store's ledger (or one originator's rows) as the kernels' columns. Transaction ids are
+/// the originators' own; two originators' rows under one id are an error naming it (narrow the
+/// read with `--origin`).
+fn load_store_ledger(store: &mut dyn Store, origin: Option<&str>) -> Result<Ledger> {
+    let mut b = LedgerBuilder::new();
+    let mut rows = 0u64;
+    corridor_store::for_each_ledger(store, |r| -> Result<()> {
+        rows += 1;
+        anyhow::ensure!(
+            rows <= STORE_LEDGER_ROWS_MAX,
+            "the store's ledger has more than {STORE_LEDGER_ROWS_MAX} rows"
+        );
+        if origin.is_some_and(|o| o != r.originator) {
+            return Ok(());
+        }
+        b.push(
+            &r.tx_id,
+            r.ts_seconds,
+            &r.from_account,
+            &r.to_account,
+            r.amount_minor,
+            channel_code(&r.channel),
+        )?;
+        Ok(())
+    })?;
+    let ledger = b.build().map_err(|e| match e {
+        corridor_money::MoneyError::DuplicateId(id) => anyhow!(
+            "transaction id {id} is in the ledger of two originators; choose one with --origin"
+        ),
+        e => e.into(),
+    })?;
+    anyhow::ensure!(
+        !ledger.is_empty(),
+        "the store's ledger has no rows{} (corridor ingest --ledger FILE --origin AGENCY)",
+        origin.map(|o| format!(" of {o}")).unwrap_or_default()
+    );
+    Ok(ledger)
+}
+
+/// The ledger of a source, and the store when it came from one.
+fn load_source(source: &Source) -> Result<(Ledger, Option<Box<dyn Store>>)> {
+    match (&source.ledger, &source.store) {
+        (Some(path), None) => Ok((load_ledger(path)?, None)),
+        (None, Some(locator)) => {
+            let mut store = crate::open_store(locator)?;
+            let ledger = load_store_ledger(store.as_mut(), source.origin.as_deref())?;
+            Ok((ledger, Some(store)))
+        }
+        _ => bail!("give the ledger with --ledger FILE or --store STORE"),
+    }
+}
+
+/// What the store says about the ledger's accounts: their subjects, holders and networks.
+struct Rollup {
+    accounts: AccountIndex,
+    /// Subject (or unresolved record) → network, for networks of at least two nodes.
+    network_of: HashMap<String, String>,
+}
+
+impl Rollup {
+    fn of(store: &mut dyn Store) -> Result<Rollup> {
+        let accounts = account_index(store)?;
+        let (graph, _) = corridor_subjects::links::link_graph(store)?;
+        let view = corridor_graph::View::full(&graph);
+        let nets = corridor_graph::networks(&view, corridor_graph::NETWORK_EDGE_WEIGHT_MIN);
+        let mut network_of = HashMap::new();
+        for v in view.nodes() {
+            let label = nets.label[v as usize];
+            if nets.sizes.get(label as usize).is_some_and(|&s| s > 1) {
+                network_of.insert(graph.name(v).to_owned(), format!("N{label}"));
+            }
+        }
+        Ok(Rollup {
+            accounts,
+            network_of,
+        })
+    }
+
+    /// Account subjects, holders and networks of some accounts, each sorted and distinct.
+    fn of_accounts<'a>(
+        &self,
+        names: impl Iterator<Item = &'a String>,
+    ) -> (Vec<String>, Vec<String>, Vec<String>) {
+        let (mut subjects, mut holders, mut networks) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for name in names {
+            let Some(info) = self.accounts.get(name) else {
+                continue;
+            };
+            subjects.insert(info.subject.clone());
+            for x in std::iter::once(&info.subject).chain(&info.holders) {
+                if let Some(n) = self.network_of.get(x) {
+                    networks.insert(n.clone());
+                }
+            }
+            holders.extend(info.holders.iter().cloned());
+        }
+        (
+            subjects.into_iter().collect(),
+            holders.into_iter().collect(),
+            networks.into_iter().collect(),
+        )
+    }
 }
 
 fn load_config(path: Option<&Path>) -> Result<Config> {
@@ -138,15 +309,23 @@ fn timestamp(ts: i64) -> String {
     )
 }
 
-fn alert_json(l: &Ledger, a: &Alert) -> serde_json::Value {
-    json!({
+fn alert_json(l: &Ledger, a: &Alert, rollup: Option<&Rollup>) -> serde_json::Value {
+    let mut v = json!({
         "typology": a.typology.name(),
         "score": a.score,
         "from": timestamp(a.window.0),
         "to": timestamp(a.window.1),
         "accounts": a.accounts.iter().map(|&x| &l.accounts[x as usize]).collect::<Vec<_>>(),
         "transactions": a.transactions.iter().map(|&t| &l.ids[t as usize]).collect::<Vec<_>>(),
-    })
+    });
+    if let Some(r) = rollup {
+        let (subjects, holders, networks) =
+            r.of_accounts(a.accounts.iter().map(|&x| &l.accounts[x as usize]));
+        v["account_subjects"] = json!(subjects);
+        v["holders"] = json!(holders);
+        v["networks"] = json!(networks);
+    }
+    v
 }
 
 /// The first few items and how many more.
@@ -161,14 +340,27 @@ fn few<'a>(items: impl ExactSizeIterator<Item = &'a String>) -> String {
     s.join(" ")
 }
 
-fn print_alerts(l: &Ledger, alerts: &[&Alert]) {
+fn print_alerts(l: &Ledger, alerts: &[&Alert], rollup: Option<&Rollup>) {
+    let people = if rollup.is_some() {
+        format!(" {:<36} {:<12}", "holders", "networks")
+    } else {
+        String::new()
+    };
     println!(
-        "{:<18} {:>6} {:<20} {:<20} {:<60} transactions",
+        "{:<18} {:>6} {:<20} {:<20} {:<60}{people} transactions",
         "typology", "score", "from", "to", "accounts"
     );
     for a in alerts {
+        let people = match rollup {
+            Some(r) => {
+                let (_, holders, networks) =
+                    r.of_accounts(a.accounts.iter().map(|&x| &l.accounts[x as usize]));
+                format!(" {:<36} {:<12}", few(holders.iter()), few(networks.iter()))
+            }
+            None => String::new(),
+        };
         println!(
-            "{:<18} {:>6.2} {:<20} {:<20} {:<60} {}",
+            "{:<18} {:>6.2} {:<20} {:<20} {:<60}{people} {}",
             a.typology.name(),
             a.score,
             timestamp(a.window.0),
@@ -197,6 +389,53 @@ fn features_json(f: &AccountFeatures) -> serde_json::Value {
     })
 }
 
+/// One transfer on a flow: the hop it is on and the ledger row.
+struct FlowStep {
+    hop: usize,
+    tx: usize,
+}
+
+/// Transfers out of `start`, then out of their receivers, hop by hop; each hop only after the
+/// transfer that reached the account (money cannot leave before it arrived). An account is
+/// followed from the first time it is reached.
+fn walk_flows(l: &Ledger, start: &[u32], hops: usize, amount_min: i64) -> (Vec<FlowStep>, bool) {
+    let mut outgoing: Vec<Vec<u32>> = vec![Vec::new(); l.accounts.len()];
+    for i in 0..l.len() {
+        // Rows are in canonical (time) order, so each list is too.
+        outgoing[l.from[i] as usize].push(i as u32);
+    }
+    let mut reached: HashMap<u32, i64> = start.iter().map(|&a| (a, i64::MIN)).collect();
+    let mut frontier: Vec<(u32, i64)> = start.iter().map(|&a| (a, i64::MIN)).collect();
+    let mut steps = Vec::new();
+    for hop in 1..=hops {
+        let mut next = Vec::new();
+        for &(account, since) in &frontier {
+            let out = &outgoing[account as usize];
+            let first = out.partition_point(|&t| l.ts[t as usize] < since);
+            for &t in &out[first..] {
+                let t = t as usize;
+                if l.amount[t] < amount_min {
+                    continue;
+                }
+                if steps.len() >= FLOW_ROWS_MAX {
+                    return (steps, true);
+                }
+                steps.push(FlowStep { hop, tx: t });
+                let to = l.to[t];
+                if let std::collections::hash_map::Entry::Vacant(e) = reached.entry(to) {
+                    e.insert(l.ts[t]);
+                    next.push((to, l.ts[t]));
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    (steps, false)
+}
+
 /// Runs `corridor money`.
 pub fn run(args: MoneyArgs) -> Result<u8> {
     let config = match load_config(args.config.as_deref()) {
@@ -205,7 +444,7 @@ pub fn run(args: MoneyArgs) -> Result<u8> {
     };
     let threads = args.threads.max(1);
     match args.command {
-        MoneyCommand::Alerts { ledger, typology } => {
+        MoneyCommand::Alerts { source, typology } => {
             let typologies = match typology.as_deref() {
                 None => Typology::ALL.to_vec(),
                 Some(name) => match Typology::from_name(name) {
@@ -213,35 +452,43 @@ pub fn run(args: MoneyArgs) -> Result<u8> {
                     None => return usage(format!("unknown typology {name:?}")),
                 },
             };
-            let l = match load_ledger(&ledger) {
-                Ok(l) => l,
+            let (l, store) = match load_source(&source) {
+                Ok(x) => x,
                 Err(e) => return usage(format!("{e:#}")),
             };
             let started = Instant::now();
             let (alerts, _) = features(&l, &config, &typologies, threads)?;
+            let elapsed = started.elapsed();
+            let rollup = match store {
+                Some(mut s) => Some(Rollup::of(s.as_mut())?),
+                None => None,
+            };
             let shown: Vec<&Alert> = alerts.iter().collect();
             match args.format {
                 OutFormat::Json => println!(
                     "{}",
                     serde_json::to_string_pretty(
-                        &shown.iter().map(|a| alert_json(&l, a)).collect::<Vec<_>>()
+                        &shown
+                            .iter()
+                            .map(|a| alert_json(&l, a, rollup.as_ref()))
+                            .collect::<Vec<_>>()
                     )?
                 ),
                 OutFormat::Table => {
-                    print_alerts(&l, &shown);
+                    print_alerts(&l, &shown, rollup.as_ref());
                     eprintln!(
                         "{} alerts on {} transactions in {:.2?}",
                         shown.len(),
                         l.len(),
-                        started.elapsed()
+                        elapsed
                     );
                 }
             }
             Ok(0)
         }
-        MoneyCommand::Account { id, ledger } => {
-            let l = match load_ledger(&ledger) {
-                Ok(l) => l,
+        MoneyCommand::Account { id, source } => {
+            let (l, store) = match load_source(&source) {
+                Ok(x) => x,
                 Err(e) => return usage(format!("{e:#}")),
             };
             let Some(account) = l.account(&id) else {
@@ -255,17 +502,39 @@ pub fn run(args: MoneyArgs) -> Result<u8> {
                 .iter()
                 .filter(|a| a.accounts.contains(&account))
                 .collect();
+            let rollup = match store {
+                Some(mut s) => Some(Rollup::of(s.as_mut())?),
+                None => None,
+            };
+            let (subjects, holders, networks) = rollup
+                .as_ref()
+                .map(|r| r.of_accounts(std::iter::once(&id)))
+                .unwrap_or_default();
             match args.format {
-                OutFormat::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&json!({
+                OutFormat::Json => {
+                    let mut v = json!({
                         "account": id,
                         "features": features_json(f),
-                        "alerts": mine.iter().map(|a| alert_json(&l, a)).collect::<Vec<_>>(),
-                    }))?
-                ),
+                        "alerts": mine.iter().map(|a| alert_json(&l, a, rollup.as_ref())).collect::<Vec<_>>(),
+                    });
+                    if rollup.is_some() {
+                        v["subject"] = json!(subjects.first());
+                        v["holders"] = json!(holders);
+                        v["networks"] = json!(networks);
+                    }
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                }
                 OutFormat::Table => {
                     println!("account         {id}");
+                    if rollup.is_some() {
+                        let none = || "(none recorded)".to_owned();
+                        let list = |v: &[String]| {
+                            if v.is_empty() { none() } else { v.join(" ") }
+                        };
+                        println!("subject         {}", list(&subjects));
+                        println!("holders         {}", list(&holders));
+                        println!("networks        {}", list(&networks));
+                    }
                     println!(
                         "in              {} transactions, {:.2}",
                         f.in_count,
@@ -283,13 +552,197 @@ pub fn run(args: MoneyArgs) -> Result<u8> {
                     println!("near threshold  {}", f.near_threshold);
                     println!("pass-through    {}", f.pass_through);
                     println!();
-                    print_alerts(&l, &mine);
+                    print_alerts(&l, &mine, rollup.as_ref());
                 }
             }
             Ok(0)
         }
-        MoneyCommand::Evaluate { scenario } => {
-            let l = match load_ledger(&scenario) {
+        MoneyCommand::Flows {
+            subject,
+            source,
+            hops,
+            amount_min,
+        } => {
+            if hops == 0 || hops > FLOW_HOPS_MAX {
+                return usage(format!("--hops must be 1 to {FLOW_HOPS_MAX}"));
+            }
+            if !(amount_min.is_finite() && amount_min >= 0.0) {
+                return usage("--amount-min must be a non-negative amount".into());
+            }
+            let (l, store) = match load_source(&source) {
+                Ok(x) => x,
+                Err(e) => return usage(format!("{e:#}")),
+            };
+            let rollup = match store {
+                Some(mut s) => Some(Rollup::of(s.as_mut())?),
+                None => None,
+            };
+            // An account the ledger names, else the accounts a subject is or holds.
+            let start_names: Vec<String> = match (l.account(&subject), &rollup) {
+                (Some(_), _) => vec![subject.clone()],
+                (None, Some(r)) => r.accounts.numbers_of(&subject),
+                (None, None) => Vec::new(),
+            };
+            let start: Vec<u32> = start_names.iter().filter_map(|n| l.account(n)).collect();
+            if start.is_empty() {
+                return usage(format!(
+                    "{subject:?} is not an account in the ledger{}",
+                    if rollup.is_some() {
+                        ", nor a subject holding one"
+                    } else {
+                        " (subjects need --store)"
+                    }
+                ));
+            }
+            let (steps, truncated) =
+                walk_flows(&l, &start, hops, (amount_min * 100.0).round() as i64);
+            let party = |a: u32| -> serde_json::Value {
+                let name = &l.accounts[a as usize];
+                let mut v = json!({ "account": name });
+                if let Some(r) = &rollup {
+                    let (subjects, holders, networks) = r.of_accounts(std::iter::once(name));
+                    v["subject"] = json!(subjects.first());
+                    v["holders"] = json!(holders);
+                    v["networks"] = json!(networks);
+                }
+                v
+            };
+            let mut per_hop: Vec<(usize, i64)> = vec![(0, 0); hops + 1];
+            for s in &steps {
+                per_hop[s.hop].0 += 1;
+                per_hop[s.hop].1 += l.amount[s.tx];
+            }
+            match args.format {
+                OutFormat::Json => {
+                    let rows: Vec<_> = steps
+                        .iter()
+                        .map(|s| {
+                            json!({
+                                "hop": s.hop,
+                                "transaction": l.ids[s.tx],
+                                "at": timestamp(l.ts[s.tx]),
+                                "amount": l.amount[s.tx] as f64 / 100.0,
+                                "channel": channel_name(l.channel[s.tx]),
+                                "from": party(l.from[s.tx]),
+                                "to": party(l.to[s.tx]),
+                            })
+                        })
+                        .collect();
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&json!({
+                            "subject": subject,
+                            "accounts": start_names,
+                            "hops": hops,
+                            "truncated": truncated,
+                            "transfers": rows,
+                        }))?
+                    );
+                }
+                OutFormat::Table => {
+                    println!("{subject}: accounts {}", start_names.join(" "));
+                    println!(
+                        "{:>3} {:<20} {:<14} {:>12} {:<7} {:<30} {:<30} to holders",
+                        "hop", "at", "transaction", "amount", "channel", "from", "to"
+                    );
+                    for s in &steps {
+                        let to = l.to[s.tx];
+                        let holders = rollup
+                            .as_ref()
+                            .map(|r| r.of_accounts(std::iter::once(&l.accounts[to as usize])).1)
+                            .unwrap_or_default();
+                        println!(
+                            "{:>3} {:<20} {:<14} {:>12.2} {:<7} {:<30} {:<30} {}",
+                            s.hop,
+                            timestamp(l.ts[s.tx]),
+                            l.ids[s.tx],
+                            l.amount[s.tx] as f64 / 100.0,
+                            channel_name(l.channel[s.tx]),
+                            l.accounts[l.from[s.tx] as usize],
+                            l.accounts[to as usize],
+                            few(holders.iter()),
+                        );
+                    }
+                    for (hop, (n, amount)) in per_hop.iter().enumerate().skip(1) {
+                        eprintln!(
+                            "hop {hop}: {n} transfers, {:.2} in all",
+                            *amount as f64 / 100.0
+                        );
+                    }
+                    if truncated {
+                        eprintln!("stopped at {FLOW_ROWS_MAX} transfers");
+                    }
+                }
+            }
+            Ok(0)
+        }
+        MoneyCommand::Features { source, out, truth } => {
+            let (l, _) = match load_source(&source) {
+                Ok(x) => x,
+                Err(e) => return usage(format!("{e:#}")),
+            };
+            let labels = match &truth {
+                Some(path) => {
+                    let path = if path.is_dir() {
+                        path.join("truth/transactions_truth.csv")
+                    } else {
+                        path.clone()
+                    };
+                    match File::open(&path)
+                        .with_context(|| format!("opening {}", path.display()))
+                        .and_then(|f| {
+                            Ok(read_truth(BufReader::new(f), &path.display().to_string())?)
+                        }) {
+                        Ok(t) => Some(t),
+                        Err(e) => return usage(format!("{e:#}")),
+                    }
+                }
+                None => None,
+            };
+            let started = Instant::now();
+            let feats = transaction_features(&l, &config, threads)?;
+            let file = File::create(&out).with_context(|| format!("creating {}", out.display()))?;
+            let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+            let mut header = vec!["id", "timestamp"];
+            header.extend(TX_FEATURE_NAMES);
+            if labels.is_some() {
+                header.push("illicit");
+            }
+            w.write_record(&header)?;
+            let mut illicit = 0u64;
+            for (i, row) in feats.values.iter().enumerate() {
+                let mut cells: Vec<String> = Vec::with_capacity(header.len());
+                cells.push(corridor_text::csv_safe(&l.ids[i]).into_owned());
+                cells.push(l.ts[i].to_string());
+                cells.extend(row.iter().map(|v| format!("{v}")));
+                if let Some(t) = &labels {
+                    let bad = t.typology.contains_key(&l.ids[i]);
+                    illicit += u64::from(bad);
+                    cells.push(u8::from(bad).to_string());
+                }
+                w.write_record(&cells)?;
+            }
+            w.flush()?;
+            eprintln!(
+                "{} rows ({} labelled illicit) to {} in {:.2?}",
+                feats.values.len(),
+                illicit,
+                out.display(),
+                started.elapsed()
+            );
+            Ok(0)
+        }
+        MoneyCommand::Evaluate {
+            scenario,
+            store,
+            origin,
+        } => {
+            let loaded = match &store {
+                Some(locator) => crate::open_store(locator)
+                    .and_then(|mut s| load_store_ledger(s.as_mut(), origin.as_deref())),
+                None => load_ledger(&scenario),
+            };
+            let l = match loaded {
                 Ok(l) => l,
                 Err(e) => return usage(format!("{e:#}")),
             };

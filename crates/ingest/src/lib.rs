@@ -14,6 +14,7 @@
 pub mod csvread;
 pub mod dates;
 pub mod export;
+pub mod ledger;
 pub mod mapping;
 
 use std::collections::BTreeMap;

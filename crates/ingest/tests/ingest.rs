@@ -380,6 +380,23 @@ impl Store for FailingStore {
     ) -> corridor_store::Result<Vec<corridor_store::Erasure>> {
         self.inner.erasures(after_seq, limit)
     }
+    fn append_ledger(
+        &mut self,
+        source_id: Option<i64>,
+        rows: &[corridor_store::LedgerRow],
+    ) -> corridor_store::Result<corridor_store::LedgerAppend> {
+        self.inner.append_ledger(source_id, rows)
+    }
+    fn scan_ledger(
+        &mut self,
+        after: Option<&corridor_store::LedgerKey>,
+        limit: usize,
+    ) -> corridor_store::Result<Vec<corridor_store::LedgerRow>> {
+        self.inner.scan_ledger(after, limit)
+    }
+    fn ledger_len(&mut self) -> corridor_store::Result<u64> {
+        self.inner.ledger_len()
+    }
 }
 
 fn good_csv(rows: usize) -> Vec<u8> {

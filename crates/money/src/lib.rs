@@ -36,6 +36,7 @@
 pub mod eval;
 pub mod ledger;
 pub mod scan;
+pub mod txfeatures;
 
 pub use eval::{Score, TYPOLOGY_TRUTH, Truth, evaluate, read_truth};
 pub use ledger::{
@@ -43,6 +44,7 @@ pub use ledger::{
     parse_amount, parse_timestamp, read_ledger,
 };
 pub use scan::{AccountFeatures, Scanner, features, scan};
+pub use txfeatures::{TX_FEATURE_NAMES, TxFeatures, transaction_features};
 
 /// Errors of reading a ledger or scanning one.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

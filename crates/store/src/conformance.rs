@@ -9,9 +9,9 @@ use corridor_model::envelope::GradingFields;
 use corridor_model::{Envelope, Grading, Record};
 
 use crate::{
-    AuditCheckpoint, AuditRow, Batch, Entry, NewJudgement, NewVersion, PolicyDoc, Provenance,
-    RecordKey, ResolutionInfo, SourceInfo, Store, StoreError, SubjectMember, SubjectWrite,
-    Tombstone,
+    AuditCheckpoint, AuditRow, Batch, Entry, LedgerKey, LedgerRow, NewJudgement, NewVersion,
+    PolicyDoc, Provenance, RecordKey, ResolutionInfo, SourceInfo, Store, StoreError, SubjectMember,
+    SubjectWrite, Tombstone,
 };
 
 /// Makes stores for the checks.
@@ -52,6 +52,11 @@ pub const CHECKS: &[(&str, Check)] = &[
     (
         "erasure_audits_first_and_removes_every_version",
         erasure_audits_first_and_removes_every_version,
+    ),
+    ("ledger_appends_once", ledger_appends_once),
+    (
+        "ledger_scans_in_canonical_order",
+        ledger_scans_in_canonical_order,
     ),
 ];
 
@@ -107,6 +112,8 @@ macro_rules! conformance_suite {
             subject_writes_detect_conflicts,
             policy_writes_are_atomic,
             erasure_audits_first_and_removes_every_version,
+            ledger_appends_once,
+            ledger_scans_in_canonical_order,
         );
     };
 }
@@ -828,4 +835,136 @@ fn erasure_audits_first_and_removes_every_version(f: &dyn Fixture) {
         .unwrap();
     assert_eq!(s.head("RS_BP", "gone").unwrap().unwrap().version, 1);
     assert_eq!(s.verify().unwrap(), 2);
+}
+
+/// A ledger row of `originator` (TLP:AMBER, as FIUs grade).
+pub fn ledger_row(originator: &str, tx_id: &str, ts_seconds: i64, amount_minor: i64) -> LedgerRow {
+    LedgerRow {
+        originator: originator.into(),
+        tx_id: tx_id.into(),
+        ts_seconds,
+        from_account: "RS35105008123123123173".into(),
+        to_account: "HWL-P0000042".into(),
+        amount_minor,
+        currency: "EUR".into(),
+        channel: "hawala".into(),
+        handling: grading("tlp", &[("tlp", "AMBER")]),
+        source_line: Some(2),
+    }
+}
+
+fn ledger_appends_once(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    assert_eq!(s.ledger_len().unwrap(), 0);
+    let rows = vec![
+        ledger_row("RS_FIU", "T1", 100, 50_000),
+        ledger_row("RS_FIU", "T2", 100, 70_000),
+        // Another originator may use the same id: it is another transaction.
+        ledger_row("UK_FIU", "T1", 50, 50_000),
+    ];
+    let out = s.append_ledger(Some(1), &rows).unwrap();
+    assert_eq!((out.appended, out.unchanged), (3, 0));
+    assert!(out.conflicts.is_empty());
+    // Re-sending is a no-op, whatever line the row now comes from.
+    let mut again = rows.clone();
+    again[0].source_line = Some(99);
+    let out = s.append_ledger(None, &again).unwrap();
+    assert_eq!((out.appended, out.unchanged), (0, 3));
+    // Other content under a stored id is refused and reported; the rest of the call is written,
+    // and a repeat within one call is compared with the row the call wrote.
+    let mut changed = ledger_row("RS_FIU", "T2", 100, 70_001);
+    changed.channel = "cash".into();
+    let out = s
+        .append_ledger(
+            None,
+            &[
+                ledger_row("RS_FIU", "T3", 300, 10_000),
+                changed,
+                ledger_row("RS_FIU", "T3", 300, 10_000),
+                ledger_row("RS_FIU", "T3", 300, 10_002),
+            ],
+        )
+        .unwrap();
+    assert_eq!((out.appended, out.unchanged), (1, 1));
+    assert_eq!(
+        out.conflicts.iter().map(|c| c.index).collect::<Vec<_>>(),
+        [1, 3]
+    );
+    assert!(out.conflicts[0].reason.contains("append-only"));
+    assert_eq!(s.ledger_len().unwrap(), 4);
+    let t2 = s
+        .scan_ledger(None, 10)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.tx_id == "T2")
+        .unwrap();
+    assert_eq!((t2.amount_minor, t2.channel.as_str()), (70_000, "hawala"));
+    // An invalid row fails the whole call and writes nothing.
+    let err = s
+        .append_ledger(
+            None,
+            &[
+                ledger_row("RS_FIU", "T4", 400, 1),
+                ledger_row("RS_FIU", "T5", 400, 0),
+            ],
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    let too_many: Vec<LedgerRow> = (0..=crate::LEDGER_BATCH_MAX)
+        .map(|i| ledger_row("RS_FIU", &format!("X{i}"), 1, 1))
+        .collect();
+    assert!(matches!(
+        s.append_ledger(None, &too_many),
+        Err(StoreError::BatchTooLarge { .. })
+    ));
+    assert_eq!(s.ledger_len().unwrap(), 4);
+    // A second handle sees what was committed, with the handling as sent.
+    let mut other = f.reopen();
+    let first = other.scan_ledger(None, 1).unwrap();
+    assert_eq!(first, [ledger_row("UK_FIU", "T1", 50, 50_000)]);
+}
+
+fn ledger_scans_in_canonical_order(f: &dyn Fixture) {
+    let mut s = f.fresh();
+    // Arrival order differs from the canonical one; equal times order by id, then originator.
+    let rows: Vec<LedgerRow> = [
+        ("RS_FIU", "b", 20),
+        ("RS_FIU", "a", 20),
+        ("AL_FIU", "a", 20),
+        ("RS_FIU", "z", -5),
+        ("RS_FIU", "c", 7),
+    ]
+    .iter()
+    .map(|(o, id, ts)| ledger_row(o, id, *ts, 100))
+    .collect();
+    s.append_ledger(None, &rows[..2]).unwrap();
+    s.append_ledger(None, &rows[2..]).unwrap();
+    let mut seen: Vec<LedgerKey> = Vec::new();
+    let mut after: Option<LedgerKey> = None;
+    loop {
+        let page = s.scan_ledger(after.as_ref(), 2).unwrap();
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = Some(last.key());
+        seen.extend(page.iter().map(LedgerRow::key));
+    }
+    let want: Vec<(i64, &str, &str)> = vec![
+        (-5, "z", "RS_FIU"),
+        (7, "c", "RS_FIU"),
+        (20, "a", "AL_FIU"),
+        (20, "a", "RS_FIU"),
+        (20, "b", "RS_FIU"),
+    ];
+    let got: Vec<(i64, &str, &str)> = seen
+        .iter()
+        .map(|k| (k.ts_seconds, k.tx_id.as_str(), k.originator.as_str()))
+        .collect();
+    assert_eq!(got, want);
+    let mut all = Vec::new();
+    crate::for_each_ledger(s.as_mut(), |r| -> Result<(), StoreError> {
+        all.push(r.key());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(all, seen);
 }

@@ -16,6 +16,7 @@
 //! ```
 
 pub mod conformance;
+mod ledger;
 mod plan;
 mod policy;
 mod postgres;
@@ -27,6 +28,10 @@ use std::collections::BTreeMap;
 
 use corridor_model::{ContentHash, Envelope, Record};
 
+pub use crate::ledger::{
+    LEDGER_BATCH_MAX, LEDGER_FIELD_BYTES_MAX, LEDGER_SCAN_MAX, LedgerAppend, LedgerConflict,
+    LedgerKey, LedgerRow,
+};
 pub use crate::policy::{
     AuditCheckpoint, AuditRow, Erasure, POLICY_DOC_BYTES_MAX, POLICY_ROWS_MAX, PolicyDoc,
 };
@@ -345,6 +350,38 @@ pub trait Store: Send {
     /// Up to `limit` (at most [`POLICY_ROWS_MAX`]) recorded erasures whose audit entry is above
     /// `after_seq`, in audit order.
     fn erasures(&mut self, after_seq: i64, limit: usize) -> Result<Vec<Erasure>>;
+    /// Appends ledger rows (at most [`LEDGER_BATCH_MAX`]) in one transaction, whole or not at
+    /// all. A row whose (originator, transaction id) is stored with the same content is counted
+    /// unchanged; with other content it is refused and reported in
+    /// [`LedgerAppend::conflicts`], and the other rows are still written. An invalid row
+    /// ([`LedgerRow::check`]) fails the whole call.
+    fn append_ledger(&mut self, source_id: Option<i64>, rows: &[LedgerRow])
+    -> Result<LedgerAppend>;
+
+    /// Up to `limit` (at most [`LEDGER_SCAN_MAX`]) ledger rows after `after` in canonical order
+    /// (timestamp, transaction id, originator); from the start when `after` is `None`.
+    fn scan_ledger(&mut self, after: Option<&LedgerKey>, limit: usize) -> Result<Vec<LedgerRow>>;
+
+    /// Rows in the ledger.
+    fn ledger_len(&mut self) -> Result<u64>;
+}
+
+/// Calls `f` with every ledger row in canonical order, reading [`LEDGER_SCAN_MAX`] at a time.
+pub fn for_each_ledger<E: From<StoreError>>(
+    store: &mut dyn Store,
+    mut f: impl FnMut(LedgerRow) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let mut after: Option<LedgerKey> = None;
+    loop {
+        let page = store.scan_ledger(after.as_ref(), LEDGER_SCAN_MAX)?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = Some(last.key());
+        for r in page {
+            f(r)?;
+        }
+    }
 }
 
 /// Calls `f` with every live record (its current, non-retracted version) in (originator, id)

@@ -5,11 +5,13 @@
 //! smaller position appear (which concurrent sequence allocation alone would allow). The log
 //! rows travel by COPY, the fastest path PostgreSQL has.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
+use ::postgres::types::ToSql;
 use ::postgres::{Client, NoTls, Transaction};
 
+use crate::ledger;
 use crate::plan::{GradingCache, Head, Plan, Row, plan};
 use crate::policy::{self, check_docs};
 use crate::sql;
@@ -23,6 +25,7 @@ use crate::{
     JUDGEMENTS_MAX, NewJudgement, RecordKey, ResolutionInfo, SUBJECT_MEMBERS_MAX, StoredJudgement,
     SubjectMember, SubjectWrite,
 };
+use crate::{LEDGER_SCAN_MAX, LedgerAppend, LedgerConflict, LedgerKey, LedgerRow};
 use corridor_model::ContentHash;
 use corridor_model::limits::BATCH_RECORDS_MAX;
 
@@ -46,6 +49,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "erasure",
         include_str!("../migrations/postgres/0005_erasure.sql"),
+    ),
+    (
+        6,
+        "ledger",
+        include_str!("../migrations/postgres/0006_ledger.sql"),
     ),
 ];
 
@@ -736,6 +744,103 @@ impl Store for PgStore {
                 })
             })
             .collect()
+    }
+
+    fn append_ledger(
+        &mut self,
+        source_id: Option<i64>,
+        rows: &[LedgerRow],
+    ) -> Result<LedgerAppend> {
+        ledger::check_rows(rows)?;
+        let now = crate::now_rfc3339();
+        let mut tx = self.client.transaction()?;
+        let mut written: HashSet<(String, String)> = HashSet::new();
+        for chunk in rows.chunks(ledger::LEDGER_ROWS_PER_STATEMENT) {
+            let handling: Vec<String> = chunk.iter().map(LedgerRow::handling_json).collect();
+            let hashes: Vec<Vec<u8>> = chunk.iter().map(|r| r.content_hash().to_vec()).collect();
+            let lines: Vec<Option<i64>> = chunk
+                .iter()
+                .map(|r| r.source_line.and_then(|l| i64::try_from(l).ok()))
+                .collect();
+            let mut params: Vec<&(dyn ToSql + Sync)> =
+                Vec::with_capacity(chunk.len() * ledger::INSERT_PARAMS);
+            for (i, r) in chunk.iter().enumerate() {
+                params.extend_from_slice(&[
+                    &r.originator,
+                    &r.tx_id,
+                    &r.ts_seconds,
+                    &r.from_account,
+                    &r.to_account,
+                    &r.amount_minor,
+                    &r.currency,
+                    &r.channel,
+                    &handling[i],
+                    &hashes[i],
+                    &source_id,
+                    &lines[i],
+                    &now,
+                ]);
+            }
+            let stmt = tx.prepare(&ledger::insert_sql(chunk.len()))?;
+            for row in tx.query(&stmt, &params)? {
+                written.insert((row.try_get(0)?, row.try_get(1)?));
+            }
+        }
+        let mut outcome = LedgerAppend {
+            appended: written.len() as u64,
+            ..LedgerAppend::default()
+        };
+        let mut seen: HashSet<(&str, &str)> = HashSet::new();
+        for (index, r) in rows.iter().enumerate() {
+            let key = (r.originator.as_str(), r.tx_id.as_str());
+            // The first row of a key that was written is the written one; any other row of the
+            // key (a repeat in the batch, or one stored earlier) is compared with what is stored.
+            if seen.insert(key) && written.contains(&(r.originator.clone(), r.tx_id.clone())) {
+                continue;
+            }
+            let stored: Vec<u8> = tx
+                .query_one(ledger::STORED_HASH, &[&r.originator, &r.tx_id])?
+                .try_get(0)?;
+            if stored == r.content_hash() {
+                outcome.unchanged += 1;
+            } else {
+                outcome.conflicts.push(LedgerConflict {
+                    index,
+                    reason: ledger::conflict_reason(r),
+                });
+            }
+        }
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    fn scan_ledger(&mut self, after: Option<&LedgerKey>, limit: usize) -> Result<Vec<LedgerRow>> {
+        let limit = limit.min(LEDGER_SCAN_MAX) as i64;
+        let (ts, id, originator) = ledger::cursor(after);
+        let rows = self
+            .client
+            .query(&ledger::scan_sql(), &[&ts, &id, &originator, &limit])?;
+        rows.iter()
+            .map(|r| {
+                ledger::row_of(
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                    r.try_get(5)?,
+                    r.try_get(6)?,
+                    r.try_get(7)?,
+                    r.try_get(8)?,
+                    r.try_get(9)?,
+                )
+            })
+            .collect()
+    }
+
+    fn ledger_len(&mut self) -> Result<u64> {
+        let n: i64 = self.client.query_one(ledger::COUNT, &[])?.try_get(0)?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 }
 

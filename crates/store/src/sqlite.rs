@@ -1,10 +1,13 @@
 //! The embedded backend: one SQLite file in WAL mode with full sync, so a committed batch
 //! survives a crash or power loss and readers never block the writer.
 
+use std::collections::HashSet;
 use std::path::Path;
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::ledger;
 use crate::plan::{GradingCache, Head, Planned, Row, plan};
 use crate::policy::{self, check_docs};
 use crate::sql;
@@ -18,6 +21,7 @@ use crate::{
     JUDGEMENTS_MAX, NewJudgement, RecordKey, ResolutionInfo, SUBJECT_MEMBERS_MAX, StoredJudgement,
     SubjectMember, SubjectWrite,
 };
+use crate::{LEDGER_SCAN_MAX, LedgerAppend, LedgerConflict, LedgerKey, LedgerRow};
 use corridor_model::ContentHash;
 use corridor_model::limits::BATCH_RECORDS_MAX;
 
@@ -41,6 +45,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "erasure",
         include_str!("../migrations/sqlite/0005_erasure.sql"),
+    ),
+    (
+        6,
+        "ledger",
+        include_str!("../migrations/sqlite/0006_ledger.sql"),
     ),
 ];
 
@@ -738,6 +747,101 @@ impl Store for SqliteStore {
         let mut stmt = self.conn.prepare_cached(policy::ERASURES)?;
         let rows = stmt.query_map(params![after_seq, limit], erasure_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn append_ledger(
+        &mut self,
+        source_id: Option<i64>,
+        rows: &[LedgerRow],
+    ) -> Result<LedgerAppend> {
+        ledger::check_rows(rows)?;
+        let now = crate::now_rfc3339();
+        let tx = self.conn.transaction()?;
+        let mut written: HashSet<(String, String)> = HashSet::new();
+        for chunk in rows.chunks(ledger::LEDGER_ROWS_PER_STATEMENT) {
+            let owned: Vec<[Value; ledger::INSERT_PARAMS]> = chunk
+                .iter()
+                .map(|r| {
+                    [
+                        Value::Text(r.originator.clone()),
+                        Value::Text(r.tx_id.clone()),
+                        Value::Integer(r.ts_seconds),
+                        Value::Text(r.from_account.clone()),
+                        Value::Text(r.to_account.clone()),
+                        Value::Integer(r.amount_minor),
+                        Value::Text(r.currency.clone()),
+                        Value::Text(r.channel.clone()),
+                        Value::Text(r.handling_json()),
+                        Value::Blob(r.content_hash().to_vec()),
+                        source_id.map_or(Value::Null, Value::Integer),
+                        r.source_line
+                            .and_then(|l| i64::try_from(l).ok())
+                            .map_or(Value::Null, Value::Integer),
+                        Value::Text(now.clone()),
+                    ]
+                })
+                .collect();
+            let mut stmt = tx.prepare_cached(&ledger::insert_sql(chunk.len()))?;
+            let mut out = stmt.query(rusqlite::params_from_iter(owned.iter().flatten()))?;
+            while let Some(row) = out.next()? {
+                written.insert((row.get(0)?, row.get(1)?));
+            }
+        }
+        let mut outcome = LedgerAppend {
+            appended: written.len() as u64,
+            ..LedgerAppend::default()
+        };
+        let mut seen: HashSet<(&str, &str)> = HashSet::new();
+        for (index, r) in rows.iter().enumerate() {
+            let key = (r.originator.as_str(), r.tx_id.as_str());
+            // The first row of a key that was written is the written one; any other row of the
+            // key (a repeat in the batch, or one stored earlier) is compared with what is stored.
+            if seen.insert(key) && written.contains(&(r.originator.clone(), r.tx_id.clone())) {
+                continue;
+            }
+            let stored: Vec<u8> =
+                tx.query_row(ledger::STORED_HASH, params![r.originator, r.tx_id], |x| {
+                    x.get(0)
+                })?;
+            if stored == r.content_hash() {
+                outcome.unchanged += 1;
+            } else {
+                outcome.conflicts.push(LedgerConflict {
+                    index,
+                    reason: ledger::conflict_reason(r),
+                });
+            }
+        }
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    fn scan_ledger(&mut self, after: Option<&LedgerKey>, limit: usize) -> Result<Vec<LedgerRow>> {
+        let limit = limit.min(LEDGER_SCAN_MAX) as i64;
+        let (ts, id, originator) = ledger::cursor(after);
+        let mut stmt = self.conn.prepare_cached(&ledger::scan_sql())?;
+        let mut rows = stmt.query(params![ts, id, originator, limit])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(ledger::row_of(
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+            )?);
+        }
+        Ok(out)
+    }
+
+    fn ledger_len(&mut self) -> Result<u64> {
+        let n: i64 = self.conn.query_row(ledger::COUNT, [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 }
 

@@ -81,9 +81,15 @@ fn log_refuses_rewrites() {
         ("TRUNCATE", "judgements"),
         ("DELETE FROM", "erasures"),
         ("TRUNCATE", "erasures"),
+        ("UPDATE", "ledger_tx"),
+        ("DELETE FROM", "ledger_tx"),
+        ("TRUNCATE", "ledger_tx"),
     ] {
         let stmt = match (sql, table) {
             ("UPDATE", "record_log") => format!("UPDATE {}.record_log SET note = 'x'", f.schema),
+            ("UPDATE", "ledger_tx") => {
+                format!("UPDATE {}.ledger_tx SET amount_minor = 1", f.schema)
+            }
             ("UPDATE", _) => format!("UPDATE {}.judgements SET reason = 'x'", f.schema),
             (other, table) => format!("{other} {}.{table}", f.schema),
         };

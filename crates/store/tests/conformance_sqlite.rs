@@ -52,7 +52,14 @@ fn log_survives_reopen_and_refuses_rewrites() {
     }
     let mut s = f.reopen();
     assert_eq!(s.log_position().unwrap(), 1);
-    assert_eq!(s.schema_version().unwrap(), 5);
+    assert_eq!(s.schema_version().unwrap(), 6);
+    s.append_ledger(
+        None,
+        &[corridor_store::conformance::ledger_row(
+            "RS_FIU", "T1", 1, 100,
+        )],
+    )
+    .unwrap();
     let conn = rusqlite_conn(&f.path());
     for sql in [
         "UPDATE record_log SET properties = '{}'",
@@ -63,6 +70,8 @@ fn log_survives_reopen_and_refuses_rewrites() {
         "INSERT INTO erasures VALUES ('RS_BP', 'other', 99, 1, 1, 'x'); DELETE FROM record_log",
         "DELETE FROM erasures",
         "UPDATE erasures SET versions = 0",
+        "UPDATE ledger_tx SET amount_minor = 1",
+        "DELETE FROM ledger_tx",
     ] {
         let err = conn.execute_batch(sql).unwrap_err().to_string();
         assert!(err.contains("append-only"), "{sql}: {err}");
@@ -111,7 +120,7 @@ fn a_missing_lower_migration_is_applied_late() {
     .unwrap();
     drop(conn);
     let mut s = f.reopen();
-    assert_eq!(s.schema_version().unwrap(), 5);
+    assert_eq!(s.schema_version().unwrap(), 6);
     assert_eq!(s.judgement_position().unwrap(), 0);
     let conn = rusqlite_conn(&f.path());
     let versions: Vec<i64> = conn
@@ -121,5 +130,5 @@ fn a_missing_lower_migration_is_applied_late() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2, 4, 5]);
+    assert_eq!(versions, [1, 2, 4, 5, 6]);
 }

@@ -14,6 +14,7 @@
 //! | Crossing: everyone on one crossing (same agency reference) | travelled with |
 //! | Communication: caller – receiver (by entity, else by number; a number's persons when at most [`PHONE_USERS_ATTRIBUTED_MAX`] are recorded using it) | called (GSM, voice) or messaged |
 //! | Payment: payer – beneficiary (by entity, else by account) | paid, with the amount |
+//! | the store's ledger: a payment between two accounts that `BankAccount` records name | paid, with the amount |
 //! | Associate, UnknownLink | associate |
 //!
 //! Every edge keeps the records behind it (`ORIGINATOR/ID`), so a viewer's analytics can count
@@ -49,6 +50,10 @@ pub struct LinkStats {
     pub groups_capped: u64,
     /// Call and message ends moved from a phone to the persons recorded using it.
     pub call_ends_attributed: u64,
+    /// Ledger payments between two account subjects, linked as `paid` edges.
+    pub ledger_payments_linked: u64,
+    /// Ledger payments with an end no `BankAccount` record names, left out.
+    pub ledger_payments_unlinked: u64,
 }
 
 fn node_kind(kind: &str) -> NodeKind {
@@ -269,7 +274,43 @@ pub fn link_graph(store: &mut dyn Store) -> Result<(Graph, LinkStats), Error> {
             }
         }
     }
+    link_ledger(&mut linker, store)?;
     Ok((linker.builder.build()?, linker.stats))
+}
+
+/// The store's ledger as `paid` edges between account subjects: a payment whose both ends are
+/// accounts some agency recorded (so they resolve to subjects) links them, with its amount in
+/// major units, its day and `ORIGINATOR/TX_ID` as the record behind it. Payments with an end no
+/// record names are counted and left out: the ledger holds every customer of every bank, and
+/// the graph is of the subjects agencies know.
+fn link_ledger(linker: &mut Linker, store: &mut dyn Store) -> Result<(), Error> {
+    if store.ledger_len()? == 0 {
+        return Ok(());
+    }
+    let accounts = crate::accounts::account_index(store)?;
+    corridor_store::for_each_ledger(store, |row| -> Result<(), Error> {
+        let (Some(a), Some(b)) = (
+            accounts.get(&row.from_account),
+            accounts.get(&row.to_account),
+        ) else {
+            linker.stats.ledger_payments_unlinked += 1;
+            return Ok(());
+        };
+        let a = linker.builder.node(&a.subject, NodeKind::Account)?;
+        let b = linker.builder.node(&b.subject, NodeKind::Account)?;
+        let day = Day(i32::try_from(row.ts_seconds.div_euclid(86_400)).unwrap_or(i32::MAX));
+        let record = format!("{}/{}", row.originator, row.tx_id);
+        let amount = row.amount_minor as f64 / 100.0;
+        linker.edge(
+            a,
+            b,
+            EdgeType::Paid,
+            Interval { from: day, to: day },
+            &[(record.as_str(), amount)],
+        )?;
+        linker.stats.ledger_payments_linked += 1;
+        Ok(())
+    })
 }
 
 /// The schemata whose records assert edges.

@@ -788,6 +788,18 @@ struct Fiu {
     uk_rows: u64,
 }
 
+/// The name and country of a company account's holder, as an originator's bank puts them on a
+/// wire (FATF Recommendation 16: originator and beneficiary names travel with every wire), and
+/// the account id as the holder record's reference; empty for any other account.
+fn company_holder(world: &World, a: Acct) -> [String; 3] {
+    match world.companies.get(a.index()) {
+        Some(c) if a.kind() == Acct::COMPANY => {
+            [account_id(world, a), c.name.clone(), c.country.to_owned()]
+        }
+        _ => Default::default(),
+    }
+}
+
 const MK_FIU_MAPPING: &str = r#"# MK_FIU (УСФР): suspicious-transaction reports on money transfers received in North
 # Macedonia, one transfer per row. Written by `corridor synth`; synthetic data.
 
@@ -940,12 +952,29 @@ schema = "BankAccount"
 id = { column = "llogaria_paguese", prefix = "acct-" }
 [entities.paguesi.properties]
 accountNumber = "llogaria_paguese"
+holder = "@paguesi_shoqeria"
+
+# Originator and beneficiary names travel with every wire transfer.
+[entities.paguesi_shoqeria]
+schema = "Organization"
+id = { column = "paguesi_ref", prefix = "company-" }
+[entities.paguesi_shoqeria.properties]
+name = "paguesi"
+country = "paguesi_shteti"
 
 [entities.perfituesi]
 schema = "BankAccount"
 id = { column = "llogaria_perfituese", prefix = "acct-" }
 [entities.perfituesi.properties]
 accountNumber = "llogaria_perfituese"
+holder = "@perfituesi_shoqeria"
+
+[entities.perfituesi_shoqeria]
+schema = "Organization"
+id = { column = "perfituesi_ref", prefix = "company-" }
+[entities.perfituesi_shoqeria.properties]
+name = "perfituesi"
+country = "perfituesi_shteti"
 
 [entities.pagesa]
 schema = "Payment"
@@ -995,6 +1024,12 @@ impl Fiu {
                     "shuma",
                     "monedha",
                     "pershkrimi",
+                    "paguesi_ref",
+                    "paguesi",
+                    "paguesi_shteti",
+                    "perfituesi_ref",
+                    "perfituesi",
+                    "perfituesi_shteti",
                 ],
             )?,
             mk: open(
@@ -1080,6 +1115,8 @@ impl Fiu {
             let euros = t.cents / 100;
             // Albanian number format: thousands with '.', decimals with ','.
             let shuma = format!("{}.{:03},{:02}", euros / 1000, euros % 1000, t.cents % 100);
+            let [payer_ref, payer, payer_country] = company_holder(world, t.from);
+            let [payee_ref, payee, payee_country] = company_holder(world, t.to);
             self.al.write_record([
                 report.as_str(),
                 &tx,
@@ -1089,6 +1126,12 @@ impl Fiu {
                 &shuma,
                 "EUR",
                 "Transfertë ndërmjet shoqërive pa arsye ekonomike",
+                &payer_ref,
+                &payer,
+                &payer_country,
+                &payee_ref,
+                &payee,
+                &payee_country,
             ])?;
             truth.record_event.write_record(["AL_FIU", &report, &tx])?;
         }
