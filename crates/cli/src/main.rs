@@ -63,6 +63,12 @@ enum Command {
         /// Store to create (default: a temporary SQLite file, removed afterwards).
         #[arg(long)]
         store: Option<String>,
+        /// Prepare everything, then exit instead of serving the workspace.
+        #[arg(long)]
+        no_serve: bool,
+        /// Address to serve the workspace on (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
     },
     /// Generate a synthetic scenario: agency files with their mappings, and the ground truth.
     #[command(
@@ -192,7 +198,15 @@ pub(crate) fn open_store(locator: &str) -> Result<Box<dyn Store>> {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Demo { store } => demo::run(store.as_deref()),
+        Command::Demo {
+            store,
+            no_serve,
+            listen,
+        } => demo::run(&demo::DemoOptions {
+            store: store.as_deref(),
+            serve: !no_serve,
+            listen: &listen,
+        }),
         Command::Synth {
             preset,
             seed,

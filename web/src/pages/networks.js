@@ -1,0 +1,15 @@
+// The networks found in the link graph, largest first, each with its most central subjects.
+import { api } from '../api.js';
+import { h, mount, link } from '../util.js';
+
+export async function render(main, { ready }) {
+  const nets = await api.networks();
+  mount(main, h('h1', {}, `Networks (${nets.length})`),
+    h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Network'), h('th', { class: 'num' }, 'Subjects'), h('th', {}, 'Most central'), h('th', {}, ''))),
+      h('tbody', {}, nets.map((n) => h('tr', {},
+        h('td', {}, h('a', { href: link(['graph', 'network', n.network_id]) }, n.network_id)),
+        h('td', { class: 'num' }, n.size),
+        h('td', {}, (n.top ?? []).map((t, i) => [i ? ', ' : '', h('a', { href: link(['subject', t.subject_id]) }, t.caption || t.subject_id)])),
+        h('td', {}, h('a', { href: link(['map'], { network: n.network_id }) }, 'map')))))));
+  ready('networks', { networks: nets.length });
+}
