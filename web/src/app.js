@@ -37,7 +37,7 @@ export function clearErrors() { errors.replaceChildren(); }
 export function ready(name, extra = {}) {
   document.body.dataset.page = name;
   document.body.dataset.ready = 'true';
-  Object.assign(window.corridorReady ??= {}, { page: name, ...extra });
+  window.corridorReady = { page: name, ...extra };
 }
 
 function header() {
@@ -66,6 +66,7 @@ async function route() {
   if (!session.token && name !== 'login') name = 'login';
   if (!ROUTES[name]) name = 'search';
   document.body.dataset.ready = 'false';
+  window.corridorReady = null;
   if (cleanup) { try { cleanup(); } catch { /* a page's teardown must not block the next */ } cleanup = null; }
   clearErrors();
   header();

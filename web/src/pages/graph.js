@@ -73,7 +73,7 @@ export function drawGraph(el, data, { info, focus = null, showError = () => {} }
 
   let renderer;
   try {
-    renderer = new Sigma(graph, el, { settings: { labelRenderedSizeThreshold: 7, hideEdgesOnMove: true } });
+    renderer = new Sigma(graph, el, { settings: { labelRenderedSizeThreshold: 7, hideEdgesOnMove: true, itemSizesReference: 'screen', autoRescale: true } });
   } catch (e) {
     el.replaceChildren(h('p', { class: 'error' }, `The link chart could not start WebGL: ${e.message}`));
     return () => controls.remove();
