@@ -20,7 +20,7 @@ const repo = resolve(here, '../..');
 const shots = join(repo, 'docs/screenshots');
 const PASSWORD = 'corridor-demo';
 // A Serbian police record holds this name in Cyrillic; the UK may discover it but not read it.
-const NAME = process.env.CORRIDOR_E2E_NAME ?? 'Мухамед';
+const NAME = process.env.CORRIDOR_E2E_NAME ?? 'Мохаммад Ахмади';
 const CONDITION = 'Intelligence only: not for evidential use without consent of UGP Beograd';
 // The demo must be ready within this (it prints its URL when serving).
 const DEMO_READY_MS = 120_000;
