@@ -9,6 +9,7 @@ mod link;
 mod money;
 mod network;
 mod policy;
+mod serve;
 mod subjects;
 
 use std::path::PathBuf;
@@ -161,6 +162,8 @@ enum Command {
     Subject(subjects::SubjectArgs),
     /// The audit log: verify its chain and signatures, export it, sign a checkpoint.
     Audit(policy::AuditArgs),
+    /// Serve the HTTP API and the web UI over a store.
+    Serve(serve::ServeArgs),
     /// Show the store's backend, schema version, log position and totals, and check it.
     Status {
         #[command(flatten)]
@@ -424,6 +427,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Judge(args) => subjects::judge(args),
         Command::Subject(args) => subjects::subject(args),
         Command::Audit(args) => policy::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Status { store } => {
             let mut store = open_store(&store.store)?;
             let c = store.counts()?;

@@ -24,6 +24,7 @@ mod decide;
 mod discovery;
 mod grant;
 mod principal;
+pub mod serve;
 
 use std::collections::BTreeMap;
 
