@@ -20,7 +20,7 @@ const repo = resolve(here, '../..');
 const shots = join(repo, 'docs/screenshots');
 const PASSWORD = 'corridor-demo';
 // A Serbian police record holds this name in Cyrillic; the UK may discover it but not read it.
-const NAME = process.env.CORRIDOR_E2E_NAME ?? 'Мохаммад Ахмади';
+const NAME = process.env.CORRIDOR_E2E_NAME ?? 'Мухамед';
 const CONDITION = 'Intelligence only: not for evidential use without consent of UGP Beograd';
 // The demo must be ready within this (it prints its URL when serving).
 const DEMO_READY_MS = 120_000;
@@ -111,8 +111,14 @@ async function main() {
     check(await serbianHit.count() === 1, 'search shows a hit held by the Serbian border police');
     await shot('search');
 
-    // 2. The subject page: records, explanation and the link chart with nodes.
-    await page.locator('article.subject a.subject-link').first().click();
+    // 2. The subject page: records, explanation and the link chart with nodes. The subject
+    // with the most readable records makes the fullest page.
+    const richest = await page.evaluate(() => {
+      const cards = [...document.querySelectorAll('article.subject')];
+      const rows = cards.map((c) => c.querySelectorAll('tbody tr').length);
+      return rows.indexOf(Math.max(...rows));
+    });
+    await page.locator('article.subject a.subject-link').nth(richest).click();
     await readyOn('subject');
     await noErrorsShown('subject');
     const nodes = await page.evaluate(() => window.corridorReady?.nodes ?? 0);

@@ -205,7 +205,7 @@ pub fn run(opts: &DemoOptions<'_>) -> Result<u8> {
         match store_arg {
             Some(s) => println!(
                 "look closer: corridor subject --store {s} P-0000001; corridor network --store {s} summary; \
-                 corridor serve --store {s}"
+                 corridor serve --db {s}"
             ),
             None => println!(
                 "to keep the store and look closer: corridor demo --store corridor.db, then \
@@ -214,7 +214,7 @@ pub fn run(opts: &DemoOptions<'_>) -> Result<u8> {
         }
         return Ok(0);
     }
-    serve(&locator, &scenario, opts.listen, &users)
+    serve(&locator, opts.listen, &users)
 }
 
 /// Runs every money typology on the scenario's ledger and prints the alerts per typology.
@@ -497,17 +497,27 @@ fn desk_user(agency: &str) -> String {
     format!("desk.{}", agency.to_ascii_lowercase())
 }
 
-/// Serves the workspace on the prepared store until interrupted, after printing the logins.
-fn serve(
-    locator: &str,
-    scenario: &Path,
-    listen: &str,
-    users: &[(&'static str, &'static str)],
-) -> Result<u8> {
-    let _ = (locator, scenario, listen, users);
-    anyhow::bail!("serving needs the corridor-server crate")
+/// Serves the workspace on the prepared store until interrupted, printing the URL and the
+/// logins once the server accepts connections.
+fn serve(locator: &str, listen: &str, users: &[(&'static str, &'static str)]) -> Result<u8> {
+    let listen: std::net::SocketAddr = listen
+        .parse()
+        .with_context(|| format!("--listen '{listen}' is not an address such as 127.0.0.1:8080"))?;
+    let config = corridor_server::Config {
+        db: locator.to_owned(),
+        listen,
+        worker_threads: 0,
+    };
+    corridor_server::serve(config, |addr| {
+        println!("\nCorridor workspace: http://{addr}/  (Ctrl-C to stop)");
+        println!("logins (password {DEMO_PASSWORD}):");
+        for (user, agency) in users {
+            println!("    {user:<12} {agency}");
+        }
+    })
+    .context("serving the workspace")?;
+    Ok(0)
 }
-
 /// The demo's scenario seed: fixed, so every run shows the same world.
 const DEMO_SEED: u64 = 20231101;
 

@@ -22,7 +22,8 @@ export async function render(main, { params, showError, ready }) {
       if (!r.ok) throw new Error(`The map data is missing (HTTP ${r.status}).`);
       return r.json();
     }),
-    api.map(network || undefined),
+    // Without the places and legs the countries are still worth drawing; the error is shown.
+    api.map(network || undefined).catch((e) => { showError(e); return null; }),
     api.networks().catch((e) => { showError(e); return []; }),
   ]);
   const select = h('select', { id: 'network', 'aria-label': 'Network' },

@@ -82,6 +82,7 @@ function explanation(s, showError) {
     return h('div', { class: 'panel pair' },
       h('div', {}, `${p.a.origin}/${p.a.id} ↔ ${p.b.origin}/${p.b.id}`),
       h('div', { class: 'muted' }, `probability ${Number(p.probability).toFixed(3)} · match weight ${Number(p.weight).toFixed(2)} (log2 Bayes factors, summed)`),
+      !(p.fields ?? []).length ? h('p', { class: 'muted' }, 'No per-field weights were given for this pair.') :
       h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Field'), h('th', {}, 'Agreement'), h('th', { class: 'num' }, 'Weight'), h('th', {}, ''))),
         h('tbody', {}, (p.fields ?? []).map((f) => h('tr', {},
           h('td', {}, f.field), h('td', {}, f.level), h('td', { class: 'num' }, Number(f.weight).toFixed(2)),
