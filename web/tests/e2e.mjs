@@ -196,6 +196,9 @@ async function main() {
     await page.goto(`${demo.url}/#/audit`, { waitUntil: 'commit' });
     await readyOn('audit');
     check(await page.evaluate(() => window.corridorReady?.entries ?? 0) > 0, 'the auditor reads audit entries');
+    await page.click('main button');
+    await page.waitForSelector('#audit-verdict');
+    check((await page.textContent('#audit-verdict')).startsWith('Chain intact'), 'the audit chain verifies');
     await shot('audit');
   } finally {
     await browser.close();

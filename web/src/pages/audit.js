@@ -18,7 +18,10 @@ export async function render(main, { params, showError, ready }) {
       verifyOut.textContent = 'Checking the chain…';
       try {
         const r = await api.auditVerify();
-        mount(verifyOut, h('div', { class: r.ok === false || (r.broken ?? []).length ? 'error' : 'note' }, JSON.stringify(r)));
+        const intact = r.intact ?? (r.ok !== false);
+        mount(verifyOut, h('div', { class: intact ? 'note' : 'error', id: 'audit-verdict' }, intact
+          ? `Chain intact: ${r.entries ?? '?'} entries, ${r.checkpoints ?? 0} signed checkpoints, head ${String(r.tail_hash ?? '').slice(0, 16)}…`
+          : `Chain broken at entry ${r.broken_at ?? '?'}: ${r.broken_reason ?? 'no reason given'}`));
       } catch (e) { verifyOut.textContent = ''; showError(e); }
     },
   }, 'Verify the chain');

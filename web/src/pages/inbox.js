@@ -4,6 +4,9 @@ import { api } from '../api.js';
 import { h, mount, when, badge } from '../util.js';
 
 const statusOf = (r) => (typeof r.status === 'string' ? r.status : r.status?.status) ?? 'pending';
+// The request's records (shown to the originator only) and the refusal's reason.
+const recordsOf = (r) => r.records ?? r.record_ids ?? [];
+const reasonOf = (r) => r.reason ?? r.status?.reason ?? '';
 
 export async function render(main, { showError, ready }) {
   const [reqs, notices] = await Promise.all([
@@ -23,7 +26,7 @@ export async function render(main, { showError, ready }) {
         h('tbody', {}, outgoing.map((r) => h('tr', { class: 'outgoing', dataset: { status: statusOf(r) } },
           h('td', {}, r.id), h('td', {}, r.originator), h('td', {}, when(r.at)),
           h('td', {}, badge(statusOf(r), statusOf(r) === 'approved' ? 'strong' : statusOf(r) === 'refused' ? 'weak' : 'possible'),
-            r.status?.reason ? ` ${r.status.reason}` : '',
+            reasonOf(r) ? ` ${reasonOf(r)}` : '',
             statusOf(r) === 'approved' ? h('span', { class: 'muted' }, ' — search again to read the records') : ''),
           h('td', {}, r.justification))))) : h('p', { class: 'muted' }, 'None.')),
     h('section', { 'aria-label': 'Deconfliction notices' },
@@ -39,14 +42,14 @@ export async function render(main, { showError, ready }) {
 function incomingCard(r, showError) {
   const status = statusOf(r);
   const box = h('article', { class: 'panel request', dataset: { id: r.id, status }, 'aria-label': `Request ${r.id} from ${r.requester_agency}` },
-    h('div', {}, h('strong', {}, `${r.requester} (${r.requester_agency})`), ` asks for hit ${r.hit_ref}`, ' ', badge(status)),
+    h('div', {}, h('strong', {}, `${r.requester} (${r.requester_agency})`), ` asks for hit ${r.hit_id ?? r.hit_ref}`, ' ', badge(status)),
     h('div', {}, h('span', { class: 'muted' }, 'Justification: '), r.justification),
-    h('div', { class: 'muted' }, `${when(r.at)} · records: ${(r.record_ids ?? []).join(', ') || 'as in the hit'}`));
+    h('div', { class: 'muted' }, `${when(r.at)} · records: ${recordsOf(r).join(', ') || 'as in the hit'}`));
   if (status !== 'pending') return box;
   const decision = h('select', { name: 'decision', 'aria-label': 'Decision' },
     h('option', { value: 'approve' }, 'approve'), h('option', { value: 'partial' }, 'approve in part'), h('option', { value: 'refuse' }, 'refuse'));
   const conditions = h('input', { name: 'conditions', size: 40, value: 'Intelligence only: not for evidential use without consent', 'aria-label': 'Conditions (one per line or separated by ;)' });
-  const records = h('input', { name: 'records', size: 30, value: (r.record_ids ?? []).join(', '), 'aria-label': 'Records to disclose (for a partial approval)' });
+  const records = h('input', { name: 'records', size: 30, value: recordsOf(r).join(', '), 'aria-label': 'Records to disclose (for a partial approval)' });
   const reason = h('input', { name: 'reason', size: 30, value: '', 'aria-label': 'Reason' });
   const send = h('button', { type: 'submit' }, 'Send answer');
   const form = h('form', {

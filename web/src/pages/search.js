@@ -44,11 +44,14 @@ export async function render(main, { params, showError, ready }) {
   }
   const subjects = r?.subjects ?? [];
   const hits = r?.hits ?? [];
-  mount(results,
-    h('h2', {}, `${subjects.length} subject${subjects.length === 1 ? '' : 's'} you may read`),
-    subjects.length ? subjects.map(subjectCard) : h('p', { class: 'muted' }, 'None.'),
-    h('h2', {}, `${hits.length} hit${hits.length === 1 ? '' : 's'} held by partners`),
-    hits.length ? hits.map((hit) => hitCard(hit, showError)) : h('p', { class: 'muted' }, 'No partner reported a hit.'));
+  // Hits beside the subjects, not under them: what partners hold is the lead to follow.
+  mount(results, h('div', { class: 'grid2' },
+    h('section', { 'aria-label': 'Subjects you may read' },
+      h('h2', {}, `${subjects.length} subject${subjects.length === 1 ? '' : 's'} you may read`),
+      subjects.length ? subjects.map(subjectCard) : h('p', { class: 'muted' }, 'None.')),
+    h('section', { 'aria-label': 'Hits held by partners' },
+      h('h2', {}, `${hits.length} hit${hits.length === 1 ? '' : 's'} held by partners`),
+      hits.length ? hits.map((hit) => hitCard(hit, showError)) : h('p', { class: 'muted' }, 'No partner reported a hit.'))));
   ready('search', { results: subjects.length, hits: hits.length });
   results.querySelector('a, button')?.focus();
 }
@@ -57,10 +60,18 @@ function subjectCard(s) {
   return h('article', { class: 'subject', 'aria-label': `Subject ${s.caption}` },
     h('h3', {}, h('a', { href: link(['subject', s.subject_id]), class: 'subject-link' }, s.caption || s.subject_id), ' ',
       h('span', { class: 'muted' }, `${s.subject_id} · ${s.kind}${s.score !== undefined ? ` · score ${Number(s.score).toFixed(2)}` : ''}`)),
-    h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Agency'), h('th', {}, 'Record'), h('th', {}, 'Schema'), h('th', {}, 'Grading'))),
-      h('tbody', {}, (s.records ?? []).map((rec) => h('tr', {},
-        h('td', {}, rec.origin), h('td', {}, rec.caption ?? rec.id, ' ', h('span', { class: 'muted' }, rec.id)),
-        h('td', {}, rec.schema), h('td', {}, badge(gradingText(rec.grading), 'grading')))))));
+    h('table', { class: 'compact' }, h('tbody', {}, (s.records ?? []).map((rec) => h('tr', {},
+      h('td', {}, rec.origin), h('td', {}, rec.caption ?? rec.id), h('td', { class: 'muted' }, rec.id),
+      h('td', { class: 'muted' }, rec.schema), h('td', {}, badge(gradingText(rec.grading), 'grading')))))));
+}
+
+// Agency codes start with their country (ISO 3166 alpha-2, UK for the United Kingdom, EU for
+// EU systems); analysts think in countries first.
+const COUNTRY = { RS: 'Serbia', MK: 'North Macedonia', XK: 'Kosovo', AL: 'Albania', UK: 'the United Kingdom', GB: 'the United Kingdom', EU: 'the EU', GR: 'Greece', BG: 'Bulgaria', HU: 'Hungary' };
+
+/** "Serbia" for RS_BP; the agency's own name when the code names no known country. */
+function holder(hit) {
+  return COUNTRY[String(hit.agency).split(/[_-]/)[0]] ?? hit.agency_name ?? hit.agency;
 }
 
 /** A hit without content, with the form to ask its holder. */
@@ -68,10 +79,11 @@ export function hitCard(hit, showError) {
   const name = hit.agency_name || hit.agency;
   const box = h('article', { class: 'hit', 'aria-label': `Hit held by ${name}` },
     h('strong', {}, `${hit.count ?? hit.records ?? '?'} record${(hit.count ?? 0) === 1 ? '' : 's'} held by ${name}`), ' ',
+    h('span', { class: 'muted' }, hit.agency), ' ',
     badge(hit.band ?? '', hit.band ?? ''), ' ',
     (Array.isArray(hit.grading) ? hit.grading : [hit.grading]).filter(Boolean).map((g) => badge(gradingText(g), 'grading')),
     hit.how_to_ask ? h('div', { class: 'muted' }, hit.how_to_ask) : null);
-  const button = h('button', { type: 'button', class: 'request-hit', onclick: () => requestDialog(hit, box, showError) }, `Held by ${name} — request`);
+  const button = h('button', { type: 'button', class: 'request-hit', title: `${name} (${hit.agency})`, onclick: () => requestDialog(hit, box, showError) }, `Held by ${holder(hit)} — request`);
   box.appendChild(h('div', {}, button));
   return box;
 }
