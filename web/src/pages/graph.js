@@ -10,6 +10,8 @@ const CHART_NODES_MAX = 5_000;
 const NODE_SIZE_MIN_PX = 3;
 const NODE_SIZE_MAX_PX = 16;
 const CENTRALITIES = ['pagerank', 'betweenness', 'degree'];
+// Rows of the chart's table view; the chart itself shows every node.
+const NODE_TABLE_ROWS_MAX = 50;
 
 export async function render(main, { parts, showError, ready }) {
   const [mode, id] = parts;
@@ -102,11 +104,19 @@ export function drawGraph(el, data, { info, focus = null, showError = () => {} }
     const communities = new Map();
     graph.forEachNode((_, a) => communities.set(a.raw?.community ?? 0, (communities.get(a.raw?.community ?? 0) ?? 0) + 1));
     mount(legend, [...communities].sort((x, y) => y[1] - x[1]).slice(0, 10).map(([c, n]) => h('span', {}, h('i', { style: `background:${colour(c)}` }), `community ${c} (${n})`)));
-    if (info) mount(info, h('p', {}, `${graph.order} nodes, ${graph.size} links`), legend, selected);
+    // The chart as a table too: reachable by keyboard and screen readers, most central first.
+    const key = centrality.value;
+    const ranked = graph.mapNodes((n, a) => a.raw ?? { id: n }).sort((x, y) => (Number(y[key]) || 0) - (Number(x[key]) || 0));
+    const table = h('details', {}, h('summary', {}, `Nodes as a table (${Math.min(ranked.length, NODE_TABLE_ROWS_MAX)} most central by ${key})`),
+      h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Node'), h('th', {}, 'Kind'), h('th', { class: 'num' }, 'Community'), h('th', { class: 'num' }, key))),
+        h('tbody', {}, ranked.slice(0, NODE_TABLE_ROWS_MAX).map((n) => h('tr', {},
+          h('td', {}, h('a', { href: link(['subject', n.id]) }, n.caption || n.id)), h('td', {}, n.kind ?? ''),
+          h('td', { class: 'num' }, n.community ?? ''), h('td', { class: 'num' }, Number(n[key] ?? 0).toFixed(4)))))));
+    if (info) mount(info, h('p', {}, `${graph.order} nodes, ${graph.size} links`), legend, selected, table);
     el.dataset.nodes = String(graph.order);
     el.dataset.edges = String(graph.size);
   };
-  centrality.addEventListener('change', resize);
+  centrality.addEventListener('change', () => { resize(); describe(); });
   for (const b of typeBoxes) b.addEventListener('change', filter);
   slider.addEventListener('input', filter);
 
