@@ -104,6 +104,25 @@ impl corridor_graph::Visibility for ViewerRecords {
     }
 }
 
+/// One payment as the money kernels need it, for derivation only: what a viewer is shown of
+/// alerts built from these must be screened by the payment's record.
+#[derive(Clone, Debug)]
+pub struct PaymentFact {
+    pub record: RecordKey,
+    /// `date` or `startDate` as recorded.
+    pub date: String,
+    /// The payer's account (its subject id when resolved, else `ORIGINATOR/ID`), else the payer.
+    pub from: String,
+    /// The beneficiary's account, else the beneficiary.
+    pub to: String,
+    /// As recorded (a decimal in the currency's units).
+    pub amount: String,
+    pub currency: String,
+}
+
+/// Most payments one derivation reads.
+pub const PAYMENTS_MAX: usize = 2_000_000;
+
 /// A short human label of a record: its name, number, plate or account, else schema and id.
 pub fn caption(record: &Record) -> String {
     for prop in [
@@ -470,6 +489,56 @@ impl PolicyStore<'_> {
         corridor_subjects::links::link_graph(&mut *self.store)
             .map(|(g, _)| g)
             .map_err(|e| PolicyError::Refused(format!("building the link graph: {e}")))
+    }
+
+    /// Every live payment with both ends known, for the money kernels (derivation only: ids
+    /// and amounts leave the server only for payments a viewer may read).
+    pub fn payment_facts(&mut self) -> Result<Vec<PaymentFact>> {
+        let mut raw: Vec<(RecordKey, BTreeMap<String, Vec<String>>)> = Vec::new();
+        corridor_store::for_each_live(&mut *self.store, |v| -> Result<()> {
+            if v.record.schema == "Payment" && raw.len() < PAYMENTS_MAX {
+                raw.push((
+                    RecordKey::new(&v.envelope.originator, &v.record.id),
+                    v.record.properties,
+                ));
+            }
+            Ok(())
+        })?;
+        let mut out = Vec::with_capacity(raw.len());
+        for (key, props) in raw {
+            let first = |k: &str| props.get(k).and_then(|v| v.first()).cloned();
+            let mut end = |acc: &str, party: &str| -> Result<Option<String>> {
+                let Some(r) = first(acc).or_else(|| first(party)) else {
+                    return Ok(None);
+                };
+                let k = RecordKey::new(&key.originator, &r);
+                Ok(Some(match self.store.subject_of(&k)? {
+                    Some(m) => m.subject_id,
+                    None => k.to_string(),
+                }))
+            };
+            let (Some(from), Some(to)) = (
+                end("payerAccount", "payer")?,
+                end("beneficiaryAccount", "beneficiary")?,
+            ) else {
+                continue;
+            };
+            let (Some(date), Some(amount)) = (
+                first("date").or_else(|| first("startDate")),
+                first("amount"),
+            ) else {
+                continue;
+            };
+            out.push(PaymentFact {
+                currency: first("currency").unwrap_or_default(),
+                record: key,
+                date,
+                from,
+                to,
+                amount,
+            });
+        }
+        Ok(out)
     }
 
     /// The grants `ctx.user`'s agency gives or receives.

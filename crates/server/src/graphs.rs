@@ -40,6 +40,8 @@ pub const EGO_HOPS_MAX: u32 = 3;
 pub struct Derived {
     pub catalog: RecordCatalog,
     pub graph: Graph,
+    /// The scanned payments, computed on first use.
+    pub money: std::sync::Mutex<Option<Arc<crate::money::MoneyState>>>,
 }
 
 /// The derived state for the current log position, rebuilt when the log has moved.
@@ -60,7 +62,11 @@ pub(crate) fn derived(p: &mut PolicyStore<'static>, st: &AppState) -> Result<Arc
         elapsed_ms = started.elapsed().as_millis() as u64,
         "derived the link graph"
     );
-    let d = Arc::new(Derived { catalog, graph });
+    let d = Arc::new(Derived {
+        catalog,
+        graph,
+        money: std::sync::Mutex::new(None),
+    });
     *slot = Some(d.clone());
     Ok(d)
 }
