@@ -311,6 +311,9 @@ fn viewer(p: &mut PolicyStore<'static>, ctx: &Context, d: &Derived) -> Result<Vi
     Ok(p.viewer_records(ctx, &d.catalog)?)
 }
 
+/// A network's id, size and most central subjects (id, PageRank), before captions.
+type NetworkTop = (String, usize, Vec<(String, f64)>);
+
 #[derive(Serialize, ToSchema)]
 pub struct TopOut {
     pub subject_id: String,
@@ -356,7 +359,7 @@ pub async fn networks(
             let view = View::for_viewer(&d.graph, &vis);
             let nets = viewer_networks(&view, &d.graph);
             let pr = pagerank(&view, &PageRankConfig::default());
-            let mut tops: Vec<(String, usize, Vec<(String, f64)>)> = Vec::new();
+            let mut tops: Vec<NetworkTop> = Vec::new();
             for (id, members) in nets.into_iter().take(limit) {
                 let mut ranked: Vec<(NodeId, f64)> = members
                     .iter()
