@@ -120,6 +120,21 @@ pub struct PaymentFact {
     pub currency: String,
 }
 
+/// A readable crossing or interception: where and when a subject was recorded.
+#[derive(Clone, Debug)]
+pub struct Movement {
+    pub record: RecordKey,
+    /// The person's subject id, else `ORIGINATOR/ID` of the person record.
+    pub subject: String,
+    /// `crossing` or `interception`.
+    pub kind: String,
+    pub place: String,
+    pub date: String,
+}
+
+/// Most movement records one map answer reads.
+pub const MOVEMENTS_MAX: usize = 5_000;
+
 /// Most payments one derivation reads.
 pub const PAYMENTS_MAX: usize = 2_000_000;
 
@@ -538,6 +553,77 @@ impl PolicyStore<'_> {
                 amount,
             });
         }
+        Ok(out)
+    }
+
+    /// The crossings and interceptions `ctx.user` may read (at most [`MOVEMENTS_MAX`], in key
+    /// order), with the persons they record; `keep` chooses by subject. One audit entry names
+    /// the records used.
+    pub fn movements(
+        &mut self,
+        ctx: &Context,
+        catalog: &RecordCatalog,
+        keep: &dyn Fn(&str) -> bool,
+        justification: &str,
+    ) -> Result<Vec<Movement>> {
+        let agency = self.reader(ctx)?;
+        let mut keys: Vec<&RecordKey> = catalog
+            .metas
+            .iter()
+            .filter(|(_, (schema, _))| schema == "Crossing" || schema == "Interception")
+            .filter(|(k, (schema, g))| {
+                self.decide_meta(&ctx.user, k, schema, g, ctx.now) == Seen::Readable
+            })
+            .map(|(k, _)| k)
+            .collect();
+        keys.sort();
+        keys.truncate(MOVEMENTS_MAX);
+        let mut out = Vec::new();
+        let mut used: Vec<RecordKey> = Vec::new();
+        for k in keys {
+            let Some(v) = self
+                .store
+                .head(&k.originator, &k.record_id)?
+                .filter(|v| !v.tombstone)
+            else {
+                continue;
+            };
+            if !self.decide_version(&ctx.user, &v, ctx.now).is_allow() {
+                continue;
+            }
+            let first = |p: &str| v.record.properties.get(p).and_then(|x| x.first()).cloned();
+            let (Some(place), Some(date)) =
+                (first("place"), first("date").or_else(|| first("startDate")))
+            else {
+                continue;
+            };
+            let mut took = false;
+            for role in ["person", "driver"] {
+                for r in v.record.properties.get(role).into_iter().flatten() {
+                    let pk = RecordKey::new(&k.originator, r);
+                    let subject = match self.store.subject_of(&pk)? {
+                        Some(m) => m.subject_id,
+                        None => pk.to_string(),
+                    };
+                    if !keep(&subject) {
+                        continue;
+                    }
+                    took = true;
+                    out.push(Movement {
+                        record: k.clone(),
+                        subject,
+                        kind: v.record.schema.to_lowercase(),
+                        place: place.clone(),
+                        date: date.clone(),
+                    });
+                }
+            }
+            if took {
+                used.push(k.clone());
+            }
+        }
+        let seen = vec![Seen::Readable; used.len()];
+        self.audit_batch(ctx, &agency, &used, &seen, justification, "map")?;
         Ok(out)
     }
 

@@ -307,6 +307,14 @@ fn viewer_networks(view: &View<'_>, g: &Graph) -> Vec<(String, Vec<NodeId>)> {
     out
 }
 
+/// The members of the viewer's network `id`, if the viewer sees it.
+pub(crate) fn viewer_network(view: &View<'_>, g: &Graph, id: &str) -> Option<Vec<NodeId>> {
+    viewer_networks(view, g)
+        .into_iter()
+        .find(|(n, _)| n == id)
+        .map(|(_, m)| m)
+}
+
 fn viewer(p: &mut PolicyStore<'static>, ctx: &Context, d: &Derived) -> Result<ViewerRecords, E> {
     Ok(p.viewer_records(ctx, &d.catalog)?)
 }

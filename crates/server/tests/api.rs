@@ -734,6 +734,49 @@ fn run(store: Box<dyn Store>, oracle_store: Box<dyn Store>) {
     );
     assert_error(s, &v, 400, "bad_request");
 
+    // ---- map: places and legs from readable crossings and interceptions ----
+    let (s, m) = c.get(
+        Some(&rs),
+        &format!("/api/v1/map?justification={}", enc(WHY)),
+    );
+    assert_eq!(s, 200, "{m}");
+    let places = m["places"].as_array().unwrap();
+    assert!(!places.is_empty(), "no place on rs.analyst's map: {m}");
+    assert!(
+        places
+            .iter()
+            .all(|p| p["lat"].is_f64() && p["count"].as_u64().unwrap() >= 1)
+    );
+    let (s, mn) = c.get(
+        Some(&rs),
+        &format!("/api/v1/map?network={net_id}&justification={}", enc(WHY)),
+    );
+    assert_eq!(s, 200, "{mn}");
+    let total = |v: &Value| {
+        v["places"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["count"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert!(total(&mn) <= total(&m));
+    let (s, v) = c.get(
+        Some(&uk),
+        &format!("/api/v1/map?network={net_id}&justification={}", enc(WHY)),
+    );
+    assert_error(s, &v, 404, "not_found");
+    let (s, um) = c.get(
+        Some(&uk),
+        &format!("/api/v1/map?justification={}", enc(WHY)),
+    );
+    assert_eq!(s, 200);
+    assert_eq!(
+        total(&um),
+        0,
+        "the UK reads no crossing or interception: {um}"
+    );
+
     // ---- notices: the UK's search for its operation met RS records ----
     let (s, uk_notices) = c.get(Some(&uk), "/api/v1/notices");
     assert_eq!(s, 200, "{uk_notices}");
