@@ -104,6 +104,40 @@ impl corridor_graph::Visibility for ViewerRecords {
     }
 }
 
+/// One payment as the money kernels need it, for derivation only: what a viewer is shown of
+/// alerts built from these must be screened by the payment's record.
+#[derive(Clone, Debug)]
+pub struct PaymentFact {
+    pub record: RecordKey,
+    /// `date` or `startDate` as recorded.
+    pub date: String,
+    /// The payer's account (its subject id when resolved, else `ORIGINATOR/ID`), else the payer.
+    pub from: String,
+    /// The beneficiary's account, else the beneficiary.
+    pub to: String,
+    /// As recorded (a decimal in the currency's units).
+    pub amount: String,
+    pub currency: String,
+}
+
+/// A readable crossing or interception: where and when a subject was recorded.
+#[derive(Clone, Debug)]
+pub struct Movement {
+    pub record: RecordKey,
+    /// The person's subject id, else `ORIGINATOR/ID` of the person record.
+    pub subject: String,
+    /// `crossing` or `interception`.
+    pub kind: String,
+    pub place: String,
+    pub date: String,
+}
+
+/// Most movement records one map answer reads.
+pub const MOVEMENTS_MAX: usize = 5_000;
+
+/// Most payments one derivation reads.
+pub const PAYMENTS_MAX: usize = 2_000_000;
+
 /// A short human label of a record: its name, number, plate or account, else schema and id.
 pub fn caption(record: &Record) -> String {
     for prop in [
@@ -470,6 +504,127 @@ impl PolicyStore<'_> {
         corridor_subjects::links::link_graph(&mut *self.store)
             .map(|(g, _)| g)
             .map_err(|e| PolicyError::Refused(format!("building the link graph: {e}")))
+    }
+
+    /// Every live payment with both ends known, for the money kernels (derivation only: ids
+    /// and amounts leave the server only for payments a viewer may read).
+    pub fn payment_facts(&mut self) -> Result<Vec<PaymentFact>> {
+        let mut raw: Vec<(RecordKey, BTreeMap<String, Vec<String>>)> = Vec::new();
+        corridor_store::for_each_live(&mut *self.store, |v| -> Result<()> {
+            if v.record.schema == "Payment" && raw.len() < PAYMENTS_MAX {
+                raw.push((
+                    RecordKey::new(&v.envelope.originator, &v.record.id),
+                    v.record.properties,
+                ));
+            }
+            Ok(())
+        })?;
+        let mut out = Vec::with_capacity(raw.len());
+        for (key, props) in raw {
+            let first = |k: &str| props.get(k).and_then(|v| v.first()).cloned();
+            let mut end = |acc: &str, party: &str| -> Result<Option<String>> {
+                let Some(r) = first(acc).or_else(|| first(party)) else {
+                    return Ok(None);
+                };
+                let k = RecordKey::new(&key.originator, &r);
+                Ok(Some(match self.store.subject_of(&k)? {
+                    Some(m) => m.subject_id,
+                    None => k.to_string(),
+                }))
+            };
+            let (Some(from), Some(to)) = (
+                end("payerAccount", "payer")?,
+                end("beneficiaryAccount", "beneficiary")?,
+            ) else {
+                continue;
+            };
+            let (Some(date), Some(amount)) = (
+                first("date").or_else(|| first("startDate")),
+                first("amount"),
+            ) else {
+                continue;
+            };
+            out.push(PaymentFact {
+                currency: first("currency").unwrap_or_default(),
+                record: key,
+                date,
+                from,
+                to,
+                amount,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The crossings and interceptions `ctx.user` may read (at most [`MOVEMENTS_MAX`], in key
+    /// order), with the persons they record; `keep` chooses by subject. One audit entry names
+    /// the records used.
+    pub fn movements(
+        &mut self,
+        ctx: &Context,
+        catalog: &RecordCatalog,
+        keep: &dyn Fn(&str) -> bool,
+        justification: &str,
+    ) -> Result<Vec<Movement>> {
+        let agency = self.reader(ctx)?;
+        let mut keys: Vec<&RecordKey> = catalog
+            .metas
+            .iter()
+            .filter(|(_, (schema, _))| schema == "Crossing" || schema == "Interception")
+            .filter(|(k, (schema, g))| {
+                self.decide_meta(&ctx.user, k, schema, g, ctx.now) == Seen::Readable
+            })
+            .map(|(k, _)| k)
+            .collect();
+        keys.sort();
+        keys.truncate(MOVEMENTS_MAX);
+        let mut out = Vec::new();
+        let mut used: Vec<RecordKey> = Vec::new();
+        for k in keys {
+            let Some(v) = self
+                .store
+                .head(&k.originator, &k.record_id)?
+                .filter(|v| !v.tombstone)
+            else {
+                continue;
+            };
+            if !self.decide_version(&ctx.user, &v, ctx.now).is_allow() {
+                continue;
+            }
+            let first = |p: &str| v.record.properties.get(p).and_then(|x| x.first()).cloned();
+            let (Some(place), Some(date)) =
+                (first("place"), first("date").or_else(|| first("startDate")))
+            else {
+                continue;
+            };
+            let mut took = false;
+            for role in ["person", "driver"] {
+                for r in v.record.properties.get(role).into_iter().flatten() {
+                    let pk = RecordKey::new(&k.originator, r);
+                    let subject = match self.store.subject_of(&pk)? {
+                        Some(m) => m.subject_id,
+                        None => pk.to_string(),
+                    };
+                    if !keep(&subject) {
+                        continue;
+                    }
+                    took = true;
+                    out.push(Movement {
+                        record: k.clone(),
+                        subject,
+                        kind: v.record.schema.to_lowercase(),
+                        place: place.clone(),
+                        date: date.clone(),
+                    });
+                }
+            }
+            if took {
+                used.push(k.clone());
+            }
+        }
+        let seen = vec![Seen::Readable; used.len()];
+        self.audit_batch(ctx, &agency, &used, &seen, justification, "map")?;
+        Ok(out)
     }
 
     /// The grants `ctx.user`'s agency gives or receives.

@@ -174,6 +174,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/grants", get(grants).post(new_grant))
         .route("/api/v1/grants/{id}", delete(revoke_grant))
         .route("/api/v1/notices", get(notices))
+        .route("/api/v1/money/alerts", get(crate::money::alerts))
+        .route("/api/v1/map", get(crate::map::map))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/audit/verify", get(audit_verify))
 }

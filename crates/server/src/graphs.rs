@@ -40,6 +40,8 @@ pub const EGO_HOPS_MAX: u32 = 3;
 pub struct Derived {
     pub catalog: RecordCatalog,
     pub graph: Graph,
+    /// The scanned payments, computed on first use.
+    pub money: std::sync::Mutex<Option<Arc<crate::money::MoneyState>>>,
 }
 
 /// The derived state for the current log position, rebuilt when the log has moved.
@@ -60,7 +62,11 @@ pub(crate) fn derived(p: &mut PolicyStore<'static>, st: &AppState) -> Result<Arc
         elapsed_ms = started.elapsed().as_millis() as u64,
         "derived the link graph"
     );
-    let d = Arc::new(Derived { catalog, graph });
+    let d = Arc::new(Derived {
+        catalog,
+        graph,
+        money: std::sync::Mutex::new(None),
+    });
     *slot = Some(d.clone());
     Ok(d)
 }
@@ -301,9 +307,20 @@ fn viewer_networks(view: &View<'_>, g: &Graph) -> Vec<(String, Vec<NodeId>)> {
     out
 }
 
+/// The members of the viewer's network `id`, if the viewer sees it.
+pub(crate) fn viewer_network(view: &View<'_>, g: &Graph, id: &str) -> Option<Vec<NodeId>> {
+    viewer_networks(view, g)
+        .into_iter()
+        .find(|(n, _)| n == id)
+        .map(|(_, m)| m)
+}
+
 fn viewer(p: &mut PolicyStore<'static>, ctx: &Context, d: &Derived) -> Result<ViewerRecords, E> {
     Ok(p.viewer_records(ctx, &d.catalog)?)
 }
+
+/// A network's id, size and most central subjects (id, PageRank), before captions.
+type NetworkTop = (String, usize, Vec<(String, f64)>);
 
 #[derive(Serialize, ToSchema)]
 pub struct TopOut {
@@ -350,7 +367,7 @@ pub async fn networks(
             let view = View::for_viewer(&d.graph, &vis);
             let nets = viewer_networks(&view, &d.graph);
             let pr = pagerank(&view, &PageRankConfig::default());
-            let mut tops: Vec<(String, usize, Vec<(String, f64)>)> = Vec::new();
+            let mut tops: Vec<NetworkTop> = Vec::new();
             for (id, members) in nets.into_iter().take(limit) {
                 let mut ranked: Vec<(NodeId, f64)> = members
                     .iter()

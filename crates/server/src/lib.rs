@@ -15,6 +15,8 @@ pub mod assets;
 pub mod demo;
 pub mod error;
 pub mod graphs;
+pub mod map;
+pub mod money;
 pub mod openapi;
 
 use std::net::SocketAddr;
