@@ -352,7 +352,9 @@ enum Share {
 
 /// The demo's agreements: grantor, recipient, share. Serbia lets the UK discover its records
 /// but not read them, so the request flow has something to ask for; Serbia and Kosovo do the
-/// same with each other.
+/// same with each other. The route's police forces grade their records Europol H2, which no
+/// standing agreement covers (grant.rs): between them, and towards the UK, those records travel
+/// only by request, while the FIUs' TLP:AMBER payments reach the UK under standing agreements.
 const AGREEMENTS: &[(&str, &str, Share)] = &[
     ("UK_BF", "UK_NCA", Share::Standing),
     ("UK_FIU", "UK_NCA", Share::Standing),
@@ -362,9 +364,9 @@ const AGREEMENTS: &[(&str, &str, Share)] = &[
     ("MK_BP", "UK_NCA", Share::Standing),
     ("XK_KP", "UK_NCA", Share::Standing),
     ("AL_ASP", "UK_NCA", Share::Standing),
-    ("AL_FIU", "UK_NCA", Share::Discovery),
-    ("RS_FIU", "UK_NCA", Share::Discovery),
-    ("MK_FIU", "UK_NCA", Share::Discovery),
+    ("AL_FIU", "UK_NCA", Share::Standing),
+    ("RS_FIU", "UK_NCA", Share::Standing),
+    ("MK_FIU", "UK_NCA", Share::Standing),
     ("RS_BP", "UK_NCA", Share::Discovery),
     ("UK_NCA", "RS_BP", Share::Discovery),
     ("UK_NCA", "MK_BP", Share::Discovery),
