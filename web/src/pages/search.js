@@ -81,7 +81,8 @@ export function hitCard(hit, showError) {
     h('strong', {}, `${hit.count ?? hit.records ?? '?'} record${(hit.count ?? 0) === 1 ? '' : 's'} held by ${name}`), ' ',
     h('span', { class: 'muted' }, hit.agency), ' ',
     badge(hit.band ?? '', hit.band ?? ''), ' ',
-    (Array.isArray(hit.grading) ? hit.grading : [hit.grading]).filter(Boolean).map((g) => badge(gradingText(g), 'grading')),
+    // One badge per distinct grading (the API may join them with '; ').
+    (Array.isArray(hit.grading) ? hit.grading : String(hit.grading ?? '').split('; ')).filter(Boolean).map((g) => badge(gradingText(g), 'grading')),
     hit.how_to_ask ? h('div', { class: 'muted' }, hit.how_to_ask) : null);
   const button = h('button', { type: 'button', class: 'request-hit', title: `${name} (${hit.agency})`, onclick: () => requestDialog(hit, box, showError) }, `Held by ${holder(hit)} — request`);
   box.appendChild(h('div', {}, button));
