@@ -72,7 +72,7 @@ for line in sys.stdin:
         n = (p.get("name") or [" ".join((p.get("firstName") or [""]) + (p.get("lastName") or [""]))])[0]
         if " " in n.strip():
             print(n.strip()); break
-')"
+' || true)"
 [ -n "$name" ] || { echo "no RS_BP person name found" >&2; exit 1; }
 q="$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$name")"
 subject="$(curl -sf -H "Authorization: Bearer $rs" "$base/api/v1/search?q=$q&field=name&justification=$why" |

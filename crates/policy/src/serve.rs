@@ -194,6 +194,29 @@ impl PolicyStore<'_> {
         Ok(ViewerRecords { readable })
     }
 
+    /// Whether `ctx.user` may read each record named (`ORIGINATOR/ID`, as the link graph names
+    /// them): decisions only, no content and no audit entry, for the few records of one answer.
+    pub fn readable_names(
+        &self,
+        ctx: &Context,
+        catalog: &RecordCatalog,
+        names: &[&str],
+    ) -> Result<Vec<bool>> {
+        self.reader(ctx)?;
+        Ok(names
+            .iter()
+            .map(|n| {
+                let Some((o, r)) = n.split_once('/') else {
+                    return false;
+                };
+                let k = RecordKey::new(o, r);
+                catalog.metas.get(&k).is_some_and(|(schema, g)| {
+                    self.decide_meta(&ctx.user, &k, schema, g, ctx.now) == Seen::Readable
+                })
+            })
+            .collect())
+    }
+
     /// True while the log has not moved since `catalog` was built.
     pub fn catalog_current(&mut self, catalog: &RecordCatalog) -> Result<bool> {
         Ok(self.store.log_position()? == catalog.position)

@@ -523,18 +523,27 @@ pub(crate) fn timeline(
     let Some(centre) = d.graph.find(subject_id) else {
         return Ok(Vec::new());
     };
-    let vis = viewer(p, ctx, &d)?;
-    let view = View::for_viewer(&d.graph, &vis);
-    let mut keys: Vec<RecordKey> = Vec::new();
-    for (_, e) in view.neighbors(centre) {
-        for (name, _) in d.graph.edge(e).records() {
-            if corridor_graph::Visibility::record_visible(&vis, name)
-                && let Some(k) = parse_key(name)
-            {
-                keys.push(k);
-            }
-        }
-    }
+    // Only the centre's own edges matter: decide their records, not the whole graph's.
+    let names: Vec<&str> = d
+        .graph
+        .adjacency(centre)
+        .1
+        .iter()
+        .flat_map(|&e| {
+            d.graph
+                .edge_records(e)
+                .iter()
+                .map(|&(r, _)| d.graph.record_name(r))
+        })
+        .take(corridor_policy::serve::SCREEN_KEYS_MAX)
+        .collect();
+    let readable = p.readable_names(ctx, &d.catalog, &names)?;
+    let mut keys: Vec<RecordKey> = names
+        .iter()
+        .zip(readable)
+        .filter(|(_, r)| *r)
+        .filter_map(|(n, _)| parse_key(n))
+        .collect();
     keys.sort();
     keys.dedup();
     keys.truncate(crate::api::TIMELINE_EVENTS_MAX);
