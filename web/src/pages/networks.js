@@ -3,7 +3,8 @@ import { api } from '../api.js';
 import { h, mount, link } from '../util.js';
 
 export async function render(main, { ready }) {
-  const nets = await api.networks();
+  // Largest first: the networks worth a look come first whatever order the API lists.
+  const nets = [...(await api.networks())].sort((a, b) => (b.size ?? 0) - (a.size ?? 0));
   mount(main, h('h1', {}, `Networks (${nets.length})`),
     h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Network'), h('th', { class: 'num' }, 'Subjects'), h('th', {}, 'Most central'), h('th', {}, ''))),
       h('tbody', {}, nets.map((n) => h('tr', {},
