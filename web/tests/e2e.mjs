@@ -10,7 +10,7 @@
 // CARGO_TARGET_DIR or the repository), CHROMIUM (default /usr/bin/chromium),
 // CORRIDOR_E2E_NAME (the Cyrillic name to search).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -126,6 +126,10 @@ async function main() {
     check(Number(await page.getAttribute('#chart', 'data-nodes')) > 0, 'chart element reports its nodes');
     await page.waitForTimeout(500);
     await shot('subject');
+    // The chart exports as a PNG with the WebGL layers in it (not a blank canvas).
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+    const png = readFileSync(await download.path());
+    check(png.subarray(1, 4).toString() === 'PNG' && png.length > 5_000, `the chart exports as a PNG (${png.length} bytes)`);
 
     // 3. Ask Serbia for the hit.
     await page.goBack();
@@ -175,7 +179,10 @@ async function main() {
 
     // 5. The UK analyst reads the Serbian record with its condition.
     await login('uk.analyst');
-    await page.goto(`${demo.url}/#/inbox`, { waitUntil: 'commit' });
+    // By keyboard: "g" then "i" opens the inbox.
+    await page.locator('main h1').click();
+    await page.keyboard.press('g');
+    await page.keyboard.press('i');
     await readyOn('inbox');
     check(await page.locator('tr.outgoing[data-status=approved]').count() >= 1, 'the UK sees its request approved');
     await page.goto(`${demo.url}/#/search`, { waitUntil: 'commit' });
