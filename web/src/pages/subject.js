@@ -66,7 +66,14 @@ function recordView(r) {
 }
 
 function explanation(s, showError) {
-  const pairs = s.explanation ?? [];
+  // A pair is one link whichever way round the API lists it.
+  const seen = new Set();
+  const pairs = (s.explanation ?? []).filter((p) => {
+    const ends = [`${p.a?.origin}/${p.a?.id}`, `${p.b?.origin}/${p.b?.id}`].sort().join(' ');
+    if (seen.has(ends)) return false;
+    seen.add(ends);
+    return true;
+  });
   if (!pairs.length) return h('p', { class: 'muted' }, 'One record, or links the server did not explain.');
   return pairs.map((p) => {
     const max = Math.max(1, ...(p.fields ?? []).map((f) => Math.abs(f.weight)));
