@@ -1,4 +1,4 @@
-// Small DOM helpers shared by every page. Text always goes in through textContent (never
+// Small DOM functions shared by every page. Text always goes in through textContent (never
 // innerHTML), so record content from any agency cannot inject markup.
 
 /** Creates an element: h('div', {class: 'x', onclick: f}, child, 'text', [more]). */
