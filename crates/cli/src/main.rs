@@ -9,6 +9,7 @@ mod link;
 mod money;
 mod network;
 mod policy;
+mod serve;
 mod sharing;
 mod subjects;
 
@@ -64,6 +65,12 @@ enum Command {
         /// Store to create (default: a temporary SQLite file, removed afterwards).
         #[arg(long)]
         store: Option<String>,
+        /// Prepare everything, then exit instead of serving the workspace.
+        #[arg(long)]
+        no_serve: bool,
+        /// Address to serve the workspace on (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
     },
     /// Generate a synthetic scenario: agency files with their mappings, and the ground truth.
     #[command(
@@ -167,6 +174,8 @@ enum Command {
     Audit(policy::AuditArgs),
     #[command(flatten)]
     Sharing(sharing::SharingCommand),
+    /// Serve the HTTP API and the web UI over a store.
+    Serve(serve::ServeArgs),
     /// Show the store's backend, schema version, log position and totals, and check it.
     Status {
         #[command(flatten)]
@@ -204,7 +213,15 @@ pub(crate) fn open_store(locator: &str) -> Result<Box<dyn Store>> {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Demo { store } => demo::run(store.as_deref()),
+        Command::Demo {
+            store,
+            no_serve,
+            listen,
+        } => demo::run(&demo::DemoOptions {
+            store: store.as_deref(),
+            serve: !no_serve,
+            listen: &listen,
+        }),
         Command::Synth {
             preset,
             seed,
@@ -461,6 +478,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Subject(args) => subjects::subject(args),
         Command::Audit(args) => policy::run(args),
         Command::Sharing(command) => sharing::run(command),
+        Command::Serve(args) => serve::run(args),
         Command::Status { store } => {
             let mut store = open_store(&store.store)?;
             let c = store.counts()?;

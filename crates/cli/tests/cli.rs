@@ -153,7 +153,7 @@ fn exit_statuses() {
 
 #[test]
 fn demo_runs_and_is_idempotent() {
-    let (code, out, err) = corridor(&["demo"]);
+    let (code, out, err) = corridor(&["demo", "--no-serve"]);
     assert_eq!(code, 0, "{out}\n{err}");
     for agency in ["[RS_BP]", "[UK_NCA]", "[AL_FIU]"] {
         assert!(out.contains(agency), "{out}");
@@ -161,6 +161,17 @@ fn demo_runs_and_is_idempotent() {
     assert!(
         out.contains("re-ingesting every file again appended 0 records"),
         "{out}"
+    );
+    // The analysts' side is prepared too: networks, money alerts, users and agreements.
+    assert!(out.contains("networks (edges of at least"), "{out}");
+    let money = out
+        .lines()
+        .find(|l| l.starts_with("money: "))
+        .unwrap_or_else(|| panic!("no money line: {out}"));
+    assert!(!money.contains(" 0 alerts"), "{money}");
+    assert!(
+        out.contains("sharing: 13 agencies, 6 users, "),
+        "the demo users and agreements: {out}"
     );
 }
 

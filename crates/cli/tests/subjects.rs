@@ -19,7 +19,7 @@ fn resolve_judge_subject_and_network_on_a_store() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("c.db");
     let db = db.to_str().unwrap();
-    let (code, out, err) = run(&["demo", "--store", db]);
+    let (code, out, err) = run(&["demo", "--no-serve", "--store", db]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("person"), "the demo resolves: {out}");
 

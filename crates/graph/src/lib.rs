@@ -19,6 +19,7 @@
 //! | who runs it: money per contact | [`organisers`] |
 //! | shortest and k shortest paths, ego networks, degree by type | [`paths`] |
 //! | disruption (fragmentation, money) | [`disrupt`] |
+//! | force-directed positions for a link chart | [`layout`] |
 //! | partition agreement (ARI, NMI) | [`eval`] |
 //!
 //! ```
@@ -39,6 +40,7 @@ pub mod components;
 pub mod disrupt;
 pub mod eval;
 pub mod graph;
+pub mod layout;
 pub mod leiden;
 pub mod organisers;
 pub mod pagerank;
@@ -53,6 +55,7 @@ pub use graph::{
     Day, EdgeId, EdgeInput, EdgeRef, EdgeType, EdgeTypes, Graph, GraphBuilder, Interval, NodeId,
     NodeKind,
 };
+pub use layout::{LayoutConfig, force_layout};
 pub use leiden::{Communities, LeidenConfig, NETWORK_TYPE_FACTORS, Weighting, leiden, modularity};
 pub use organisers::{CONTACT_TYPES, OrganiserRank, organiser_rank};
 pub use pagerank::{PageRank, PageRankConfig, pagerank};

@@ -26,6 +26,7 @@ mod grant;
 mod group;
 mod principal;
 pub mod review;
+pub mod serve;
 
 use std::collections::BTreeMap;
 
