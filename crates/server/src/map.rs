@@ -181,7 +181,7 @@ pub async fn map(
                     last_at,
                 })
                 .collect();
-            legs.sort_by(|a, b| b.count.cmp(&a.count));
+            legs.sort_by_key(|l| std::cmp::Reverse(l.count));
             legs.truncate(LEGS_MAX);
             Ok(Json(MapOut {
                 places: places
