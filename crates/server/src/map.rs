@@ -54,6 +54,7 @@ fn gazetteer() -> BTreeMap<&'static str, Spot> {
 #[into_params(parameter_in = Query)]
 pub struct MapParams {
     /// Why you need this (at least 8 characters; audited).
+    #[param(min_length = 8, max_length = 4096)]
     pub justification: String,
     /// Only the persons of this network (an id from `/api/v1/networks`).
     pub network: Option<String>,
