@@ -75,9 +75,21 @@ for line in sys.stdin:
 ' || true)"
 [ -n "$name" ] || { echo "no RS_BP person name found" >&2; exit 1; }
 q="$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$name")"
-subject="$(curl -sf -H "Authorization: Bearer $rs" "$base/api/v1/search?q=$q&field=name&justification=$why" |
-  python3 -c 'import json,sys; s=[x for x in json.load(sys.stdin)["subjects"] if x["subject_id"]]; print(s[0]["subject_id"] if s else "")')"
+# The first search builds the discovery index (and the first subject page the link graph): on
+# a large store that can outlast the request timeout, while the build itself goes on, so ask
+# again until it answers. These warm-up requests are not measured.
+subject=""
+for _ in $(seq 1 10); do
+  subject="$(curl -s -H "Authorization: Bearer $rs" "$base/api/v1/search?q=$q&field=name&justification=$why" |
+    python3 -c 'import json,sys; s=[x for x in json.load(sys.stdin).get("subjects", []) if x["subject_id"]]; print(s[0]["subject_id"] if s else "")' 2>/dev/null || true)"
+  [ -n "$subject" ] && break
+  sleep 5
+done
 [ -n "$subject" ] || { echo "the search found no subject for $name" >&2; exit 1; }
+for _ in $(seq 1 10); do
+  curl -sf -o /dev/null -H "Authorization: Bearer $rs" "$base/api/v1/subjects/$subject?justification=$why" && break
+  sleep 5
+done
 
 cat >"$out/auth.lua" <<'LUA'
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")

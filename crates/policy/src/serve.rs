@@ -754,6 +754,13 @@ impl PolicyStore<'_> {
         self.revoke_token(ctx, &id)
     }
 
+    /// Builds the discovery index now (a server does it before it listens, so that the first
+    /// search does not pay for it); returns the records indexed.
+    pub fn warm_up(&mut self) -> Result<usize> {
+        self.refresh_index()?;
+        Ok(self.indexed_records())
+    }
+
     /// The store's backend name (`sqlite`, `postgres`), for health answers.
     pub fn backend(&self) -> &'static str {
         let s: &dyn Store = &*self.store;

@@ -364,6 +364,7 @@ pub(crate) fn record_out(d: &Disclosure) -> RecordOut {
 #[into_params(parameter_in = Query)]
 pub struct JustificationParams {
     /// Why you need this (at least 8 characters; audited).
+    #[param(min_length = 8, max_length = 4096)]
     pub justification: String,
 }
 
@@ -408,12 +409,14 @@ pub async fn record(
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// What to look for.
+    #[param(min_length = 1, max_length = 256)]
     pub q: String,
     /// `name`, `phone`, `plate`, `document` or `any` (default `any`: as a name).
     pub field: Option<String>,
     /// Date of birth, full or partial (`1987`, `1987-05`, `1987-05-03`).
     pub dob: Option<String>,
     /// Why you search (at least 8 characters; audited).
+    #[param(min_length = 8, max_length = 4096)]
     pub justification: String,
     /// Most subjects in the answer (default 50, at most 200).
     pub limit: Option<usize>,
@@ -890,6 +893,7 @@ pub async fn requests(
 #[serde(deny_unknown_fields)]
 pub struct NewRequestBody {
     pub hit_id: String,
+    #[schema(min_length = 8, max_length = 4096)]
     pub justification: String,
 }
 

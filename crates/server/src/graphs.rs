@@ -142,8 +142,10 @@ pub struct GraphOut {
 #[into_params(parameter_in = Query)]
 pub struct GraphParams {
     /// Why you need this (at least 8 characters; audited).
+    #[param(min_length = 8, max_length = 4096)]
     pub justification: String,
     /// Hops from the subject (ego networks only; default 2, at most 3).
+    #[param(minimum = 1, maximum = 3)]
     pub hops: Option<u32>,
 }
 
@@ -340,6 +342,7 @@ pub struct NetworkOut {
 #[into_params(parameter_in = Query)]
 pub struct NetworksParams {
     /// Why you need this (at least 8 characters; audited).
+    #[param(min_length = 8, max_length = 4096)]
     pub justification: String,
     /// Most networks (default 50, at most 100).
     pub limit: Option<usize>,

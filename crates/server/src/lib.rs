@@ -67,6 +67,8 @@ pub enum ServeError {
     },
     #[error("loading the policy documents: {0}")]
     Policy(#[from] corridor_policy::PolicyError),
+    #[error("preparing the derived state: {0}")]
+    Warm(String),
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -219,8 +221,11 @@ pub fn serve(config: Config, on_ready: impl FnOnce(SocketAddr)) -> Result<(), Se
             what: "reading the bound address".into(),
             source,
         })?;
-        tracing::info!(%addr, backend = policy.backend(), "corridor API listening");
-        let app = router(AppState::new(policy));
+        let backend = policy.backend();
+        let state = AppState::new(policy);
+        warm_up(&state)?;
+        tracing::info!(%addr, backend, "corridor API listening");
+        let app = router(state);
         on_ready(addr);
         let server = axum::serve(
             listener,
@@ -331,6 +336,24 @@ pub fn start(
         stop: Some(tx),
         thread: Some(thread),
     })
+}
+
+/// Builds the discovery index and the link graph before the server listens: on a large store
+/// either can take longer than a request may.
+fn warm_up(state: &AppState) -> Result<(), ServeError> {
+    let started = std::time::Instant::now();
+    let mut p = state
+        .policy
+        .lock()
+        .map_err(|_| ServeError::Warm("the policy lock is poisoned".into()))?;
+    let indexed = p.warm_up()?;
+    graphs::derived(&mut p, state).map_err(|e| ServeError::Warm(e.message))?;
+    tracing::info!(
+        indexed,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "discovery index and link graph ready"
+    );
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -54,6 +54,7 @@ fn gazetteer() -> BTreeMap<&'static str, Spot> {
 #[into_params(parameter_in = Query)]
 pub struct MapParams {
     /// Why you need this (at least 8 characters; audited).
+    #[param(min_length = 8, max_length = 4096)]
     pub justification: String,
     /// Only the persons of this network (an id from `/api/v1/networks`).
     pub network: Option<String>,
@@ -181,7 +182,7 @@ pub async fn map(
                     last_at,
                 })
                 .collect();
-            legs.sort_by(|a, b| b.count.cmp(&a.count));
+            legs.sort_by_key(|l| std::cmp::Reverse(l.count));
             legs.truncate(LEGS_MAX);
             Ok(Json(MapOut {
                 places: places

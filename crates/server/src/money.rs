@@ -85,6 +85,7 @@ pub(crate) fn money_state(
 #[into_params(parameter_in = Query)]
 pub struct AlertParams {
     /// Why you need this (at least 8 characters; audited).
+    #[param(min_length = 8, max_length = 4096)]
     pub justification: String,
     /// `FAN_IN`, `FAN_OUT`, `SCATTER_GATHER`, `GATHER_SCATTER`, `CYCLE`, `STRUCTURING`,
     /// `PASS_THROUGH` or `HAWALA_SETTLEMENT` (default: all).

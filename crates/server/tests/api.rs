@@ -127,18 +127,18 @@ impl Oracle {
 
 struct Client {
     base: String,
-    agent: ureq::Agent,
+    http: ureq::Agent,
 }
 
 impl Client {
     fn new(addr: std::net::SocketAddr) -> Client {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let http: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()
             .into();
         Client {
             base: format!("http://{addr}"),
-            agent,
+            http,
         }
     }
 
@@ -154,7 +154,7 @@ impl Client {
     }
 
     fn get(&self, token: Option<&str>, path: &str) -> (u16, Value) {
-        let mut req = self.agent.get(format!("{}{path}", self.base));
+        let mut req = self.http.get(format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.header("Authorization", format!("Bearer {t}"));
         }
@@ -163,7 +163,7 @@ impl Client {
 
     fn get_text(&self, path: &str) -> (u16, String) {
         let mut r = self
-            .agent
+            .http
             .get(format!("{}{path}", self.base))
             .call()
             .unwrap();
@@ -174,7 +174,7 @@ impl Client {
     }
 
     fn post(&self, token: Option<&str>, path: &str, body: &Value) -> (u16, Value) {
-        let mut req = self.agent.post(format!("{}{path}", self.base));
+        let mut req = self.http.post(format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.header("Authorization", format!("Bearer {t}"));
         }
@@ -183,7 +183,7 @@ impl Client {
 
     fn post_raw(&self, token: Option<&str>, path: &str, ctype: &str, body: &[u8]) -> (u16, Value) {
         let mut req = self
-            .agent
+            .http
             .post(format!("{}{path}", self.base))
             .header("Content-Type", ctype);
         if let Some(t) = token {
@@ -222,7 +222,7 @@ impl Client {
     }
 
     fn delete(&self, token: Option<&str>, path: &str) -> (u16, Value) {
-        let mut req = self.agent.delete(format!("{}{path}", self.base));
+        let mut req = self.http.delete(format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.header("Authorization", format!("Bearer {t}"));
         }
