@@ -299,7 +299,7 @@ impl PolicyStore<'_> {
     /// owner whose agency may discover the other side (see the module documentation for the
     /// rule). Reads every live record once, to follow holder, owner and phone references.
     /// Writes the new notices with one audit entry (actor `system`); a re-run writes nothing
-    /// new.
+    /// new. Without any operation it reads and writes nothing (`audit_seq` 0).
     pub fn deconflict(&mut self, origin: &str, now: i64) -> Result<DeconflictReport> {
         let mut report = DeconflictReport::default();
         let mut ops = Vec::new();
@@ -318,6 +318,11 @@ impl PolicyStore<'_> {
             )));
         }
         report.operations = ops.len();
+        if ops.is_empty() {
+            // Nothing to compare and nobody to tell: a store without operations (most runs
+            // after `corridor resolve`) gets no audit entry for it.
+            return Ok(report);
+        }
         let total: usize = ops.iter().map(|o| o.targets.len()).sum();
         if total > DECONFLICT_TARGETS_MAX {
             return Err(PolicyError::Refused(format!(
