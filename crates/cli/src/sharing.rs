@@ -1,6 +1,6 @@
 //! The sharing workflow on the command line: agencies and users (the store administrator's
-//! commands), login, hit / no-hit search, reading, requests and answers, grants, deconfliction
-//! notices, and review and retention. Everything goes through `corridor_policy::PolicyStore`;
+//! commands), login, hit / no-hit search, reading, requests and answers, grants, operations and
+//! deconfliction (runs and notices), and review and retention. Everything goes through `corridor_policy::PolicyStore`;
 //! every act is audited there.
 //!
 //! Users authenticate with `--user U --password-file F` or `--token-file F` (a token from
@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use corridor_policy::review::{day_of, parse_day};
 use corridor_policy::{
-    Access, Agency, Answer, Context, EuCeiling, HandlingCeiling, NewGrant, PolicyStore, Query,
-    Retention, Role, Scope, TlpCeiling, User,
+    Access, Agency, Answer, Context, EuCeiling, HandlingCeiling, NewGrant, NewOperation,
+    NoticeCause, PolicyStore, Query, Retention, Role, Scope, TlpCeiling, User,
 };
 use corridor_store::RecordKey;
 
@@ -207,7 +207,26 @@ pub enum SharingCommand {
         auth: AuthArg,
         grant: String,
     },
-    /// Deconfliction notices: an operation's search met another agency's records.
+    /// Your agency's operations: register one, set the records it works, list them.
+    Operation {
+        #[command(subcommand)]
+        command: OperationCommand,
+    },
+    /// Find operations of different agencies working one resolved subject (or sharing a
+    /// phone, vehicle, vessel or account) and notify both owners, as far as each side's
+    /// discovery grants allow (the store administrator's command); prints what it found.
+    #[command(
+        after_help = "Example:\n  corridor resolve --store corridor.db\n  corridor deconflict --store corridor.db"
+    )]
+    Deconflict {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deconfliction notices: an operation's search met another agency's records, or two
+    /// agencies' operations work one subject.
     Notices {
         #[command(flatten)]
         store: StoreArg,
@@ -297,6 +316,53 @@ pub enum UserCommand {
 }
 
 #[derive(clap::Subcommand)]
+pub enum OperationCommand {
+    /// Register an operation of your agency, or change its name, owner and contact
+    /// (supervisors and administrators register; they or the owner change it).
+    #[command(
+        after_help = "Example:\n  corridor operation add drina --name 'Operation Drina' --owner rs.analyst \\\n      --contact 'DI Jovanovic, +381 11 000 0001' --as rs.supervisor --password-file pw.txt"
+    )]
+    Add {
+        #[command(flatten)]
+        store: StoreArg,
+        #[command(flatten)]
+        auth: AuthArg,
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// The user who runs it (a user of your agency).
+        #[arg(long)]
+        owner: String,
+        /// Whom a partner calls about it: shown to the other side of an overlap.
+        #[arg(long)]
+        contact: String,
+    },
+    /// Add (--record) or drop (--remove) records of your agency the operation works.
+    Target {
+        #[command(flatten)]
+        store: StoreArg,
+        #[command(flatten)]
+        auth: AuthArg,
+        id: String,
+        /// A record id of your agency to add.
+        #[arg(long)]
+        record: Vec<String>,
+        /// A record id to drop.
+        #[arg(long)]
+        remove: Vec<String>,
+    },
+    /// Your agency's operations.
+    List {
+        #[command(flatten)]
+        store: StoreArg,
+        #[command(flatten)]
+        auth: AuthArg,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Subcommand)]
 pub enum ReviewCommand {
     /// Your agency's records whose review date falls within --within-days or has passed.
     Due {
@@ -341,7 +407,7 @@ fn unix_now() -> i64 {
 }
 
 /// Where an act comes from, for the audit log: the command line and the operating-system user.
-fn origin() -> String {
+pub(crate) fn origin() -> String {
     let who: String = std::env::var("USER")
         .unwrap_or_default()
         .chars()
@@ -908,6 +974,20 @@ pub fn run(command: SharingCommand) -> Result<u8> {
                 println!("no notices");
             }
             for n in notices {
+                if n.cause == NoticeCause::Deconfliction {
+                    println!(
+                        "{}\t{}\toperation {} ({}) and an operation of {} work {} ({}): call {}",
+                        n.id,
+                        corridor_store::format_unix_seconds(n.at),
+                        n.operations.join(", "),
+                        n.searcher,
+                        n.holding_agency,
+                        n.subject_id,
+                        n.overlap,
+                        n.contact
+                    );
+                    continue;
+                }
                 println!(
                     "{}\t{}\t{} ({}) searching for {} met {}{}",
                     n.id,
@@ -922,6 +1002,33 @@ pub fn run(command: SharingCommand) -> Result<u8> {
                         format!(": {}", n.record_ids.join(", "))
                     }
                 );
+            }
+            Ok(0)
+        }
+        SharingCommand::Operation { command } => operation(command, now),
+        SharingCommand::Deconflict { store, json } => {
+            let mut s = open_store(&store.store)?;
+            let mut policy = PolicyStore::open(s.as_mut())?;
+            let report = policy.deconflict(&origin(), now)?;
+            if json {
+                print_json(&report)?;
+                return Ok(0);
+            }
+            println!(
+                "deconfliction: {} operations, {} target records, {} overlaps between agencies; \
+                 {} notices written, {} already given, {} sides not told (no discovery)",
+                report.operations,
+                report.targets,
+                report.overlaps,
+                report.notices_written,
+                report.notices_existing,
+                report.withheld
+            );
+            if report.skipped > 0 {
+                println!("{} stored operations did not load", report.skipped);
+            }
+            if report.pending > 0 {
+                println!("{} notices wait for the next run", report.pending);
             }
             Ok(0)
         }
@@ -991,6 +1098,87 @@ pub fn run(command: SharingCommand) -> Result<u8> {
                 Ok(0)
             }
         },
+    }
+}
+
+fn operation(command: OperationCommand, now: i64) -> Result<u8> {
+    match command {
+        OperationCommand::Add {
+            store,
+            auth,
+            id,
+            name,
+            owner,
+            contact,
+        } => {
+            let mut s = open_store(&store.store)?;
+            let mut policy = PolicyStore::open(s.as_mut())?;
+            let ctx = authenticate(&mut policy, &auth, now)?;
+            let op = policy.register_operation(
+                &ctx,
+                NewOperation {
+                    id,
+                    name,
+                    owner,
+                    contact,
+                },
+            )?;
+            println!(
+                "operation {} of {} ({}), owner {}, {} target records",
+                op.id,
+                op.agency,
+                op.name,
+                op.owner,
+                op.targets.len()
+            );
+            Ok(0)
+        }
+        OperationCommand::Target {
+            store,
+            auth,
+            id,
+            record,
+            remove,
+        } => {
+            if record.is_empty() && remove.is_empty() {
+                bail!("name records to add (--record) or drop (--remove)");
+            }
+            let mut s = open_store(&store.store)?;
+            let mut policy = PolicyStore::open(s.as_mut())?;
+            let ctx = authenticate(&mut policy, &auth, now)?;
+            let op = policy.operation_targets(&ctx, &id, &record, &remove)?;
+            println!(
+                "operation {} works {} records: {}",
+                op.id,
+                op.targets.len(),
+                op.targets.join(", ")
+            );
+            Ok(0)
+        }
+        OperationCommand::List { store, auth, json } => {
+            let mut s = open_store(&store.store)?;
+            let mut policy = PolicyStore::open(s.as_mut())?;
+            let ctx = authenticate(&mut policy, &auth, now)?;
+            let ops = policy.operations(&ctx)?;
+            if json {
+                print_json(&ops)?;
+                return Ok(0);
+            }
+            if ops.is_empty() {
+                println!("no operations");
+            }
+            for op in ops {
+                println!(
+                    "{}\t{}\towner {}\tcontact {}\t{} target records",
+                    op.id,
+                    op.name,
+                    op.owner,
+                    op.contact,
+                    op.targets.len()
+                );
+            }
+            Ok(0)
+        }
     }
 }
 

@@ -153,7 +153,23 @@ pub fn resolve(args: ResolveArgs) -> Result<u8> {
         store.log_position().unwrap_or(0),
         started.elapsed().as_secs_f64()
     );
+    // Subjects just changed: operations of two agencies may now work one of them.
+    let mut policy = corridor_policy::PolicyStore::open(store.as_mut())?;
+    let d = policy.deconflict(&crate::sharing::origin(), store_now())?;
+    if d.operations > 0 {
+        println!(
+            "deconfliction: {} overlaps between agencies' operations, {} notices written, {} \
+             sides not told (no discovery)",
+            d.overlaps, d.notices_written, d.withheld
+        );
+    }
     Ok(0)
+}
+
+fn store_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// `corridor judge`.

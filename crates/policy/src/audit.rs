@@ -56,6 +56,9 @@ pub enum Action {
     /// A review: a decision to retain a record past its review date, records listed as due,
     /// or records hidden because their review date passed.
     Review,
+    /// A deconfliction run: operations of different agencies working one subject were found
+    /// and their owners told.
+    Deconfliction,
 }
 
 impl Action {
@@ -75,6 +78,7 @@ impl Action {
             Action::Directory => "directory",
             Action::Authentication => "authentication",
             Action::Review => "review",
+            Action::Deconfliction => "deconfliction",
         }
     }
 

@@ -21,6 +21,7 @@
 pub mod audit;
 mod auth;
 mod decide;
+mod deconflict;
 mod discovery;
 mod grant;
 mod group;
@@ -40,6 +41,11 @@ pub use crate::audit::{Action, Broken, VerifyReport};
 pub use crate::auth::{PASSWORD_BYTES_MAX, PASSWORD_CHARS_MIN, TOKEN_SECONDS_MAX, TokenInfo};
 pub use crate::decide::{
     Decision, DenyReason, RecordMeta, decide, decide_reviewed, handling_conditions,
+};
+pub use crate::deconflict::{
+    DECONFLICT_LINKS_MAX, DECONFLICT_NOTICES_MAX, DECONFLICT_TARGETS_MAX, DeconflictReport,
+    KEYED_KINDS, NewOperation, OPERATION_TARGETS_MAX, OPERATION_TEXT_BYTES_MAX, OPERATIONS_MAX,
+    Operation,
 };
 pub use crate::discovery::{Band, QUERY_FIELD_BYTES_MAX, Query, SEARCH_CANDIDATES_MAX};
 pub use crate::grant::{
@@ -297,6 +303,31 @@ pub struct Notice {
     #[serde(default)]
     pub record_ids: Vec<String>,
     pub at: i64,
+    /// Why the notice was written: a search (the fields above as named), or a deconfliction
+    /// run, where `searching_agency`, `searcher` and `operations` are the side told (its
+    /// agency, its operation's owner, its operation) and `holding_agency` the other side.
+    #[serde(default)]
+    pub cause: NoticeCause,
+    /// Deconfliction: the resolved subject both operations work (an opaque id, `P-0000042`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub subject_id: String,
+    /// Deconfliction: how they overlap (`same subject`, `shared phone`, `shared vehicle`, …).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub overlap: String,
+    /// Deconfliction: whom to call, the other operation's contact.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub contact: String,
+}
+
+/// Why a [`Notice`] was written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeCause {
+    /// A search for an operation met another agency's records.
+    #[default]
+    Search,
+    /// Two agencies' operations work one resolved subject ([`PolicyStore::deconflict`]).
+    Deconfliction,
 }
 
 /// The policy layer over a store: the only path from the store to a principal.
@@ -1110,6 +1141,10 @@ impl<'s> PolicyStore<'s> {
                     holding_agency: other.to_owned(),
                     record_ids,
                     at: ctx.now,
+                    cause: NoticeCause::Search,
+                    subject_id: String::new(),
+                    overlap: String::new(),
+                    contact: String::new(),
                 };
                 notices.push(id.clone());
                 docs.push(doc(KIND_NOTICE, &id, &n)?);
@@ -1180,7 +1215,8 @@ impl<'s> PolicyStore<'s> {
         Ok(r)
     }
 
-    /// Deconfliction notices for the acting user's agency (as searcher or as holder).
+    /// Notices for the acting user's agency: search notices as searcher or holder, deconfliction
+    /// notices as the side told.
     pub fn notices(&mut self, ctx: &Context) -> Result<Vec<Notice>> {
         let p = self.principal(&ctx.user)?;
         if !p.reads_records() {
@@ -1194,7 +1230,12 @@ impl<'s> PolicyStore<'s> {
             let Ok(mut n) = serde_json::from_str::<Notice>(&d.body) else {
                 continue;
             };
-            if n.holding_agency == agency {
+            if n.cause == NoticeCause::Deconfliction {
+                // Only the side told: the other side may not discover the told one.
+                if n.searching_agency == agency {
+                    out.push(n);
+                }
+            } else if n.holding_agency == agency {
                 out.push(n);
             } else if n.searching_agency == agency {
                 n.record_ids.clear();
