@@ -1,7 +1,7 @@
 // End-to-end browser test of the workspace: starts `corridor demo` on a free loopback port,
 // drives Debian's Chromium with playwright-core, and walks the request flow between two
 // agencies: the UK analyst searches a Cyrillic name, opens the subject (link chart drawn),
-// asks Serbia for a hit; the Serbian analyst approves it with a condition; the UK analyst then
+// asks Serbia for a hit; the Serbian supervisor approves it with a condition; the UK analyst then
 // reads the Serbian record with that condition. A screenshot of each page is saved in
 // docs/screenshots/. Any page error, failed API call the test did not expect, or missing
 // element fails the run.
@@ -161,8 +161,8 @@ async function main() {
     await shot('money');
     await logout();
 
-    // 4. The Serbian analyst approves with a condition.
-    await login('rs.analyst');
+    // 4. The Serbian supervisor approves with a condition.
+    await login('rs.supervisor');
     await page.goto(`${demo.url}/#/inbox`, { waitUntil: 'commit' });
     await readyOn('inbox');
     const pending = page.locator('article.request[data-status=pending]').first();

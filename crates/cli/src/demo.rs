@@ -7,7 +7,7 @@
 //!
 //! Then the analysts' side: subjects resolved, networks found in the link graph, money
 //! typologies run on the scenario's ledger, and one demo user per partner agency created with
-//! the standing agreements between them ([`AGREEMENTS`]). Unless `--no-serve`, it then serves
+//! the standing agreements between them (`corridor_server::demo`). Unless `--no-serve`, it then serves
 //! the web workspace on `--listen` and prints the URL and the logins.
 
 use std::path::Path;
@@ -15,7 +15,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use corridor_ingest::{Format, Options};
-use corridor_policy::{Agency, HandlingCeiling, NewGrant, PolicyStore, Role, Scope, User};
+use corridor_policy::PolicyStore;
+use corridor_server::demo::DEMO_PASSWORD;
 
 /// An example source: data file, its mapping (if any), its format.
 struct Example {
@@ -245,258 +246,31 @@ fn money(ledger_path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Every demo user's password (printed by the demo; the store keeps only its argon2id hash).
-pub const DEMO_PASSWORD: &str = "corridor-demo";
-
-/// An agency of the demo: code (as records carry it), country, name, contact.
-const AGENCIES: &[(&str, &str, &str, &str)] = &[
-    (
-        "UK_NCA",
-        "gb",
-        "National Crime Agency, Border Security Command",
-        "bsc.desk@nca.example.uk",
-    ),
-    (
-        "UK_BF",
-        "gb",
-        "UK Border Force",
-        "intel@borderforce.example.uk",
-    ),
-    (
-        "UK_FIU",
-        "gb",
-        "UK Financial Intelligence Unit",
-        "ukfiu@nca.example.uk",
-    ),
-    (
-        "RS_BP",
-        "rs",
-        "Uprava granične policije",
-        "ugp.dezurni@mup.example.rs",
-    ),
-    (
-        "RS_FIU",
-        "rs",
-        "Uprava za sprečavanje pranja novca",
-        "apml@example.rs",
-    ),
-    (
-        "MK_BP",
-        "mk",
-        "Гранична полиција",
-        "granicna@mvr.example.mk",
-    ),
-    (
-        "MK_FIU",
-        "mk",
-        "Управа за финансиско разузнавање",
-        "ufr@example.mk",
-    ),
-    (
-        "XK_KP",
-        "xk",
-        "Policia e Kosovës, Policia Kufitare",
-        "kufiri@kosovopolice.example",
-    ),
-    (
-        "AL_ASP",
-        "al",
-        "Policia e Shtetit, Policia Kufitare",
-        "kufiri@asp.example.al",
-    ),
-    (
-        "AL_FIU",
-        "al",
-        "Drejtoria e Përgjithshme për Parandalimin e Pastrimit të Parave",
-        "dppp@example.al",
-    ),
-    (
-        "FORENSIC",
-        "gb",
-        "Digital forensics unit",
-        "forensics@nca.example.uk",
-    ),
-    (
-        "HAWALA_LEDGER",
-        "gb",
-        "Seized hawala ledgers (exhibits)",
-        "exhibits@nca.example.uk",
-    ),
-    (
-        "EU_EURODAC",
-        "eu",
-        "Eurodac central system",
-        "eurodac@eu-lisa.example.eu",
-    ),
-];
-
-/// The demo's logins: user, agency, roles. Each agency's analyst also answers its requests
-/// (supervisor), so that one login per agency shows both sides of a request.
-const USERS: &[(&str, &str, &[Role])] = &[
-    ("uk.analyst", "UK_NCA", &[Role::Analyst, Role::Supervisor]),
-    ("uk.auditor", "UK_NCA", &[Role::Auditor]),
-    ("rs.analyst", "RS_BP", &[Role::Analyst, Role::Supervisor]),
-    ("mk.analyst", "MK_BP", &[Role::Analyst, Role::Supervisor]),
-    ("xk.analyst", "XK_KP", &[Role::Analyst, Role::Supervisor]),
-    ("al.analyst", "AL_ASP", &[Role::Analyst, Role::Supervisor]),
-];
-
-/// How far a grant goes.
-#[derive(Clone, Copy)]
-enum Share {
-    /// Every record up to the usual handling ceilings (3x5x2 P, Europol H3, TLP:AMBER).
-    Standing,
-    /// Hit / no-hit only: the recipient learns that the grantor holds something, and asks.
-    Discovery,
-}
-
-/// The demo's agreements: grantor, recipient, share. Serbia lets the UK discover its records
-/// but not read them, so the request flow has something to ask for; Serbia and Kosovo do the
-/// same with each other. The route's police forces grade their records Europol H2, which no
-/// standing agreement covers (grant.rs): between them, and towards the UK, those records travel
-/// only by request, while the FIUs' TLP:AMBER payments reach the UK under standing agreements.
-const AGREEMENTS: &[(&str, &str, Share)] = &[
-    ("UK_BF", "UK_NCA", Share::Standing),
-    ("UK_FIU", "UK_NCA", Share::Standing),
-    ("FORENSIC", "UK_NCA", Share::Standing),
-    ("HAWALA_LEDGER", "UK_NCA", Share::Standing),
-    ("EU_EURODAC", "UK_NCA", Share::Discovery),
-    ("MK_BP", "UK_NCA", Share::Standing),
-    ("XK_KP", "UK_NCA", Share::Standing),
-    ("AL_ASP", "UK_NCA", Share::Standing),
-    ("AL_FIU", "UK_NCA", Share::Standing),
-    ("RS_FIU", "UK_NCA", Share::Standing),
-    ("MK_FIU", "UK_NCA", Share::Standing),
-    ("RS_BP", "UK_NCA", Share::Discovery),
-    ("UK_NCA", "RS_BP", Share::Discovery),
-    ("UK_NCA", "MK_BP", Share::Discovery),
-    ("UK_NCA", "XK_KP", Share::Discovery),
-    ("UK_NCA", "AL_ASP", Share::Discovery),
-    ("UK_BF", "RS_BP", Share::Standing),
-    ("UK_BF", "MK_BP", Share::Standing),
-    ("UK_BF", "XK_KP", Share::Standing),
-    ("UK_BF", "AL_ASP", Share::Standing),
-    ("RS_BP", "MK_BP", Share::Standing),
-    ("RS_BP", "AL_ASP", Share::Standing),
-    ("RS_BP", "XK_KP", Share::Discovery),
-    ("MK_BP", "RS_BP", Share::Standing),
-    ("MK_BP", "XK_KP", Share::Standing),
-    ("MK_BP", "AL_ASP", Share::Standing),
-    ("XK_KP", "RS_BP", Share::Discovery),
-    ("XK_KP", "MK_BP", Share::Standing),
-    ("XK_KP", "AL_ASP", Share::Standing),
-    ("AL_ASP", "RS_BP", Share::Standing),
-    ("AL_ASP", "MK_BP", Share::Standing),
-    ("AL_ASP", "XK_KP", Share::Standing),
-];
-
-/// A demo agreement runs for a year from the demo's start.
-const AGREEMENT_SECONDS: i64 = 365 * 86_400;
-
-/// Registers the agencies, the demo users (with [`DEMO_PASSWORD`]) and the agreements. Each
-/// agency's grants are made by a desk supervisor of its own (`desk.<code>`, no password), since
-/// only an originator's supervisor grants. Returns the logins to print.
+/// Registers the demo directory ([`corridor_server::demo`]) and prints what it holds. Returns
+/// the logins to print.
 fn directory(store: &mut dyn corridor_store::Store) -> Result<Vec<(&'static str, &'static str)>> {
+    use corridor_server::demo::{DEMO_AGENCIES, DEMO_AGREEMENTS, DEMO_USERS, Share};
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .context("reading the clock")?
         .as_secs() as i64;
-    let origin = "corridor demo";
     let mut policy = PolicyStore::open(store).context("opening the policy layer")?;
-    for &(code, country, name, contact) in AGENCIES {
-        let agency = Agency {
-            code: code.into(),
-            country: country.into(),
-            name: name.into(),
-            contact: contact.into(),
-        };
-        policy
-            .register_agency(origin, agency, now)
-            .with_context(|| format!("registering agency {code}"))?;
-        policy
-            .register_user(
-                origin,
-                User {
-                    id: desk_user(code),
-                    agency: code.into(),
-                    roles: vec![Role::Supervisor],
-                    operations: Vec::new(),
-                    active: true,
-                },
-                now,
-            )
-            .with_context(|| format!("registering {code}'s desk"))?;
-    }
-    for &(id, agency, roles) in USERS {
-        let user = User {
-            id: id.into(),
-            agency: agency.into(),
-            roles: roles.to_vec(),
-            operations: Vec::new(),
-            active: true,
-        };
-        policy
-            .register_user(origin, user, now)
-            .with_context(|| format!("registering user {id}"))?;
-        policy
-            .set_password(origin, id, DEMO_PASSWORD, now)
-            .with_context(|| format!("setting {id}'s password"))?;
-    }
-    for &(grantor, recipient, share) in AGREEMENTS {
-        let ctx = corridor_policy::Context {
-            user: desk_user(grantor),
-            origin: origin.into(),
-            now,
-        };
-        let everything = vec!["Thing".to_owned()];
-        let (scope, conditions) = match share {
-            Share::Standing => (
-                Scope::Standing {
-                    schemata: everything,
-                    ceiling: HandlingCeiling {
-                        uk_permitted: true,
-                        europol: Some(corridor_policy::EuCeiling::H3),
-                        tlp: Some(corridor_policy::TlpCeiling::Amber),
-                    },
-                },
-                format!("standing agreement {grantor}-{recipient}: law-enforcement use only"),
-            ),
-            Share::Discovery => (
-                Scope::Discovery {
-                    schemata: everything,
-                },
-                String::new(),
-            ),
-        };
-        policy
-            .grant(
-                &ctx,
-                &[],
-                NewGrant {
-                    recipient: recipient.into(),
-                    named_users: Vec::new(),
-                    scope,
-                    conditions,
-                    expires_at: now + AGREEMENT_SECONDS,
-                },
-            )
-            .with_context(|| format!("granting {grantor} -> {recipient}"))?;
-    }
-    let standing = AGREEMENTS
+    corridor_server::demo::ensure_demo_directory(&mut policy, "corridor demo", now)
+        .context("registering the demo's agencies, users and agreements")?;
+    let standing = DEMO_AGREEMENTS
         .iter()
-        .filter(|a| matches!(a.2, Share::Standing))
+        .filter(|a| a.2 == Share::Standing)
         .count();
     println!(
         "sharing: {} agencies, {} users, {standing} standing agreements and {} for discovery only",
-        AGENCIES.len(),
-        USERS.len(),
-        AGREEMENTS.len() - standing
+        DEMO_AGENCIES.len(),
+        DEMO_USERS.len(),
+        DEMO_AGREEMENTS.len() - standing
     );
-    Ok(USERS.iter().map(|&(id, agency, _)| (id, agency)).collect())
-}
-
-fn desk_user(agency: &str) -> String {
-    format!("desk.{}", agency.to_ascii_lowercase())
+    Ok(DEMO_USERS
+        .iter()
+        .map(|&(id, agency, _)| (id, agency))
+        .collect())
 }
 
 /// Serves the workspace on the prepared store until interrupted, printing the URL and the

@@ -34,10 +34,14 @@ pub(crate) fn run(args: ServeArgs) -> Result<u8> {
             .duration_since(std::time::UNIX_EPOCH)
             .context("reading the clock")?
             .as_secs() as i64;
-        if corridor_server::demo::ensure_demo_directory(&mut policy, now)? {
+        if corridor_server::demo::ensure_demo_directory(
+            &mut policy,
+            "corridor serve --demo-logins",
+            now,
+        )? {
             eprintln!(
-                "demo logins registered: rs.analyst, mk.analyst, xk.analyst, al.analyst, \
-                 uk.analyst, uk.auditor (and <x>.supervisor), password {}",
+                "demo logins registered: uk, rs, mk, xk, al (<x>.analyst, <x>.supervisor), \
+                 alfiu.analyst, uk.auditor; password {}",
                 corridor_server::demo::DEMO_PASSWORD
             );
         }

@@ -170,7 +170,7 @@ fn demo_runs_and_is_idempotent() {
         .unwrap_or_else(|| panic!("no money line: {out}"));
     assert!(!money.contains(" 0 alerts"), "{money}");
     assert!(
-        out.contains("sharing: 13 agencies, 6 users, "),
+        out.contains("sharing: 13 agencies, 12 users, "),
         "the demo users and agreements: {out}"
     );
 }

@@ -71,7 +71,7 @@ fn the_demo_users_share_as_agreed_and_a_request_discloses_with_its_condition() {
         .unwrap();
 
     let rs = Context {
-        user: "rs.analyst".into(),
+        user: "rs.supervisor".into(),
         origin: "test".into(),
         now: t + 2,
     };

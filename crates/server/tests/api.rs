@@ -280,7 +280,7 @@ fn keys_in(v: &Value, out: &mut BTreeSet<RecordKey>) {
 
 fn run(store: Box<dyn Store>, oracle_store: Box<dyn Store>) {
     let mut policy = PolicyStore::open_owned(store).unwrap();
-    assert!(corridor_server::demo::ensure_demo_directory(&mut policy, now()).unwrap());
+    assert!(corridor_server::demo::ensure_demo_directory(&mut policy, "test", now()).unwrap());
     let server = corridor_server::start(policy, "127.0.0.1:0".parse().unwrap(), 2).unwrap();
     let c = Client::new(server.addr);
     let mut oracle = Oracle {

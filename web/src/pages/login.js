@@ -45,7 +45,7 @@ export async function render(main, { showError, ready }) {
     h('h1', {}, 'Corridor — log in'),
     form,
     h('details', { class: 'demo-logins' }, h('summary', {}, 'Demo logins'),
-      h('p', {}, 'uk.analyst, rs.analyst, mk.analyst, xk.analyst, al.analyst, uk.auditor — password corridor-demo (printed by corridor demo).'))));
+      h('p', {}, 'uk.analyst, rs.analyst, mk.analyst, xk.analyst, al.analyst (each with a <x>.supervisor who answers requests), alfiu.analyst, uk.auditor — password corridor-demo (printed by corridor demo).'))));
   user.focus();
   ready('login');
 }
