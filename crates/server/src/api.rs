@@ -917,10 +917,13 @@ pub async fn new_request(
         .await
 }
 
+/// Records a partial approval may name: a hit never holds more than this many.
+const PARTIAL_RECORDS_MAX: usize = 1_000;
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerBody {
-    /// `approve` or `refuse` (`partial` is not offered yet).
+    /// `approve`, `partial` (only the request's records named in `records`) or `refuse`.
     pub decision: String,
     #[serde(default)]
     pub conditions: Vec<String>,
@@ -960,11 +963,27 @@ pub async fn answer(
             }
         }
         "partial" => {
+            let record_ids = body.records.clone().unwrap_or_default();
+            if record_ids.is_empty() || record_ids.len() > PARTIAL_RECORDS_MAX {
+                return Err(ApiError::bad_request(format!(
+                    "records: a partial approval names 1 to {PARTIAL_RECORDS_MAX} of the \
+                     request's records"
+                )));
+            }
+            for r in &record_ids {
+                check_id("record id", r)?;
+            }
+            Answer::Partial {
+                record_ids,
+                conditions: body.conditions.join("; "),
+                expires_at: now_seconds() + ANSWER_GRANT_SECONDS,
+            }
+        }
+        _ => {
             return Err(ApiError::bad_request(
-                "decision: partial answers are not offered yet; approve or refuse",
+                "decision: 'approve', 'partial' or 'refuse'",
             ));
         }
-        _ => return Err(ApiError::bad_request("decision: 'approve' or 'refuse'")),
     };
     state
         .with_policy(move |p, _| {

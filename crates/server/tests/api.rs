@@ -855,6 +855,12 @@ fn run(store: Box<dyn Store>, oracle_store: Box<dyn Store>) {
         &json!({"decision": "partial"}),
     );
     assert_error(s, &v, 400, "bad_request");
+    let (s, v) = c.post(
+        Some(&rs_sup),
+        &format!("/api/v1/requests/{req_id}/answer"),
+        &json!({"decision": "partial", "records": ["not-in-the-request"]}),
+    );
+    assert_error(s, &v, 403, "forbidden");
     let (s, ans) = c.post(Some(&rs_sup), &format!("/api/v1/requests/{req_id}/answer"), &json!({"decision": "approve", "conditions": ["No onward disclosure"], "reason": "joint operation"}));
     assert_eq!(s, 200, "{ans}");
     assert_eq!(ans["status"], "approved");
