@@ -145,7 +145,7 @@ pub(crate) fn check_justification(j: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
+pub(crate) fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
     corridor_policy::check_id(what, id).map_err(ApiError::bad_request)
 }
 
@@ -175,6 +175,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/grants/{id}", delete(revoke_grant))
         .route("/api/v1/notices", get(notices))
         .route("/api/v1/money/alerts", get(crate::money::alerts))
+        .route("/api/v1/money/flows/{subject}", get(crate::money::flows))
         .route("/api/v1/map", get(crate::map::map))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/audit/verify", get(audit_verify))

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::{AppQuery, Authed, check_justification};
+use crate::api::{AppPath, AppQuery, Authed, check_justification};
 use crate::error::ApiError;
 use crate::graphs::{Derived, derived};
 
@@ -224,6 +224,189 @@ pub async fn alerts(
                     })
                     .collect(),
             ))
+        })
+        .await
+}
+
+/// Most hops a flow answer follows.
+pub const FLOW_HOPS_MAX: u32 = 5;
+/// Most payments one flow answer follows (and screens).
+pub const FLOW_PAYMENTS_MAX: usize = 2_000;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FlowParams {
+    /// Why you need this (at least 8 characters; audited).
+    #[param(min_length = 8, max_length = 4096)]
+    pub justification: String,
+    /// How many payments away from the subject to follow (default 3, at most 5).
+    #[param(minimum = 1, maximum = 5)]
+    pub hops: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FlowNode {
+    /// An account subject, a holder, or a masked account (`X-…`) whose record names nothing
+    /// the caller may see.
+    pub id: String,
+    pub kind: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FlowLink {
+    pub source: String,
+    pub target: String,
+    /// Sum of the readable payments, in minor units (cents).
+    pub amount_minor: i64,
+    pub count: u64,
+    pub first_at: String,
+    pub last_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FlowsOut {
+    pub subject: String,
+    pub hops: u32,
+    pub nodes: Vec<FlowNode>,
+    pub links: Vec<FlowLink>,
+    /// True when [`FLOW_PAYMENTS_MAX`] payments were reached and the rest left out.
+    pub truncated: bool,
+}
+
+/// Where the money of a subject (an account subject, or a holder's subject) went: the
+/// readable payments out of it and onwards, hop by hop, each no earlier than the payment that
+/// brought money to its sender, summed per pair of accounts. 404 when the caller may read no
+/// payment of the subject.
+#[utoipa::path(get, path = "/api/v1/money/flows/{subject}", security(("bearer" = [])),
+    params(("subject" = String, Path), FlowParams),
+    responses((status = 200, body = FlowsOut), (status = 400, body = crate::error::ErrorBody),
+              (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn flows(
+    State(state): State<AppState>,
+    who: Authed,
+    AppPath(subject): AppPath<String>,
+    AppQuery(q): AppQuery<FlowParams>,
+) -> Result<Json<FlowsOut>, ApiError> {
+    check_justification(&q.justification)?;
+    crate::api::check_id("subject", &subject)?;
+    let hops = q.hops.unwrap_or(3);
+    if !(1..=FLOW_HOPS_MAX).contains(&hops) {
+        return Err(ApiError::bad_request(format!("hops: 1 to {FLOW_HOPS_MAX}")));
+    }
+    state
+        .with_policy(move |p, st| {
+            let ctx = who.ctx();
+            let d = derived(p, st)?;
+            let m = money_state(p, &d)?;
+            let vis = p.viewer_records(&ctx, &d.catalog)?;
+            let l = &m.ledger;
+            // Outgoing readable payments per account, in time order (the ledger's order).
+            let Ok(start) = l.accounts.binary_search(&subject) else {
+                return Err(ApiError::not_found("no readable payment of this subject"));
+            };
+            let mut out_of: std::collections::HashMap<u32, Vec<usize>> =
+                std::collections::HashMap::new();
+            for t in 0..l.len() {
+                if vis.record_visible(&l.ids[t]) {
+                    out_of.entry(l.from[t]).or_default().push(t);
+                }
+            }
+            // Earliest time money reached each account; the subject's own money counts from
+            // the beginning.
+            let mut reached: std::collections::HashMap<u32, i64> =
+                std::collections::HashMap::from([(start as u32, i64::MIN)]);
+            let mut frontier = vec![start as u32];
+            let mut followed: Vec<usize> = Vec::new();
+            let mut truncated = false;
+            'hops: for _ in 0..hops {
+                let mut next = Vec::new();
+                for &a in &frontier {
+                    let since = reached[&a];
+                    for &t in out_of.get(&a).map_or(&[][..], |v| v.as_slice()) {
+                        if l.ts[t] < since {
+                            continue;
+                        }
+                        if followed.len() >= FLOW_PAYMENTS_MAX {
+                            truncated = true;
+                            break 'hops;
+                        }
+                        followed.push(t);
+                        let to = l.to[t];
+                        let e = reached.entry(to).or_insert(i64::MAX);
+                        if l.ts[t] < *e {
+                            if *e == i64::MAX {
+                                next.push(to);
+                            }
+                            *e = l.ts[t];
+                        }
+                    }
+                }
+                frontier = next;
+            }
+            followed.sort_unstable();
+            followed.dedup();
+            if followed.is_empty() {
+                return Err(ApiError::not_found("no readable payment of this subject"));
+            }
+            let keys: Vec<RecordKey> = followed
+                .iter()
+                .filter_map(|&t| {
+                    let (o, r) = l.ids[t].split_once('/')?;
+                    Some(RecordKey::new(o, r))
+                })
+                .collect();
+            p.screen(&ctx, &d.catalog, &keys, &q.justification, "money flows")?;
+            // An unresolved account is named by its record's key: masked, as in alerts.
+            let name = |n: u32| {
+                let s = &l.accounts[n as usize];
+                if s.contains('/') {
+                    format!("X-{}", &blake3::hash(s.as_bytes()).to_hex()[..12])
+                } else {
+                    s.clone()
+                }
+            };
+            let mut links: std::collections::BTreeMap<(String, String), FlowLink> =
+                std::collections::BTreeMap::new();
+            for &t in &followed {
+                let (s, g) = (name(l.from[t]), name(l.to[t]));
+                let day = corridor_store::format_unix_seconds(l.ts[t]);
+                let e = links
+                    .entry((s.clone(), g.clone()))
+                    .or_insert_with(|| FlowLink {
+                        source: s,
+                        target: g,
+                        amount_minor: 0,
+                        count: 0,
+                        first_at: day.clone(),
+                        last_at: day.clone(),
+                    });
+                e.amount_minor = e.amount_minor.saturating_add(l.amount[t]);
+                e.count += 1;
+                // `followed` is in ledger (time) order, so the last seen is the latest.
+                e.last_at = day;
+            }
+            let mut nodes: Vec<FlowNode> = links
+                .values()
+                .flat_map(|k| [k.source.clone(), k.target.clone()])
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .map(|id| FlowNode {
+                    kind: if id.starts_with("X-") {
+                        "account".into()
+                    } else {
+                        "subject".into()
+                    },
+                    id,
+                })
+                .collect();
+            nodes.sort_by(|a, b| a.id.cmp(&b.id));
+            Ok(Json(FlowsOut {
+                subject,
+                hops,
+                nodes,
+                links: links.into_values().collect(),
+                truncated,
+            }))
         })
         .await
 }

@@ -725,6 +725,63 @@ fn run(store: Box<dyn Store>, oracle_store: Box<dyn Store>) {
             }
         }
     }
+    // ---- money flows: from an account in one of the FIU analyst's alerts ----
+    let (s, alerts) = c.get(
+        Some(&alfiu),
+        &format!("/api/v1/money/alerts?limit=200&justification={}", enc(WHY)),
+    );
+    assert_eq!(s, 200);
+    let start = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["subjects"].as_array().unwrap().iter())
+        .filter_map(|v| v.as_str())
+        .next()
+        .map(str::to_owned);
+    if let Some(start) = start {
+        let (s, f) = c.get(
+            Some(&alfiu),
+            &format!(
+                "/api/v1/money/flows/{start}?hops=3&justification={}",
+                enc(WHY)
+            ),
+        );
+        assert_eq!(s, 200, "{f}");
+        let links = f["links"].as_array().unwrap();
+        assert!(!links.is_empty(), "flows of {start}: {f}");
+        assert!(
+            links
+                .iter()
+                .all(|l| l["amount_minor"].as_i64().unwrap() > 0
+                    && l["count"].as_u64().unwrap() >= 1)
+        );
+        assert!(
+            links.iter().any(|l| l["source"] == start.as_str()),
+            "the money leaves {start}: {f}"
+        );
+        // Serbia reads none of the FIU's payments of that account: not found, nothing named.
+        let (s, v) = c.get(
+            Some(&rs),
+            &format!("/api/v1/money/flows/{start}?justification={}", enc(WHY)),
+        );
+        assert_error(s, &v, 404, "not_found");
+        let (s, v) = c.get(
+            Some(&alfiu),
+            &format!(
+                "/api/v1/money/flows/{start}?hops=9&justification={}",
+                enc(WHY)
+            ),
+        );
+        assert_error(s, &v, 400, "bad_request");
+    } else {
+        panic!("the FIU analyst's alerts name no account subject: {alerts}");
+    }
+    let (s, v) = c.get(
+        Some(&alfiu),
+        &format!("/api/v1/money/flows/P-9999999?justification={}", enc(WHY)),
+    );
+    assert_error(s, &v, 404, "not_found");
     let (s, v) = c.get(
         Some(&rs),
         &format!(
