@@ -140,7 +140,8 @@ async function main() {
     await page.waitForSelector('.request-sent');
     check(true, 'request sent to Serbia');
 
-    // Other pages, for the record: networks, a network's chart, the map, money.
+    // Other pages, for the record: networks, a network's chart, the map, money (the map's
+    // screenshot is Serbia's, below: the UK reads no crossing without a request).
     await page.goto(`${demo.url}/#/networks`, { waitUntil: 'commit' });
     await readyOn('networks');
     await shot('networks');
@@ -155,7 +156,6 @@ async function main() {
     await page.goto(`${demo.url}/#/map`, { waitUntil: 'commit' });
     await readyOn('map');
     check(await page.locator('svg.map path.country').count() > 10, 'route map draws the countries');
-    await shot('map');
     await page.goto(`${demo.url}/#/money`, { waitUntil: 'commit' });
     await readyOn('money');
     await shot('money');
@@ -175,6 +175,11 @@ async function main() {
     await page.waitForSelector('.answered');
     await noErrorsShown('answer');
     check(true, 'Serbia approved the request');
+    // Serbia reads its own crossings and interceptions: the route is drawn on its map.
+    await page.goto(`${demo.url}/#/map`, { waitUntil: 'commit' });
+    await readyOn('map');
+    check(await page.locator('svg.map circle').count() > 0, 'the route map shows Serbia\'s places');
+    await shot('map');
     await logout();
 
     // 5. The UK analyst reads the Serbian record with its condition.
