@@ -389,53 +389,6 @@ fn features_json(f: &AccountFeatures) -> serde_json::Value {
     })
 }
 
-/// One transfer on a flow: the hop it is on and the ledger row.
-struct FlowStep {
-    hop: usize,
-    tx: usize,
-}
-
-/// Transfers out of `start`, then out of their receivers, hop by hop; each hop only after the
-/// transfer that reached the account (money cannot leave before it arrived). An account is
-/// followed from the first time it is reached.
-fn walk_flows(l: &Ledger, start: &[u32], hops: usize, amount_min: i64) -> (Vec<FlowStep>, bool) {
-    let mut outgoing: Vec<Vec<u32>> = vec![Vec::new(); l.accounts.len()];
-    for i in 0..l.len() {
-        // Rows are in canonical (time) order, so each list is too.
-        outgoing[l.from[i] as usize].push(i as u32);
-    }
-    let mut reached: HashMap<u32, i64> = start.iter().map(|&a| (a, i64::MIN)).collect();
-    let mut frontier: Vec<(u32, i64)> = start.iter().map(|&a| (a, i64::MIN)).collect();
-    let mut steps = Vec::new();
-    for hop in 1..=hops {
-        let mut next = Vec::new();
-        for &(account, since) in &frontier {
-            let out = &outgoing[account as usize];
-            let first = out.partition_point(|&t| l.ts[t as usize] < since);
-            for &t in &out[first..] {
-                let t = t as usize;
-                if l.amount[t] < amount_min {
-                    continue;
-                }
-                if steps.len() >= FLOW_ROWS_MAX {
-                    return (steps, true);
-                }
-                steps.push(FlowStep { hop, tx: t });
-                let to = l.to[t];
-                if let std::collections::hash_map::Entry::Vacant(e) = reached.entry(to) {
-                    e.insert(l.ts[t]);
-                    next.push((to, l.ts[t]));
-                }
-            }
-        }
-        if next.is_empty() {
-            break;
-        }
-        frontier = next;
-    }
-    (steps, false)
-}
-
 /// Runs `corridor money`.
 pub fn run(args: MoneyArgs) -> Result<u8> {
     let config = match load_config(args.config.as_deref()) {
@@ -594,8 +547,12 @@ pub fn run(args: MoneyArgs) -> Result<u8> {
                     }
                 ));
             }
-            let (steps, truncated) =
-                walk_flows(&l, &start, hops, (amount_min * 100.0).round() as i64);
+            let (steps, truncated) = {
+                let amount_min = (amount_min * 100.0).round() as i64;
+                corridor_money::walk_flows(&l, &start, hops, FLOW_ROWS_MAX, |t| {
+                    l.amount[t] >= amount_min
+                })
+            };
             let party = |a: u32| -> serde_json::Value {
                 let name = &l.accounts[a as usize];
                 let mut v = json!({ "account": name });

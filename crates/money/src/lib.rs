@@ -34,11 +34,13 @@
 //! ```
 
 pub mod eval;
+pub mod flows;
 pub mod ledger;
 pub mod scan;
 pub mod txfeatures;
 
 pub use eval::{Score, TYPOLOGY_TRUTH, Truth, evaluate, read_truth};
+pub use flows::{FlowStep, walk_flows};
 pub use ledger::{
     CHANNEL_CASH, CHANNEL_OTHER, CHANNELS, Ledger, LedgerBuilder, channel_code, channel_name,
     parse_amount, parse_timestamp, read_ledger,

@@ -300,49 +300,17 @@ pub async fn flows(
             let m = money_state(p, &d)?;
             let vis = p.viewer_records(&ctx, &d.catalog)?;
             let l = &m.ledger;
-            // Outgoing readable payments per account, in time order (the ledger's order).
             let Ok(start) = l.accounts.binary_search(&subject) else {
                 return Err(ApiError::not_found("no readable payment of this subject"));
             };
-            let mut out_of: std::collections::HashMap<u32, Vec<usize>> =
-                std::collections::HashMap::new();
-            for t in 0..l.len() {
-                if vis.record_visible(&l.ids[t]) {
-                    out_of.entry(l.from[t]).or_default().push(t);
-                }
-            }
-            // Earliest time money reached each account; the subject's own money counts from
-            // the beginning.
-            let mut reached: std::collections::HashMap<u32, i64> =
-                std::collections::HashMap::from([(start as u32, i64::MIN)]);
-            let mut frontier = vec![start as u32];
-            let mut followed: Vec<usize> = Vec::new();
-            let mut truncated = false;
-            'hops: for _ in 0..hops {
-                let mut next = Vec::new();
-                for &a in &frontier {
-                    let since = reached[&a];
-                    for &t in out_of.get(&a).map_or(&[][..], |v| v.as_slice()) {
-                        if l.ts[t] < since {
-                            continue;
-                        }
-                        if followed.len() >= FLOW_PAYMENTS_MAX {
-                            truncated = true;
-                            break 'hops;
-                        }
-                        followed.push(t);
-                        let to = l.to[t];
-                        let e = reached.entry(to).or_insert(i64::MAX);
-                        if l.ts[t] < *e {
-                            if *e == i64::MAX {
-                                next.push(to);
-                            }
-                            *e = l.ts[t];
-                        }
-                    }
-                }
-                frontier = next;
-            }
+            let (steps, truncated) = corridor_money::walk_flows(
+                l,
+                &[start as u32],
+                hops as usize,
+                FLOW_PAYMENTS_MAX,
+                |t| vis.record_visible(&l.ids[t]),
+            );
+            let mut followed: Vec<usize> = steps.iter().map(|s| s.tx).collect();
             followed.sort_unstable();
             followed.dedup();
             if followed.is_empty() {
