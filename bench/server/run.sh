@@ -44,7 +44,7 @@ RUST_LOG=warn "$corridor" serve --db "$store" --listen 127.0.0.1:0 --threads "$t
   >"$out/serve.out" 2>"$out/serve.log" &
 server_pid=$!
 addr=""
-for _ in $(seq 1 300); do
+for _ in $(seq 1 1500); do  # up to 5 minutes: the warm-up reads the whole store
   addr="$(sed -n 's|^corridor API on http://||p' "$out/serve.out" | head -n1)"
   [ -n "$addr" ] && break
   kill -0 "$server_pid" 2>/dev/null || { cat "$out/serve.log" >&2; exit 1; }

@@ -82,8 +82,7 @@ impl PolicyStore<'_> {
                 phc,
             },
         )?;
-        audit::append(
-            &mut *self.store,
+        self.audit_act(
             &audit::NewEntry {
                 actor: "system",
                 agency: &agency,
@@ -109,8 +108,7 @@ impl PolicyStore<'_> {
     ) -> Result<()> {
         let (ok, agency) = self.password_matches(user, password)?;
         let outcome = if ok { "password accepted" } else { "refused" };
-        audit::append(
-            &mut *self.store,
+        self.audit_act(
             &audit::NewEntry {
                 actor: user,
                 agency: &agency,
@@ -180,7 +178,7 @@ impl PolicyStore<'_> {
             detail: json!({"outcome": "refused"}),
         };
         if !ok {
-            audit::append(&mut *self.store, &entry, &[], now)?;
+            self.audit_act(&entry, &[], now)?;
             return Err(PolicyError::Refused(
                 "unknown user or wrong password".into(),
             ));
@@ -199,12 +197,7 @@ impl PolicyStore<'_> {
         };
         entry.detail =
             json!({"outcome": "token issued", "token": info.id, "expires_at": info.expires_at});
-        audit::append(
-            &mut *self.store,
-            &entry,
-            &[doc(KIND_TOKEN, &info.id, &info)?],
-            now,
-        )?;
+        self.audit_act(&entry, &[doc(KIND_TOKEN, &info.id, &info)?], now)?;
         Ok(token)
     }
 
@@ -249,8 +242,7 @@ impl PolicyStore<'_> {
             ));
         }
         info.revoked = true;
-        audit::append(
-            &mut *self.store,
+        self.audit_act(
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency: &actor_agency,

@@ -163,8 +163,7 @@ impl PolicyStore<'_> {
     }
 
     fn write_operation(&mut self, ctx: &Context, op: &Operation, what: &str) -> Result<()> {
-        audit::append(
-            &mut *self.store,
+        self.audit_act(
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency: &op.agency,
@@ -468,8 +467,7 @@ impl PolicyStore<'_> {
             }
         }
         report.notices_written = docs.len();
-        let row = audit::append(
-            &mut *self.store,
+        let row = self.audit_act(
             &audit::NewEntry {
                 actor: "system",
                 agency: "",

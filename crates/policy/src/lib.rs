@@ -344,6 +344,22 @@ pub struct PolicyStore<'s> {
     index_erasure_seq: i64,
     /// Agencies' retention rules and decisions to retain.
     reviews: review::Reviews,
+    /// Set while a [`SharedPolicy::read`] runs: audit entries are chained here in memory and
+    /// committed by the caller, in a group with other threads' entries, before any answer
+    /// leaves. `None`: every entry is written, and synced, as it is made.
+    deferred: Option<Deferred>,
+}
+
+/// Audit entries chained in memory but not yet written (see [`SharedPolicy::read`]).
+#[derive(Default)]
+pub(crate) struct Deferred {
+    /// The chain's end: the last entry decided, written or not (sequence number, hash);
+    /// `None` for an empty log.
+    pub(crate) tail: Option<(i64, Vec<u8>)>,
+    /// The entries and the policy documents written with each, in chain order.
+    pub(crate) rows: Vec<(corridor_store::AuditRow, Vec<PolicyDoc>)>,
+    /// A disclosure asked for a signed checkpoint (at this time) once its entry is durable.
+    pub(crate) checkpoint_at: Option<i64>,
 }
 
 /// The store a [`PolicyStore`] guards: lent by a caller (the CLI, tests) or owned outright (a
@@ -484,6 +500,7 @@ impl<'s> PolicyStore<'s> {
             index: None,
             index_erasure_seq: 0,
             reviews,
+            deferred: None,
         })
     }
 
@@ -515,10 +532,79 @@ impl<'s> PolicyStore<'s> {
     }
 
     fn checkpoint(&mut self, now: i64) -> Result<()> {
+        if let Some(d) = &mut self.deferred {
+            // Signed once the entries it covers are durable (by the group commit).
+            if self.signer.is_some() {
+                d.checkpoint_at = Some(now);
+            }
+            return Ok(());
+        }
         if let Some(key) = &self.signer {
             audit::checkpoint(&mut *self.store, key, now)?;
         }
         Ok(())
+    }
+
+    /// Audits a read: the entry is written now or, inside [`SharedPolicy::read`], chained in
+    /// memory for the group commit that must finish before the answer leaves.
+    fn audit_read(
+        &mut self,
+        entry: &audit::NewEntry<'_>,
+        docs: &[PolicyDoc],
+        now: i64,
+    ) -> Result<corridor_store::AuditRow> {
+        let Some(d) = &mut self.deferred else {
+            return audit::append(&mut *self.store, entry, docs, now);
+        };
+        let row = audit::row_after(d.tail.as_ref().map(|(s, h)| (*s, h.as_slice())), entry, now)?;
+        d.tail = Some((row.seq, row.hash.clone()));
+        d.rows.push((row.clone(), docs.to_vec()));
+        Ok(row)
+    }
+
+    /// Audits an act that changes what the policy layer holds (a grant, a request, a user…):
+    /// written and synced now, never deferred, because the in-memory state it changes must not
+    /// be seen by other threads before the store holds it. Refused inside
+    /// [`SharedPolicy::read`] (fail closed: the caller chose the wrong path).
+    fn audit_act(
+        &mut self,
+        entry: &audit::NewEntry<'_>,
+        docs: &[PolicyDoc],
+        now: i64,
+    ) -> Result<corridor_store::AuditRow> {
+        self.refuse_deferred()?;
+        audit::append(&mut *self.store, entry, docs, now)
+    }
+
+    /// Errs inside [`SharedPolicy::read`], for acts that must commit on their own.
+    fn refuse_deferred(&self) -> Result<()> {
+        if self.deferred.is_some() {
+            return Err(PolicyError::Refused(
+                "this act changes policy state and must be committed on its own, not inside a \
+                 group-committed read"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Starts deferring read audits, chained after `tail` (see [`SharedPolicy::read`]).
+    pub(crate) fn begin_deferred(&mut self, tail: Option<(i64, Vec<u8>)>) {
+        debug_assert!(self.deferred.is_none(), "deferred reads do not nest");
+        self.deferred = Some(Deferred {
+            tail,
+            ..Deferred::default()
+        });
+    }
+
+    /// Stops deferring and hands over the entries made meanwhile.
+    pub(crate) fn end_deferred(&mut self) -> Deferred {
+        self.deferred.take().unwrap_or_default()
+    }
+
+    /// The signing key, for checkpoints made after a group commit.
+    pub(crate) fn signer(&self) -> Option<&SigningKey> {
+        self.signer.as_ref()
     }
 
     fn principal(&self, user: &str) -> Result<Principal<'_>> {
@@ -533,8 +619,7 @@ impl<'s> PolicyStore<'s> {
         next.add_agency(agency.clone())
             .map_err(PolicyError::Refused)?;
         let d = doc(KIND_AGENCY, &agency.code, &agency)?;
-        audit::append(
-            &mut *self.store,
+        self.audit_act(
             &audit::NewEntry {
                 actor: "system",
                 agency: &agency.code,
@@ -555,8 +640,7 @@ impl<'s> PolicyStore<'s> {
         let mut next = self.directory.clone();
         next.add_user(user.clone()).map_err(PolicyError::Refused)?;
         let d = doc(KIND_USER, &user.id, &user)?;
-        audit::append(
-            &mut *self.store,
+        self.audit_act(
             &audit::NewEntry {
                 actor: "system",
                 agency: &user.agency,
@@ -631,8 +715,7 @@ impl<'s> PolicyStore<'s> {
             Decision::HitOnly => {
                 let a = self.directory.agency(&v.envelope.originator);
                 let contact = a.map(|a| a.contact.clone()).unwrap_or_default();
-                audit::append(
-                    &mut *self.store,
+                self.audit_read(
                     &audit::NewEntry {
                         actor: &ctx.user,
                         agency: &agency,
@@ -664,8 +747,7 @@ impl<'s> PolicyStore<'s> {
         key: &RecordKey,
         justification: &str,
     ) -> Result<()> {
-        audit::append(
-            &mut *self.store,
+        self.audit_read(
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency,
@@ -691,8 +773,7 @@ impl<'s> PolicyStore<'s> {
         justification: &str,
     ) -> Result<Disclosure> {
         let own = agency == cap.key.originator;
-        let row = audit::append(
-            &mut *self.store,
+        let row = self.audit_read(
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency,
@@ -831,8 +912,7 @@ impl<'s> PolicyStore<'s> {
         for g in grants {
             docs.push(doc(KIND_GRANT, &g.id, g)?);
         }
-        audit::append(
-            &mut *self.store,
+        self.audit_act(
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency: &agency,
@@ -917,6 +997,15 @@ impl<'s> PolicyStore<'s> {
         justification: &str,
     ) -> Result<SearchAnswer> {
         self.refresh_index()?;
+        if self.deferred.is_some() {
+            let tail = self.deferred.as_ref().and_then(|d| d.tail.clone());
+            let p = self.prepare_search(ctx, query, tail.as_ref().map_or(0, |t| t.0))?;
+            let row = self.audit_read(&p.entry(ctx, justification), &p.docs, ctx.now)?;
+            return Ok(SearchAnswer {
+                audit_seq: row.seq,
+                ..p.answer
+            });
+        }
         let tail = self.store.audit_tail()?;
         let prev = tail.as_ref().map(|t| (t.seq, t.hash.as_slice()));
         let p = self.prepare_search(ctx, query, prev.map_or(0, |t| t.0))?;
@@ -945,7 +1034,7 @@ impl<'s> PolicyStore<'s> {
                 })
                 .collect();
         }
-        if let Err(e) = self.refresh_index() {
+        if let Err(e) = self.refuse_deferred().and_then(|()| self.refresh_index()) {
             let msg = e.to_string();
             return calls
                 .iter()
@@ -1199,8 +1288,7 @@ impl<'s> PolicyStore<'s> {
             at: ctx.now,
             status: RequestStatus::Pending,
         };
-        audit::append(
-            &mut *self.store,
+        self.audit_act(
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency: &agency,
@@ -1370,8 +1458,7 @@ impl<'s> PolicyStore<'s> {
                     reason: reason.clone(),
                 };
                 let d = doc(KIND_REQUEST, &r.id, &r)?;
-                audit::append(
-                    &mut *self.store,
+                self.audit_act(
                     &audit::NewEntry {
                         actor: &ctx.user,
                         agency: &agency,

@@ -231,8 +231,7 @@ impl PolicyStore<'_> {
         }
         rules.check().map_err(PolicyError::Refused)?;
         let d = doc(KIND_RETENTION, &rules.agency, &rules)?;
-        audit::append(
-            &mut *self.store,
+        self.audit_act(
             &audit::NewEntry {
                 actor: "system",
                 agency: &rules.agency,
@@ -310,8 +309,7 @@ impl PolicyStore<'_> {
         })?;
         due.sort_by(|a, b| a.review_by.cmp(&b.review_by).then(a.key.cmp(&b.key)));
         due.truncate(REVIEW_RECORDS_MAX);
-        audit::append(
-            &mut *self.store,
+        self.audit_act(
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency: &agency,
@@ -377,8 +375,7 @@ impl PolicyStore<'_> {
             decided_by: ctx.user.clone(),
             at: ctx.now,
         };
-        audit::append(
-            &mut *self.store,
+        self.audit_act(
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency: &agency,
@@ -442,9 +439,7 @@ impl PolicyStore<'_> {
             }
         }
         if !docs.is_empty() {
-            audit::append(
-                &mut *self.store,
-                &audit::NewEntry {
+            self.audit_act(&audit::NewEntry {
                     actor: "system",
                     agency: "",
                     origin,
@@ -471,6 +466,7 @@ impl PolicyStore<'_> {
                 ),
                 detail: json!({"record": key.to_string(), "review_by": date, "grace_days": grace}),
             };
+            self.refuse_deferred()?;
             let row = audit::next_row(&mut *self.store, &entry, now)?;
             let versions = self.store.erase_record(&row, &key)?;
             report.erased.push((key.to_string(), versions, row.seq));

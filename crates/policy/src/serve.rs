@@ -312,8 +312,7 @@ impl PolicyStore<'_> {
         }
         readable.sort();
         readable.dedup();
-        let row = audit::append(
-            &mut *self.store,
+        let row = self.audit_read(
             &audit::NewEntry {
                 actor: &ctx.user,
                 agency,
@@ -699,9 +698,7 @@ impl PolicyStore<'_> {
                 )));
             }
         }
-        audit::append(
-            &mut *self.store,
-            &audit::NewEntry {
+        self.audit_act(&audit::NewEntry {
                 actor: &ctx.user,
                 agency: &agency,
                 origin: &ctx.origin,

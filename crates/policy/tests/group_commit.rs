@@ -1,11 +1,16 @@
 //! Group commit on both backends: searches from several threads share audit commits, every
 //! search still gets its own entry in one unbroken chain, and a search refused on its own
-//! fails alone without taking a place in the chain.
+//! fails alone without taking a place in the chain. Reads (`SharedPolicy::read`) share commits
+//! the same way, acts that change policy state are refused inside them, and a disclosure's
+//! signed checkpoint is made once its entry is durable.
 
 mod common;
 
 use common::*;
-use corridor_policy::{NewGrant, PolicyStore, Query, Scope, SearchCall, SharedPolicy};
+use corridor_policy::{
+    Access, NewGrant, PolicyError, PolicyStore, Query, Scope, SearchCall, SharedPolicy,
+};
+use corridor_store::RecordKey;
 use corridor_store::Store;
 
 const THREADS: usize = 2;
@@ -173,6 +178,139 @@ fn a_failed_commit_discloses_nothing() {
     for _ in 0..3 {
         let r = shared.search(ctx("uk_nca.analyst"), query.clone(), why.to_owned());
         assert!(r.is_err(), "an answer left without its audit entry: {r:?}");
+    }
+    let report = shared.with(|p| p.verify_audit(None)).unwrap();
+    assert_eq!(report.broken, None);
+}
+
+/// Reads from several threads, each a search and a disclosure of a granted record, share
+/// commits: every read has its entries in one unbroken chain, in the order decided, and each
+/// disclosure is covered by a signed checkpoint made after its entry was written.
+fn reads(store: Box<dyn Store>, writer: Box<dyn Store>) {
+    let mut policy = setup(store);
+    policy
+        .grant(
+            &ctx("mk_mvr.supervisor"),
+            &[RecordKey::new("MK_MVR", "mk-1")],
+            NewGrant {
+                recipient: "UK_NCA".into(),
+                named_users: vec![],
+                scope: Scope::Record {
+                    record_id: "mk-1".into(),
+                },
+                conditions: "Not for court without consent".into(),
+                expires_at: NOW + DAY,
+            },
+        )
+        .unwrap();
+    let mut policy = policy.with_signer(ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]));
+    let before = policy.verify_audit(None).unwrap();
+    let shared = SharedPolicy::new(policy, writer).unwrap();
+    let why = "Operation Kestrel: arrivals at Dover";
+    let key = RecordKey::new("MK_MVR", "mk-1");
+    let seqs: Vec<(i64, i64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (shared, key) = (&shared, key.clone());
+                scope.spawn(move || {
+                    (0..SEARCHES_PER_THREAD)
+                        .map(|_| {
+                            shared
+                                .read(|p| -> Result<(i64, i64), PolicyError> {
+                                    let uk = ctx("uk_nca.analyst");
+                                    let q = Query {
+                                        name: Some("Мухамед Ахмади".into()),
+                                        ..Query::default()
+                                    };
+                                    let found = p.search(&uk, &q, why)?;
+                                    let Access::Disclosed(d) = p.read(&uk, &key, why)? else {
+                                        panic!("the granted record was not disclosed");
+                                    };
+                                    assert_eq!(d.conditions().len(), 1);
+                                    Ok((found.audit_seq, d.audit_seq()))
+                                })
+                                .unwrap()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    for &(search, read) in &seqs {
+        assert_eq!(read, search + 1, "one read's entries are consecutive");
+    }
+    let mut all: Vec<i64> = seqs.iter().flat_map(|&(a, b)| [a, b]).collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 2 * THREADS * SEARCHES_PER_THREAD);
+    let report = shared.with(|p| p.verify_audit(None)).unwrap();
+    assert_eq!(report.broken, None, "{report:?}");
+    assert_eq!(report.entries, before.entries + all.len() as u64);
+    assert!(
+        report.checkpoints > before.checkpoints,
+        "disclosures are covered by signed checkpoints: {report:?}"
+    );
+    // An act that changes policy state is refused inside a read, and leaves no entry.
+    let refused = shared.read(|p| {
+        p.register_agency(
+            "console",
+            corridor_policy::Agency {
+                code: "GR_HP".into(),
+                country: "gr".into(),
+                name: "Hellenic Police".into(),
+                contact: "desk@gr.example".into(),
+            },
+            NOW,
+        )
+    });
+    assert!(
+        matches!(refused, Err(PolicyError::Refused(_))),
+        "{refused:?}"
+    );
+    let after = shared.with(|p| p.verify_audit(None)).unwrap();
+    assert_eq!(after.entries, report.entries);
+    assert!(shared.with(|p| p.directory().agency("GR_HP").is_none()));
+}
+
+#[test]
+fn reads_share_commits_on_sqlite() {
+    let (_dir, path) = sqlite_file();
+    reads(
+        Box::new(corridor_store::SqliteStore::open(&path).unwrap()),
+        Box::new(corridor_store::SqliteStore::open(&path).unwrap()),
+    );
+}
+
+#[test]
+fn reads_share_commits_on_postgres() {
+    let Some(f) = PgFixture::new() else { return };
+    reads(Box::new(f.open()), Box::new(f.open()));
+}
+
+/// A read whose commit fails returns an error, never its answer.
+#[test]
+fn a_failed_read_commit_discloses_nothing() {
+    let (_dir_a, a) = sqlite_file();
+    let (_dir_b, b) = sqlite_file();
+    let open = |p: &std::path::Path| -> Box<dyn Store> {
+        Box::new(corridor_store::SqliteStore::open(p).unwrap())
+    };
+    let why = "Operation Kestrel: arrivals at Dover";
+    {
+        let mut other = setup(open(&b));
+        other
+            .read(&ctx("rs_bp.analyst"), &RecordKey::new("RS_BP", "rs-1"), why)
+            .unwrap();
+    }
+    let shared = SharedPolicy::new(setup(open(&a)), open(&b)).unwrap();
+    for _ in 0..3 {
+        let r =
+            shared.read(|p| p.read(&ctx("rs_bp.analyst"), &RecordKey::new("RS_BP", "rs-1"), why));
+        assert!(r.is_err(), "a record left without its audit entry");
     }
     let report = shared.with(|p| p.verify_audit(None)).unwrap();
     assert_eq!(report.broken, None);

@@ -118,7 +118,7 @@ impl FromRequestParts<AppState> for Authed {
             .to_owned();
         let t = token.clone();
         let user = state
-            .with_policy(move |p, _| Ok(p.authenticate(&t, now_seconds())?))
+            .read_policy(move |p, _| Ok(p.authenticate(&t, now_seconds())?))
             .await?
             .ok_or_else(|| ApiError::unauthenticated("unknown, expired or revoked token"))?;
         Ok(Authed {
@@ -196,7 +196,7 @@ pub struct Health {
 /// Liveness: the server answers and its policy layer is not stuck.
 #[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    state.with_policy(|_, _| Ok(())).await?;
+    state.read_policy(|_, _| Ok(())).await?;
     Ok(Json(Health {
         status: "ok".into(),
     }))
@@ -306,7 +306,7 @@ pub async fn logout(State(state): State<AppState>, who: Authed) -> Result<Status
     responses((status = 200, body = UserOut), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn me(State(state): State<AppState>, who: Authed) -> Result<Json<UserOut>, ApiError> {
     state
-        .with_policy(move |p, _| Ok(Json(user_out(p, &who.user)?)))
+        .read_policy(move |p, _| Ok(Json(user_out(p, &who.user)?)))
         .await
 }
 
@@ -387,7 +387,7 @@ pub async fn record(
         return Err(ApiError::bad_request("record id: empty or too long"));
     }
     state
-        .with_policy(move |p, _| {
+        .read_policy(move |p, _| {
             let key = RecordKey::new(origin, id);
             match p.read(&who.ctx(), &key, &q.justification)? {
                 Access::Disclosed(d) => Ok(Json(record_out(&d))),
@@ -526,7 +526,7 @@ pub async fn search(
         .clamp(1, SEARCH_RESULTS_MAX);
     let justification = q.justification;
     state
-        .with_policy(move |p, _| {
+        .read_policy(move |p, _| {
             let ctx = who.ctx();
             let answer = p
                 .search(&ctx, &query, &justification)
@@ -733,7 +733,7 @@ pub async fn subject(
     check_justification(&q.justification)?;
     check_id("subject id", &id)?;
     state
-        .with_policy(move |p, st| {
+        .read_policy(move |p, st| {
             let ctx = who.ctx();
             let view = p
                 .subject(&ctx, &id, &q.justification)?

@@ -363,7 +363,7 @@ pub async fn networks(
         .unwrap_or(crate::api::LIMIT_DEFAULT)
         .clamp(1, NETWORKS_MAX);
     state
-        .with_policy(move |p, st| {
+        .read_policy(move |p, st| {
             let ctx = who.ctx();
             let d = derived(p, st)?;
             let vis = viewer(p, &ctx, &d)?;
@@ -430,7 +430,7 @@ pub async fn network_graph(
         return Err(ApiError::bad_request("network id: too long"));
     }
     state
-        .with_policy(move |p, st| {
+        .read_policy(move |p, st| {
             let ctx = who.ctx();
             let d = derived(p, st)?;
             let vis = viewer(p, &ctx, &d)?;
@@ -481,7 +481,7 @@ pub async fn ego_graph(
         return Err(ApiError::bad_request(format!("hops: 1 to {EGO_HOPS_MAX}")));
     }
     state
-        .with_policy(move |p, st| {
+        .read_policy(move |p, st| {
             let ctx = who.ctx();
             let d = derived(p, st)?;
             let vis = viewer(p, &ctx, &d)?;

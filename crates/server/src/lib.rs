@@ -27,7 +27,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use corridor_policy::PolicyStore;
+use corridor_policy::{PolicyStore, SharedPolicy};
+use corridor_store::Store;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -76,42 +77,62 @@ pub enum ServeError {
     },
 }
 
-/// What every handler shares: the one policy layer (behind a lock: the store is synchronous and
-/// used from blocking threads) and the derived graph, rebuilt when the log moves.
+/// What every handler shares: the one policy layer (shared with group commit: the store is
+/// synchronous and used from blocking threads) and the derived graph, rebuilt when the log
+/// moves.
 #[derive(Clone)]
 pub struct AppState {
-    pub(crate) policy: Arc<Mutex<PolicyStore<'static>>>,
+    pub(crate) policy: Arc<SharedPolicy>,
     pub(crate) derived: Arc<Mutex<Option<Arc<graphs::Derived>>>>,
 }
 
 impl AppState {
-    /// State over a policy layer that owns its store.
-    pub fn new(policy: PolicyStore<'static>) -> AppState {
-        AppState {
-            policy: Arc::new(Mutex::new(policy)),
+    /// State over a policy layer that owns its store; `writer` is a second handle onto the
+    /// same store, on which reads' audit entries are committed in groups
+    /// ([`SharedPolicy`]), so that the policy layer decides the next request while the last
+    /// ones' entries sync.
+    pub fn new(
+        policy: PolicyStore<'static>,
+        writer: Box<dyn Store>,
+    ) -> Result<AppState, ServeError> {
+        Ok(AppState {
+            policy: Arc::new(SharedPolicy::new(policy, writer)?),
             derived: Arc::new(Mutex::new(None)),
-        }
+        })
     }
 
-    /// Runs `f` with the policy layer on a blocking thread (the store does synchronous I/O).
+    /// Runs `f` with the policy layer to itself, on a blocking thread (the store does
+    /// synchronous I/O): for acts that change policy state (log in, grant, request, answer,
+    /// judge), each written and synced before the next act.
     pub(crate) async fn with_policy<R, F>(&self, f: F) -> Result<R, ApiError>
     where
         R: Send + 'static,
         F: FnOnce(&mut PolicyStore<'static>, &AppState) -> Result<R, ApiError> + Send + 'static,
     {
         let state = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = state.policy.lock().map_err(|_| {
-                tracing::error!("the policy lock is poisoned: a request panicked while holding it");
+        tokio::task::spawn_blocking(move || state.policy.with(|p| f(p, &state)))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "a blocking task failed");
                 ApiError::internal()
-            })?;
-            f(&mut guard, &state)
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "a blocking task failed");
-            ApiError::internal()
-        })?
+            })?
+    }
+
+    /// Runs a read `f` (it only audits what it shows) on a blocking thread, its audit entries
+    /// group-committed with other requests' ([`SharedPolicy::read`]): the answer is returned
+    /// once they are durable, and not at all if that commit fails.
+    pub(crate) async fn read_policy<R, F>(&self, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut PolicyStore<'static>, &AppState) -> Result<R, ApiError> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || state.policy.read(|p| f(p, &state)))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "a blocking task failed");
+                ApiError::internal()
+            })?
     }
 }
 
@@ -188,11 +209,15 @@ async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) 
 
 /// Opens the store behind the policy layer.
 pub fn open_policy(locator: &str) -> Result<PolicyStore<'static>, ServeError> {
-    let store = corridor_store::open(locator).map_err(|source| ServeError::Store {
+    Ok(PolicyStore::open_owned(open_store(locator)?)?)
+}
+
+/// Opens a handle onto the store at `locator` (the policy layer's audit writer needs its own).
+pub fn open_store(locator: &str) -> Result<Box<dyn Store>, ServeError> {
+    corridor_store::open(locator).map_err(|source| ServeError::Store {
         locator: locator.to_owned(),
         source,
-    })?;
-    Ok(PolicyStore::open_owned(store)?)
+    })
 }
 
 /// Runs the server until SIGINT or SIGTERM, then lets requests in flight finish (up to
@@ -210,6 +235,10 @@ pub fn serve(config: Config, on_ready: impl FnOnce(SocketAddr)) -> Result<(), Se
         what: "starting the runtime".into(),
         source,
     })?;
+    let backend = policy.backend();
+    let state = AppState::new(policy, open_store(&config.db)?)?;
+    warm_up(&state)?;
+    let app = router(state.clone());
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -221,11 +250,7 @@ pub fn serve(config: Config, on_ready: impl FnOnce(SocketAddr)) -> Result<(), Se
             what: "reading the bound address".into(),
             source,
         })?;
-        let backend = policy.backend();
-        let state = AppState::new(policy);
-        warm_up(&state)?;
         tracing::info!(%addr, backend, "corridor API listening");
-        let app = router(state);
         on_ready(addr);
         let server = axum::serve(
             listener,
@@ -240,6 +265,9 @@ pub fn serve(config: Config, on_ready: impl FnOnce(SocketAddr)) -> Result<(), Se
     // Requests still running after the signal get a bounded grace period, then the runtime
     // is dropped (which cancels them).
     rt.shutdown_timeout(Duration::from_millis(SHUTDOWN_GRACE_MS));
+    // The last handle on the store goes here, outside the runtime: a PostgreSQL client blocks
+    // on its own runtime when it closes, which tokio forbids on a runtime's threads.
+    drop(state);
     tracing::info!("corridor API stopped");
     Ok(())
 }
@@ -278,9 +306,11 @@ impl Drop for RunningServer {
 }
 
 /// Starts the API over `policy` on `listen` (port 0: any free port) on a thread of its own with
-/// a runtime of `worker_threads` threads, and returns once it accepts connections.
+/// a runtime of `worker_threads` threads, and returns once it accepts connections. `writer` is
+/// a second handle onto the policy layer's store, for the group commit of audit entries.
 pub fn start(
     policy: PolicyStore<'static>,
+    writer: Box<dyn Store>,
     listen: SocketAddr,
     worker_threads: usize,
 ) -> Result<RunningServer, ServeError> {
@@ -304,7 +334,8 @@ pub fn start(
         .build()
         .map_err(io("starting the runtime"))?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(AppState::new(policy));
+    let state = AppState::new(policy, writer)?;
+    let app = router(state.clone());
     let thread = std::thread::Builder::new()
         .name("corridor-api".into())
         .spawn(move || {
@@ -329,6 +360,8 @@ pub fn start(
                 }
             });
             rt.shutdown_timeout(Duration::from_millis(SHUTDOWN_GRACE_MS));
+            // Outside the runtime, for the same reason as in `serve`.
+            drop(state);
         })
         .map_err(io("starting the server thread"))?;
     Ok(RunningServer {
@@ -342,12 +375,11 @@ pub fn start(
 /// either can take longer than a request may.
 fn warm_up(state: &AppState) -> Result<(), ServeError> {
     let started = std::time::Instant::now();
-    let mut p = state
-        .policy
-        .lock()
-        .map_err(|_| ServeError::Warm("the policy lock is poisoned".into()))?;
-    let indexed = p.warm_up()?;
-    graphs::derived(&mut p, state).map_err(|e| ServeError::Warm(e.message))?;
+    let indexed = state.policy.with(|p| -> Result<usize, ServeError> {
+        let indexed = p.warm_up()?;
+        graphs::derived(p, state).map_err(|e| ServeError::Warm(e.message))?;
+        Ok(indexed)
+    })?;
     tracing::info!(
         indexed,
         elapsed_ms = started.elapsed().as_millis() as u64,

@@ -108,7 +108,7 @@ pub async fn map(
         return Err(ApiError::bad_request("network: too long"));
     }
     state
-        .with_policy(move |p, st| {
+        .read_policy(move |p, st| {
             let ctx = who.ctx();
             let d = derived(p, st)?;
             let filter: Option<HashSet<String>> = match &q.network {

@@ -135,7 +135,7 @@ pub async fn alerts(
         .unwrap_or(crate::api::LIMIT_DEFAULT)
         .clamp(1, ALERTS_MAX);
     state
-        .with_policy(move |p, st| {
+        .read_policy(move |p, st| {
             let ctx = who.ctx();
             let d = derived(p, st)?;
             let m = money_state(p, &d)?;
@@ -294,7 +294,7 @@ pub async fn flows(
         return Err(ApiError::bad_request(format!("hops: 1 to {FLOW_HOPS_MAX}")));
     }
     state
-        .with_policy(move |p, st| {
+        .read_policy(move |p, st| {
             let ctx = who.ctx();
             let d = derived(p, st)?;
             let m = money_state(p, &d)?;

@@ -278,10 +278,10 @@ fn keys_in(v: &Value, out: &mut BTreeSet<RecordKey>) {
     }
 }
 
-fn run(store: Box<dyn Store>, oracle_store: Box<dyn Store>) {
+fn run(store: Box<dyn Store>, writer: Box<dyn Store>, oracle_store: Box<dyn Store>) {
     let mut policy = PolicyStore::open_owned(store).unwrap();
     assert!(corridor_server::demo::ensure_demo_directory(&mut policy, "test", now()).unwrap());
-    let server = corridor_server::start(policy, "127.0.0.1:0".parse().unwrap(), 2).unwrap();
+    let server = corridor_server::start(policy, writer, "127.0.0.1:0".parse().unwrap(), 2).unwrap();
     let c = Client::new(server.addr);
     let mut oracle = Oracle {
         store: oracle_store,
@@ -1008,8 +1008,9 @@ fn api_on_sqlite() {
         fill(dir.path(), store.as_mut());
     }
     let store = corridor_store::open(&locator).unwrap();
+    let writer = corridor_store::open(&locator).unwrap();
     let oracle = corridor_store::open(&locator).unwrap();
-    run(store, oracle);
+    run(store, writer, oracle);
 }
 
 #[test]
@@ -1030,8 +1031,9 @@ fn api_on_postgres() {
         .unwrap();
     let mut pg = corridor_store::PgStore::open_in_schema(&url, &schema).unwrap();
     fill(dir.path(), &mut pg);
+    let writer = corridor_store::PgStore::open_in_schema(&url, &schema).unwrap();
     let oracle = corridor_store::PgStore::open_in_schema(&url, &schema).unwrap();
-    run(Box::new(pg), Box::new(oracle));
+    run(Box::new(pg), Box::new(writer), Box::new(oracle));
     client
         .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
         .unwrap();
