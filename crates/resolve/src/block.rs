@@ -438,11 +438,13 @@ pub fn candidate_pairs(
         let earlier = r;
         let earlier_big = &oversized;
 
-        let found: Vec<Pair> = groups
+        // One growing vector per rayon task rather than one per block: blocks are many and
+        // small, and a vector each made allocation (and fresh pages) a visible share of the
+        // time.
+        let found: Vec<Vec<Pair>> = groups
             .par_iter()
-            .flat_map_iter(|&(s, e)| {
+            .fold(Vec::new, |mut out, &(s, e)| {
                 let members = &order[s..e];
-                let mut out = Vec::new();
                 for (x, &(_, a)) in members.iter().enumerate() {
                     for &(_, b) in &members[x + 1..] {
                         let (l, r) = if a < b { (a, b) } else { (b, a) };
@@ -464,17 +466,21 @@ pub fn candidate_pairs(
                 out
             })
             .collect();
-        stats.pairs_per_rule.push(found.len() as u64);
-        if pairs.len() + found.len() > limits.pairs_max {
+        let found_len: usize = found.iter().map(Vec::len).sum();
+        stats.pairs_per_rule.push(found_len as u64);
+        if pairs.len() + found_len > limits.pairs_max {
             return Err(Error::Limit(format!(
                 "blocking rule {} brings the candidate pairs to {}, more than pairs_max {}: \
                  use stricter blocking rules",
                 r + 1,
-                pairs.len() + found.len(),
+                pairs.len() + found_len,
                 limits.pairs_max
             )));
         }
-        pairs.extend(found);
+        pairs.reserve(found_len);
+        for f in found {
+            pairs.extend_from_slice(&f);
+        }
         oversized.push(big);
     }
     pairs.par_sort_unstable();
