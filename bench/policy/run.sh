@@ -4,6 +4,7 @@
 # and the search's audit entry written with full sync before the answer is returned).
 #
 # Usage: bench/policy/run.sh [RECORDS] [QUERIES]   (default 1,000,000 and 2,000)
+# CORRIDOR_BENCH_THREADS=1,2,8 runs the queries once per number of searching threads.
 # CORRIDOR_BENCH_STORE=postgres://… runs it on PostgreSQL instead of a SQLite file.
 # Needs /usr/bin/time.
 set -euo pipefail

@@ -264,70 +264,86 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.elapsed().as_secs_f64(),
         first.hits.len()
     );
-    // Threads share the policy layer; their searches are committed in groups.
-    let threads: usize = std::env::var("CORRIDOR_BENCH_THREADS")
-        .ok()
-        .map_or(Ok(1), |t| t.parse())?;
-    let threads = threads.clamp(1, 64);
+    // A search's latency is bounded below by one sync of the audit commit, and this machine's
+    // disk syncs anywhere from 0.2 to 3 ms depending on its neighbours: say which it was.
+    if let Some(ms) = sync_latency_ms(&locator) {
+        println!("disk: one 4 KiB write + fsync beside the store takes {ms:.2} ms (median of 50)");
+    }
+    // Threads share the policy layer; their searches are committed in groups. A comma list
+    // (`CORRIDOR_BENCH_THREADS=1,8,32`) runs the queries once per thread count.
+    let counts: Vec<usize> = std::env::var("CORRIDOR_BENCH_THREADS")
+        .unwrap_or_else(|_| "1".into())
+        .split(',')
+        .map(|t| t.trim().parse::<usize>().map(|t| t.clamp(1, 64)))
+        .collect::<Result<_, _>>()?;
     // Searches' audit entries are written on a second handle, in groups.
     let shared = SharedPolicy::new(policy, corridor_store::open(&locator)?)?;
-    let mut plans: Vec<Vec<String>> = vec![Vec::new(); threads];
-    for q in 0..queries {
-        // Half the queries name a stored person, half a made-up one (mostly no-hit).
-        let n = if q % 2 == 0 {
-            names[(rng.next() % names.len() as u64) as usize].clone()
-        } else {
-            name(&mut rng)
-        };
-        plans[q % threads].push(n);
-    }
-    let t = Instant::now();
-    let results: Vec<(Vec<f64>, usize, usize)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = plans
-            .into_iter()
-            .map(|plan| {
-                let shared = &shared;
-                let ctx = ctx.clone();
-                scope.spawn(move || {
-                    let mut lat = Vec::with_capacity(plan.len());
-                    let (mut hits, mut errors) = (0usize, 0usize);
-                    for n in plan {
-                        let query = Query {
-                            name: Some(n),
-                            ..Query::default()
-                        };
-                        let s = Instant::now();
-                        match shared.search(ctx.clone(), query, "benchmark: hit / no-hit".into()) {
-                            Ok(a) => hits += usize::from(!a.hits.is_empty()),
-                            Err(_) => errors += 1,
+    for threads in counts {
+        let mut plans: Vec<Vec<String>> = vec![Vec::new(); threads];
+        for q in 0..queries {
+            // Half the queries name a stored person, half a made-up one (mostly no-hit).
+            let n = if q % 2 == 0 {
+                names[(rng.next() % names.len() as u64) as usize].clone()
+            } else {
+                name(&mut rng)
+            };
+            plans[q % threads].push(n);
+        }
+        let t = Instant::now();
+        let results: Vec<(Vec<f64>, usize, usize)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = plans
+                .into_iter()
+                .map(|plan| {
+                    let shared = &shared;
+                    let ctx = ctx.clone();
+                    scope.spawn(move || {
+                        let mut lat = Vec::with_capacity(plan.len());
+                        let (mut hits, mut errors) = (0usize, 0usize);
+                        for n in plan {
+                            let query = Query {
+                                name: Some(n),
+                                ..Query::default()
+                            };
+                            let s = Instant::now();
+                            match shared.search(
+                                ctx.clone(),
+                                query,
+                                "benchmark: hit / no-hit".into(),
+                            ) {
+                                Ok(a) => hits += usize::from(!a.hits.is_empty()),
+                                Err(_) => errors += 1,
+                            }
+                            lat.push(s.elapsed().as_secs_f64() * 1e3);
                         }
-                        lat.push(s.elapsed().as_secs_f64() * 1e3);
-                    }
-                    (lat, hits, errors)
+                        (lat, hits, errors)
+                    })
                 })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("search thread"))
-            .collect()
-    });
-    let mut lat = Vec::with_capacity(queries);
-    let (mut hits, mut errors) = (0usize, 0usize);
-    for (l, h, e) in results {
-        lat.extend(l);
-        hits += h;
-        errors += e;
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("search thread"))
+                .collect()
+        });
+        let mut lat = Vec::with_capacity(queries);
+        let (mut hits, mut errors) = (0usize, 0usize);
+        for (l, h, e) in results {
+            lat.extend(l);
+            hits += h;
+            errors += e;
+        }
+        let wall = t.elapsed().as_secs_f64();
+        lat.sort_by(f64::total_cmp);
+        println!(
+            "{queries} searches on {threads} thread(s): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} queries/s; {hits} with hits, {errors} refused as too broad; load {}",
+            percentile(&lat, 0.5),
+            percentile(&lat, 0.99),
+            lat.last().copied().unwrap_or(0.0),
+            queries as f64 / wall,
+            std::fs::read_to_string("/proc/loadavg")
+                .map(|l| l.split(' ').take(3).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default()
+        );
     }
-    let wall = t.elapsed().as_secs_f64();
-    lat.sort_by(f64::total_cmp);
-    println!(
-        "{queries} searches on {threads} thread(s): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} queries/s; {hits} with hits, {errors} refused as too broad",
-        percentile(&lat, 0.5),
-        percentile(&lat, 0.99),
-        lat.last().copied().unwrap_or(0.0),
-        queries as f64 / wall
-    );
     // Group commit must leave one unbroken chain.
     let report = shared.with(|p| p.verify_audit(None))?;
     println!(
@@ -339,4 +355,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     );
     Ok(())
+}
+
+/// Median time of a 4 KiB write and fsync in the directory of a SQLite store (`None` for
+/// PostgreSQL, whose syncs happen on the server).
+fn sync_latency_ms(locator: &str) -> Option<f64> {
+    use std::io::Write;
+    if locator.starts_with("postgres") {
+        return None;
+    }
+    let dir = std::path::Path::new(locator).parent()?;
+    let path = dir.join("sync-probe.tmp");
+    let mut times = Vec::with_capacity(50);
+    let mut f = std::fs::File::create(&path).ok()?;
+    for _ in 0..50 {
+        let t = Instant::now();
+        f.write_all(&[0u8; 4096]).ok()?;
+        f.sync_data().ok()?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let _ = std::fs::remove_file(&path);
+    times.sort_by(f64::total_cmp);
+    Some(times[times.len() / 2])
 }
