@@ -20,6 +20,7 @@
 
 pub mod audit;
 mod auth;
+pub mod collect;
 mod decide;
 mod deconflict;
 mod discovery;

@@ -181,9 +181,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/audit/verify", get(audit_verify))
 }
 
-/// The ingest route (a CSV body, larger limit).
+/// The ingest route (a file in a JSON body, larger limit).
 pub fn ingest_routes() -> Router<AppState> {
-    Router::new()
+    Router::new().route("/api/v1/ingest", post(crate::ingest::ingest))
 }
 
 // ---- health ----
