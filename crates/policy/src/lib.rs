@@ -26,6 +26,7 @@ mod deconflict;
 mod discovery;
 mod grant;
 mod group;
+pub mod ledger;
 mod principal;
 pub mod review;
 pub mod serve;

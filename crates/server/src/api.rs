@@ -176,6 +176,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/notices", get(notices))
         .route("/api/v1/money/alerts", get(crate::money::alerts))
         .route("/api/v1/money/flows/{subject}", get(crate::money::flows))
+        .route("/api/v1/money/accounts/{id}", get(crate::money::account))
         .route("/api/v1/map", get(crate::map::map))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/audit/verify", get(audit_verify))
