@@ -462,7 +462,8 @@ fn alert_out(
     }
     let ts: Vec<i64> = txs.iter().map(|&t| m.ledger.ts[t]).collect();
     let transactions: Vec<String> = txs.iter().map(|&t| m.ledger.ids[t].clone()).collect();
-    let digest = blake3::hash(format!("{}{}", a.typology.name(), transactions.join(",")).as_bytes());
+    let digest =
+        blake3::hash(format!("{}{}", a.typology.name(), transactions.join(",")).as_bytes());
     Ok(AlertOut {
         alert_id: format!("M-{}", &digest.to_hex()[..12]),
         typology: a.typology.name().to_owned(),
@@ -840,8 +841,15 @@ mod tests {
             let from = accounts[(x >> 33) as usize % accounts.len()];
             let to = accounts[(x >> 17) as usize % accounts.len()];
             let ts = 1_700_000_000 + ((x >> 40) % 50) as i64 * 3_600;
-            b.push(&format!("t{i}"), ts, from, to, 100 + i, corridor_money::CHANNEL_OTHER)
-                .unwrap();
+            b.push(
+                &format!("t{i}"),
+                ts,
+                from,
+                to,
+                100 + i,
+                corridor_money::CHANNEL_OTHER,
+            )
+            .unwrap();
         }
         let l = b.build().unwrap();
         let mut outgoing: Vec<Vec<u32>> = vec![Vec::new(); l.accounts.len()];
