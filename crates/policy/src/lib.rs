@@ -24,6 +24,7 @@ pub mod collect;
 mod decide;
 mod deconflict;
 mod discovery;
+pub mod explain;
 mod grant;
 mod group;
 pub mod ledger;

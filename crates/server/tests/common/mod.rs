@@ -160,3 +160,35 @@ pub fn assert_error(status: u16, v: &Value, want_status: u16, code: &str) {
         "{v}"
     );
 }
+
+/// Generates the demo scenario, ingests every agency and the FIU example, and resolves
+/// subjects (as the main API test does).
+pub fn fill_demo(dir: &std::path::Path, store: &mut dyn corridor_store::Store) {
+    use corridor_ingest::{Format, Options};
+    let scenario = dir.join("scenario");
+    let config = corridor_synth::Config::preset(corridor_synth::Preset::Demo, 5);
+    let summary = corridor_synth::generate(&config, &scenario).expect("scenario");
+    for agency in &summary.agencies {
+        let mapping = std::fs::read_to_string(scenario.join(&agency.mapping_file)).unwrap();
+        let format = if agency.ftm { Format::Ftm } else { Format::Csv };
+        let options = Options {
+            rejects_path: Some(dir.join(format!("{}.rejects.csv", agency.code))),
+            ..Options::default()
+        };
+        corridor_ingest::ingest_file(
+            store,
+            &scenario.join(&agency.data_file),
+            format,
+            Some((&mapping, &agency.mapping_file)),
+            &options,
+            &mut |_| {},
+        )
+        .unwrap_or_else(|e| panic!("ingesting {}: {e}", agency.data_file));
+    }
+    corridor_subjects::resolve_kinds(
+        store,
+        &corridor_subjects::builtin_kinds(),
+        &corridor_subjects::Options::default(),
+    )
+    .expect("resolve");
+}
