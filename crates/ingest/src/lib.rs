@@ -202,6 +202,7 @@ pub struct BytesReport {
 /// with the rejects returned instead of written to a file. When `originator` is given, every
 /// record must be that agency's own: a CSV mapping naming another agency is a usage error
 /// (nothing read), and a JSON line whose envelope names another originator is rejected.
+#[allow(clippy::too_many_arguments)]
 pub fn ingest_bytes(
     store: &mut dyn Store,
     name: &str,
