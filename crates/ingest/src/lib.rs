@@ -1154,7 +1154,7 @@ fn column_names(columns_of: &BTreeMap<&str, Vec<&str>>, property: &str) -> Strin
 /// formula are neutralised, because this file is meant to be opened by people fixing sources.
 /// For an upload the rejects are kept in memory instead, bounded.
 enum Rejects {
-    File(csv::Writer<File>),
+    File(Box<csv::Writer<File>>),
     Memory {
         fields: Vec<RejectedField>,
         max: usize,
@@ -1166,7 +1166,7 @@ impl Rejects {
     fn create(path: &Path) -> io::Result<Rejects> {
         let mut out = csv::Writer::from_writer(File::create(path)?);
         out.write_record(["file", "line", "field", "reason"])?;
-        Ok(Rejects::File(out))
+        Ok(Rejects::File(Box::new(out)))
     }
 
     fn write(&mut self, file: &str, line: u64, errors: &[FieldError]) -> io::Result<()> {

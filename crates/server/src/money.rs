@@ -861,7 +861,7 @@ mod tests {
             for hops in 1..=4 {
                 for steps_max in [1, 7, 50, 10_000] {
                     for modulus in [1, 2, 3] {
-                        let keep = |t: usize| t % modulus == 0;
+                        let keep = |t: usize| t.is_multiple_of(modulus);
                         let want = corridor_money::walk_flows(&l, &[start], hops, steps_max, keep);
                         let got = walk_cached(&l, &outgoing, &[start], hops, steps_max, keep);
                         assert_eq!(got, want, "start {start} hops {hops} max {steps_max}");
