@@ -35,10 +35,6 @@ use crate::graphs::{Derived, derived};
 pub const ALERTS_MAX: usize = 200;
 /// Most payments listed per alert.
 pub const ALERT_TRANSACTIONS_MAX: usize = 50;
-/// Most rows one account answer reads for the account's features.
-pub const ACCOUNT_ROWS_MAX: usize = 50_000;
-/// Most alerts one account answer lists.
-pub const ACCOUNT_ALERTS_MAX: usize = 100;
 /// Longest account name in a path, in bytes.
 pub const ACCOUNT_NAME_BYTES_MAX: usize = 256;
 
