@@ -124,6 +124,14 @@ async function main() {
     const nodes = await page.evaluate(() => window.corridorReady?.nodes ?? 0);
     check(nodes > 0, `subject link chart drawn with ${nodes} nodes`);
     check(Number(await page.getAttribute('#chart', 'data-nodes')) > 0, 'chart element reports its nodes');
+    // Each explained link lists its fields with m, u and weight, which add up to the sum row.
+    const sums = await page.evaluate(() => [...document.querySelectorAll('table.field-weights')].map((t) => {
+      const cells = [...t.querySelectorAll('tbody tr')].map((r) => Number(r.children[4].textContent));
+      const sum = Number(t.querySelector('.field-weights-sum').textContent);
+      // Each shown number is rounded to 0.005: the sum may be off by that much per row.
+      return Math.abs(cells.reduce((a, b) => a + b, 0) - sum) <= 0.005 * (cells.length + 1) + 1e-9;
+    }));
+    check(sums.length > 0 && sums.every(Boolean), `per-field weights add up on ${sums.length} links`);
     await page.waitForTimeout(500);
     await shot('subject');
     // The chart exports as a PNG with the WebGL layers in it (not a blank canvas).

@@ -138,7 +138,6 @@ pub fn ingest_file(
     options: &Options,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Summary, IngestError> {
-    let model = Model::builtin();
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -148,6 +147,130 @@ pub fn ingest_file(
         .map_err(|e| usage(format!("{}: {e}", path.display())))?
         .len();
     let file_hash = hash_file(path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+    let file = File::open(path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+    let rejects_path = options.rejects_path.clone().unwrap_or_else(|| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(".rejects.csv");
+        PathBuf::from(p)
+    });
+    let input = Input {
+        name: file_name,
+        hash: file_hash,
+        bytes_total,
+        reader: Box::new(file),
+    };
+    let (mut summary, rejects) = ingest_input(
+        store,
+        input,
+        format,
+        mapping,
+        options,
+        None,
+        RejectsTo::File(rejects_path.clone()),
+        progress,
+    )?;
+    summary.rejects_path = Some(rejects_path);
+    rejects.finish().map_err(|e| IngestError::Failed {
+        message: format!("writing rejects: {e}"),
+        committed: Box::new(summary.clone()),
+    })?;
+    Ok(summary)
+}
+
+/// One rejected field of an uploaded file's row, for an answer rather than a rejects file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedField {
+    /// The line of the file (1 is a CSV file's header).
+    pub line: u64,
+    /// The column or property at fault; empty for the whole row.
+    pub field: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What [`ingest_bytes`] did: the summary, and the rejected fields (at most the number asked
+/// for; the summary counts every rejected row).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BytesReport {
+    pub summary: Summary,
+    pub rejects: Vec<RejectedField>,
+    /// True when more fields were rejected than `rejects` holds.
+    pub rejects_truncated: bool,
+}
+
+/// Ingests a file held in memory (an upload), exactly as [`ingest_file`] ingests one on disk,
+/// with the rejects returned instead of written to a file. When `originator` is given, every
+/// record must be that agency's own: a CSV mapping naming another agency is a usage error
+/// (nothing read), and a JSON line whose envelope names another originator is rejected.
+#[allow(clippy::too_many_arguments)]
+pub fn ingest_bytes(
+    store: &mut dyn Store,
+    name: &str,
+    data: &[u8],
+    format: Format,
+    mapping: Option<(&str, &str)>,
+    options: &Options,
+    originator: Option<&str>,
+    rejects_max: usize,
+) -> Result<BytesReport, IngestError> {
+    let input = Input {
+        name: name.to_owned(),
+        hash: blake3::hash(data).to_hex().to_string(),
+        bytes_total: data.len() as u64,
+        reader: Box::new(data),
+    };
+    let (summary, rejects) = ingest_input(
+        store,
+        input,
+        format,
+        mapping,
+        options,
+        originator,
+        RejectsTo::Memory(rejects_max),
+        &mut |_| {},
+    )?;
+    let (rejects, rejects_truncated) = rejects.into_memory();
+    Ok(BytesReport {
+        summary,
+        rejects,
+        rejects_truncated,
+    })
+}
+
+/// A file to ingest, from disk or memory.
+struct Input<'a> {
+    name: String,
+    hash: String,
+    bytes_total: u64,
+    reader: Box<dyn Read + Send + 'a>,
+}
+
+/// Where rejected rows go.
+enum RejectsTo {
+    File(PathBuf),
+    /// Kept in memory, at most this many fields.
+    Memory(usize),
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ingest_input(
+    store: &mut dyn Store,
+    input: Input<'_>,
+    format: Format,
+    mapping: Option<(&str, &str)>,
+    options: &Options,
+    originator: Option<&str>,
+    rejects_to: RejectsTo,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<(Summary, Rejects), IngestError> {
+    let model = Model::builtin();
+    let Input {
+        name: file_name,
+        hash: file_hash,
+        bytes_total,
+        reader: input,
+    } = input;
+    let usage = |m: String| IngestError::Usage(m);
     let mut summary = Summary {
         file: file_name.clone(),
         ..Summary::default()
@@ -156,8 +279,7 @@ pub fn ingest_file(
         message,
         committed: Box::new(summary.clone()),
     };
-    let file = File::open(path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
-    let (reader, header, parsed_mapping): (Source, Option<Vec<String>>, Option<Mapping>) =
+    let (reader, header, parsed_mapping): (Source<'_>, Option<Vec<String>>, Option<Mapping>) =
         match format {
             Format::Csv => {
                 let (text, name) = mapping.ok_or_else(|| {
@@ -167,9 +289,10 @@ pub fn ingest_file(
                 })?;
                 let delimiter = mapping::delimiter_of(text)
                     .map_err(|e| usage(format!("mapping {name}: {e}")))?;
-                let mut rows = CsvRows::new(file, delimiter);
+                let mut rows = CsvRows::new(input, delimiter);
+                // Nothing is written before the header is read: a bad one is the input's fault.
                 let header = read_header(&mut rows)
-                    .map_err(|e| failed(&summary, format!("{file_name}: line 1: header: {e}")))?;
+                    .map_err(|e| usage(format!("{file_name}: line 1: header: {e}")))?;
                 let m = mapping::parse(text, Some(&header), model)
                     .map_err(|e| usage(format!("mapping {name}: {e}")))?;
                 (Source::Csv(Box::new(rows)), Some(header), Some(m))
@@ -182,15 +305,25 @@ pub fn ingest_file(
                     })
                     .transpose()?;
                 (
-                    Source::Ftm(BufReader::with_capacity(256 * 1024, file)),
+                    Source::Ftm(BufReader::with_capacity(256 * 1024, input)),
                     None,
                     m,
                 )
             }
         };
+    if let (Some(o), Some(m)) = (originator, parsed_mapping.as_ref())
+        && m.agency != o
+    {
+        return Err(usage(format!(
+            "mapping: agency '{}' is not the uploader's agency '{o}'; records are ingested \
+             only for the uploader's own agency",
+            m.agency
+        )));
+    }
     summary.agency = parsed_mapping
         .as_ref()
         .map(|m| m.agency.clone())
+        .or_else(|| originator.map(str::to_owned))
         .unwrap_or_default();
     let source_id = store
         .register_source(&SourceInfo {
@@ -217,14 +350,16 @@ pub fn ingest_file(
             format!("{file_name}: reading the source's progress: {e}"),
         )
     })?;
-    let rejects_path = options.rejects_path.clone().unwrap_or_else(|| {
-        let mut p = path.as_os_str().to_owned();
-        p.push(".rejects.csv");
-        PathBuf::from(p)
-    });
-    let mut rejects = Rejects::create(&rejects_path)
-        .map_err(|e| usage(format!("{}: {e}", rejects_path.display())))?;
-    summary.rejects_path = Some(rejects_path);
+    let mut rejects = match rejects_to {
+        RejectsTo::File(path) => {
+            Rejects::create(&path).map_err(|e| usage(format!("{}: {e}", path.display())))?
+        }
+        RejectsTo::Memory(max) => Rejects::Memory {
+            fields: Vec::new(),
+            max,
+            truncated: false,
+        },
+    };
 
     let batch_records = options.batch_records.clamp(1, BATCH_RECORDS_MAX);
     let parser = RowParser {
@@ -233,6 +368,7 @@ pub fn ingest_file(
         header: header.as_deref(),
         file_name: &file_name,
         submitted_at: &options.submitted_at,
+        originator,
         review_by_of: Default::default(),
         submitted_memo: Default::default(),
         grading_memo: Default::default(),
@@ -253,19 +389,16 @@ pub fn ingest_file(
         drop(handle.join());
         result.map_err(|m| failed(&summary, format!("{file_name}: {m}")))
     })?;
-    rejects
-        .finish()
-        .map_err(|e| failed(&summary, format!("writing rejects: {e}")))?;
-    Ok(summary)
+    Ok((summary, rejects))
 }
 
 /// The file being read, by format.
-enum Source {
-    Csv(Box<CsvRows<File>>),
-    Ftm(BufReader<File>),
+enum Source<'a> {
+    Csv(Box<CsvRows<Box<dyn Read + Send + 'a>>>),
+    Ftm(BufReader<Box<dyn Read + Send + 'a>>),
 }
 
-fn read_header(rows: &mut CsvRows<File>) -> Result<Vec<String>, String> {
+fn read_header<R: Read>(rows: &mut CsvRows<R>) -> Result<Vec<String>, String> {
     match rows.next_row().map_err(|e| e.to_string())? {
         None => Err("the file is empty".into()),
         Some(RowRead::TooLong { .. }) => Err(format!("over {ROW_BYTES_MAX} bytes")),
@@ -310,7 +443,7 @@ struct Chunk {
 }
 
 fn parse_all(
-    mut source: Source,
+    mut source: Source<'_>,
     parser: &RowParser<'_>,
     batch_records: usize,
     tx: SyncSender<Result<Chunk, String>>,
@@ -509,6 +642,8 @@ struct RowParser<'a> {
     header: Option<&'a [String]>,
     file_name: &'a str,
     submitted_at: &'a str,
+    /// The agency every record must be of (an upload), if any.
+    originator: Option<&'a str>,
     /// The last (submission time, review date) computed: rows of a file mostly share one.
     review_by_of: std::cell::RefCell<(String, String)>,
     /// The last submission time read: (as written, as ISO).
@@ -518,7 +653,7 @@ struct RowParser<'a> {
 }
 
 impl RowParser<'_> {
-    fn csv_row(&self, csv: &CsvRows<File>, read: RowRead) -> RowOutcome {
+    fn csv_row<R: Read>(&self, csv: &CsvRows<R>, read: RowRead) -> RowOutcome {
         let (line, limit_error) = match read {
             RowRead::Row { line } => (line, None),
             RowRead::TooLong { line } => (line, Some(format!("row is over {ROW_BYTES_MAX} bytes"))),
@@ -940,6 +1075,17 @@ impl RowParser<'_> {
         let envelope = match (obj.get("corridor"), self.mapping) {
             (Some(env), _) => match serde_json::from_value::<Envelope>(env.clone()) {
                 Ok(e) => match e.validate() {
+                    Ok(()) if self.originator.is_some_and(|o| o != e.originator) => {
+                        errors.push(FieldError::new(
+                            "corridor.originator",
+                            format!(
+                                "'{}' is not the uploader's agency; records are ingested only \
+                                 for the uploader's own agency",
+                                e.originator
+                            ),
+                        ));
+                        None
+                    }
                     Ok(()) => Some(e),
                     Err((field, reason)) => {
                         errors.push(FieldError::new(format!("corridor.{field}"), reason));
@@ -1006,37 +1152,81 @@ fn column_names(columns_of: &BTreeMap<&str, Vec<&str>>, property: &str) -> Strin
 
 /// The rejects file: CSV of file, line, field, reason. Cells that a spreadsheet would run as a
 /// formula are neutralised, because this file is meant to be opened by people fixing sources.
-struct Rejects {
-    out: csv::Writer<File>,
+/// For an upload the rejects are kept in memory instead, bounded.
+enum Rejects {
+    File(Box<csv::Writer<File>>),
+    Memory {
+        fields: Vec<RejectedField>,
+        max: usize,
+        truncated: bool,
+    },
 }
 
 impl Rejects {
     fn create(path: &Path) -> io::Result<Rejects> {
         let mut out = csv::Writer::from_writer(File::create(path)?);
         out.write_record(["file", "line", "field", "reason"])?;
-        Ok(Rejects { out })
+        Ok(Rejects::File(Box::new(out)))
     }
 
     fn write(&mut self, file: &str, line: u64, errors: &[FieldError]) -> io::Result<()> {
-        let line = line.to_string();
-        for e in errors {
-            self.out.write_record([
-                corridor_text::csv_safe(file).as_ref(),
-                &line,
-                corridor_text::csv_safe(&e.field).as_ref(),
-                corridor_text::csv_safe(&e.reason).as_ref(),
-            ])?;
+        match self {
+            Rejects::File(out) => {
+                let line = line.to_string();
+                for e in errors {
+                    out.write_record([
+                        corridor_text::csv_safe(file).as_ref(),
+                        &line,
+                        corridor_text::csv_safe(&e.field).as_ref(),
+                        corridor_text::csv_safe(&e.reason).as_ref(),
+                    ])?;
+                }
+            }
+            Rejects::Memory {
+                fields,
+                max,
+                truncated,
+            } => {
+                for e in errors {
+                    if fields.len() >= *max {
+                        *truncated = true;
+                        break;
+                    }
+                    fields.push(RejectedField {
+                        line,
+                        field: e.field.clone(),
+                        reason: e.reason.clone(),
+                    });
+                }
+            }
         }
         Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        match self {
+            Rejects::File(out) => out.flush(),
+            Rejects::Memory { .. } => Ok(()),
+        }
     }
 
-    fn finish(mut self) -> io::Result<()> {
-        self.out.flush()?;
-        self.out.get_ref().sync_all()
+    fn finish(self) -> io::Result<()> {
+        match self {
+            Rejects::File(mut out) => {
+                out.flush()?;
+                out.get_ref().sync_all()
+            }
+            Rejects::Memory { .. } => Ok(()),
+        }
+    }
+
+    fn into_memory(self) -> (Vec<RejectedField>, bool) {
+        match self {
+            Rejects::Memory {
+                fields, truncated, ..
+            } => (fields, truncated),
+            Rejects::File(_) => (Vec::new(), false),
+        }
     }
 }
 

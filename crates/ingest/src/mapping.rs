@@ -200,6 +200,17 @@ pub const SCRIPTS: [&str; 5] = ["Latn", "Cyrl", "Arab", "Grek", "mixed"];
 
 /// Reads a mapping. `header` is the CSV header (None for FtM JSON lines, whose mapping only
 /// supplies the envelope). Every error names the key at fault.
+/// The agency a mapping names (`source.agency`), read without a file's header: enough to
+/// refuse another agency's mapping before anything is read.
+pub fn agency_of(text: &str) -> Result<String, String> {
+    if text.len() > MAPPING_BYTES_MAX {
+        return Err(format!("mapping is over {MAPPING_BYTES_MAX} bytes"));
+    }
+    let file: MappingFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    check_agency(&file.source.agency).map_err(|e| format!("source.agency: {e}"))?;
+    Ok(file.source.agency)
+}
+
 pub fn parse(text: &str, header: Option<&[String]>, model: &Model) -> Result<Mapping, String> {
     if text.len() > MAPPING_BYTES_MAX {
         return Err(format!("mapping is over {MAPPING_BYTES_MAX} bytes"));

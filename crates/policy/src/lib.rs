@@ -20,11 +20,14 @@
 
 pub mod audit;
 mod auth;
+pub mod collect;
 mod decide;
 mod deconflict;
 mod discovery;
+pub mod explain;
 mod grant;
 mod group;
+pub mod ledger;
 mod principal;
 pub mod review;
 pub mod serve;

@@ -176,14 +176,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/notices", get(notices))
         .route("/api/v1/money/alerts", get(crate::money::alerts))
         .route("/api/v1/money/flows/{subject}", get(crate::money::flows))
+        .route("/api/v1/money/accounts/{id}", get(crate::money::account))
         .route("/api/v1/map", get(crate::map::map))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/audit/verify", get(audit_verify))
 }
 
-/// The ingest route (a CSV body, larger limit).
+/// The ingest route (a file in a JSON body, larger limit).
 pub fn ingest_routes() -> Router<AppState> {
-    Router::new()
+    Router::new().route("/api/v1/ingest", post(crate::ingest::ingest))
 }
 
 // ---- health ----
@@ -620,10 +621,18 @@ pub struct Withheld {
     pub count: usize,
 }
 
+/// One comparison's part of a link's match weight.
 #[derive(Serialize, ToSchema)]
 pub struct FieldWeight {
+    /// The comparison (`given_name`, `birth_date`, …).
     pub field: String,
+    /// The level the pair reached (`exact`, `null`, …).
     pub level: String,
+    /// P(level | match).
+    pub m: f64,
+    /// P(level | non-match); the value's frequency when term-frequency adjusted.
+    pub u: f64,
+    /// log2(m/u), with any term-frequency adjustment.
     pub weight: f64,
 }
 
@@ -635,8 +644,14 @@ pub struct Explanation {
     pub probability: f64,
     /// The link's match weight (log2 odds).
     pub weight: f64,
-    /// Per-field Bayes factors, when stored (empty for exact-key links and for now).
+    /// Per-field parts of the weight under the stored model (empty for a kind matched by key):
+    /// with `prior_weight` they add up to `explained_weight`.
     pub fields: Vec<FieldWeight>,
+    /// log2 prior odds of the stored model (null without fields).
+    pub prior_weight: Option<f64>,
+    /// The pair's weight re-computed now: equal to `weight` unless records were added since
+    /// the resolution (term frequencies moved).
+    pub explained_weight: Option<f64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -694,6 +709,8 @@ fn subject_out(v: &SubjectView) -> SubjectOut {
                 probability: 1.0 / (1.0 + (-w).exp2()),
                 weight: *w,
                 fields: Vec::new(),
+                prior_weight: None,
+                explained_weight: None,
             })
         })
         .collect();
@@ -739,10 +756,68 @@ pub async fn subject(
                 .subject(&ctx, &id, &q.justification)?
                 .ok_or_else(|| ApiError::not_found("no such subject"))?;
             let mut out = subject_out(&view);
+            explain(p, st, &ctx, &view.kind, &mut out.explanation)?;
             out.timeline = crate::graphs::timeline(p, st, &ctx, &id, &q.justification)?;
             Ok(Json(out))
         })
         .await
+}
+
+/// Fills each link's per-field weights from the kind's stored model, for the pairs the caller
+/// may read both records of (every pair shown is such a pair already).
+fn explain(
+    p: &mut corridor_policy::PolicyStore<'static>,
+    st: &AppState,
+    ctx: &Context,
+    kind: &str,
+    links: &mut [Explanation],
+) -> Result<(), ApiError> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    let d = crate::graphs::derived(p, st)?;
+    let explainer = {
+        let mut cache = d.explainers.lock().map_err(|_| ApiError::internal())?;
+        match cache.get(kind) {
+            Some(e) => e.clone(),
+            None => {
+                let e = p.explainer(kind)?.map(std::sync::Arc::new);
+                cache.insert(kind.to_owned(), e.clone());
+                e
+            }
+        }
+    };
+    let Some(explainer) = explainer else {
+        return Ok(());
+    };
+    let pairs: Vec<(RecordKey, RecordKey)> = links
+        .iter()
+        .take(corridor_policy::explain::EXPLAIN_PAIRS_MAX)
+        .map(|x| {
+            (
+                RecordKey::new(&x.a.origin, &x.a.id),
+                RecordKey::new(&x.b.origin, &x.b.id),
+            )
+        })
+        .collect();
+    let parts = p.explain_links(ctx, &d.catalog, &explainer, &pairs)?;
+    for (x, part) in links.iter_mut().zip(parts) {
+        let Some(part) = part else { continue };
+        x.prior_weight = Some(part.prior_weight);
+        x.explained_weight = Some(part.weight);
+        x.fields = part
+            .fields
+            .into_iter()
+            .map(|f| FieldWeight {
+                field: f.name,
+                level: f.level,
+                m: f.m,
+                u: f.u,
+                weight: f.weight,
+            })
+            .collect();
+    }
+    Ok(())
 }
 
 // ---- judgements ----

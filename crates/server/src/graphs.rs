@@ -42,6 +42,11 @@ pub struct Derived {
     pub graph: Graph,
     /// The scanned payments, computed on first use.
     pub money: std::sync::Mutex<Option<Arc<crate::money::MoneyState>>>,
+    /// Per resolved kind, its records prepared for link explanations, on first use (`None`:
+    /// a kind with no stored model).
+    pub explainers: std::sync::Mutex<
+        std::collections::HashMap<String, Option<Arc<corridor_policy::explain::Explainer>>>,
+    >,
 }
 
 /// The derived state for the current log position, rebuilt when the log has moved.
@@ -66,6 +71,7 @@ pub(crate) fn derived(p: &mut PolicyStore<'static>, st: &AppState) -> Result<Arc
         catalog,
         graph,
         money: std::sync::Mutex::new(None),
+        explainers: std::sync::Mutex::new(std::collections::HashMap::new()),
     });
     *slot = Some(d.clone());
     Ok(d)

@@ -15,6 +15,7 @@ pub mod assets;
 pub mod demo;
 pub mod error;
 pub mod graphs;
+pub mod ingest;
 pub mod map;
 pub mod money;
 pub mod openapi;

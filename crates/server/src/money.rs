@@ -1,11 +1,16 @@
-//! Money-flow alerts over the store's payments, as one viewer may see them.
+//! Money-flow alerts, flows and accounts over the store's payments, as one viewer may see them.
 //!
-//! The ledger is built from the payments the policy layer hands over for derivation
-//! ([`PolicyStore::payment_facts`]) and scanned once per log position by the typology kernels of
-//! `corridor-money`. An alert is shown only when at least one of its payments is readable by
-//! the viewer, and then with only the readable payments and the accounts they touch; the
-//! payments named are screened (one audit entry per answer).
+//! The ledger is built from two sources the policy layer hands over for derivation: the
+//! store's ledger table ([`PolicyStore::ledger_facts`], rows named `ledger:ORIGINATOR/TX`, their
+//! accounts as the source writes them) and Payment records ([`PolicyStore::payment_facts`], rows
+//! named `ORIGINATOR/ID`, their accounts by subject id or record key; the demo's FIU file is
+//! such records). It is scanned once by the typology kernels of `corridor-money` and kept until
+//! the log or the ledger table grows. A row is shown only to a viewer the policy layer lets
+//! read it (a ledger row is decided like a record, on its originator and handling); an alert
+//! is shown only with its readable rows and the accounts they touch, and the rows named are
+//! audited before the answer leaves (one entry for records, one for ledger rows).
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use axum::Json;
@@ -14,7 +19,10 @@ use corridor_graph::Visibility;
 use corridor_money::ledger::{LedgerBuilder, parse_amount, parse_timestamp};
 use corridor_money::{Config, Ledger, Typology};
 use corridor_policy::PolicyStore;
+use corridor_policy::ledger::{LEDGER_NAME_PREFIX, LedgerFacts, LedgerView};
+use corridor_policy::serve::ViewerRecords;
 use corridor_store::RecordKey;
+use corridor_subjects::accounts::AccountIndex;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -27,25 +35,141 @@ use crate::graphs::{Derived, derived};
 pub const ALERTS_MAX: usize = 200;
 /// Most payments listed per alert.
 pub const ALERT_TRANSACTIONS_MAX: usize = 50;
+/// Longest account name in a path, in bytes.
+pub const ACCOUNT_NAME_BYTES_MAX: usize = 256;
 
-/// The scanned ledger of one log position.
+/// Where an account name in the ledger comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountKind {
+    /// A subject id (a Payment record's end, resolved).
+    Subject,
+    /// `ORIGINATOR/ID` of an unresolved Payment record's end: masked in answers.
+    Record,
+    /// An account as a ledger row writes it (IBAN, customer number, hawaladar's book).
+    Number,
+}
+
+/// The scanned ledger of one log position and ledger length.
 pub struct MoneyState {
     pub ledger: Ledger,
     pub alerts: Vec<corridor_money::Alert>,
+    /// Per ledger account.
+    pub kinds: Vec<AccountKind>,
+    /// Per ledger account, its rows out in time order: the flow walk's index, built once.
+    pub outgoing: Vec<Vec<u32>>,
+    /// Per ledger account, its rows in, in time order.
+    pub incoming: Vec<Vec<u32>>,
+    /// The ledger table's rows and what deciding them needs.
+    pub facts: LedgerFacts,
+    /// Ledger account numbers → account subjects and holders.
+    pub accounts: AccountIndex,
 }
 
+impl MoneyState {
+    /// An account as answers name it: a masked digest for an unresolved record's key.
+    pub fn shown_name(&self, n: u32) -> String {
+        let name = &self.ledger.accounts[n as usize];
+        match self.kinds[n as usize] {
+            AccountKind::Record => format!("X-{}", &blake3::hash(name.as_bytes()).to_hex()[..12]),
+            AccountKind::Subject | AccountKind::Number => name.clone(),
+        }
+    }
+}
+
+/// What one viewer may read of the money state's rows.
+pub struct MoneyView {
+    records: ViewerRecords,
+    ledger: LedgerView,
+}
+
+impl MoneyView {
+    /// True when the viewer may read the row named (a ledger row or a Payment record).
+    pub fn row(&self, name: &str) -> bool {
+        if name.starts_with(LEDGER_NAME_PREFIX) {
+            self.ledger.visible(name)
+        } else {
+            self.records.record_visible(name)
+        }
+    }
+}
+
+pub(crate) fn money_view(
+    p: &PolicyStore<'static>,
+    ctx: &corridor_policy::Context,
+    d: &Derived,
+    m: &MoneyState,
+) -> Result<MoneyView, ApiError> {
+    Ok(MoneyView {
+        records: p.viewer_records(ctx, &d.catalog)?,
+        ledger: p.ledger_view(ctx, &m.facts)?,
+    })
+}
+
+/// Audits the rows an answer shows, before it leaves: Payment records through
+/// [`PolicyStore::screen`], ledger rows through [`PolicyStore::screen_ledger`].
+pub(crate) fn screen_rows(
+    p: &mut PolicyStore<'static>,
+    ctx: &corridor_policy::Context,
+    d: &Derived,
+    m: &MoneyState,
+    names: &[&str],
+    justification: &str,
+    what: &str,
+) -> Result<(), ApiError> {
+    let mut keys: Vec<RecordKey> = Vec::new();
+    let mut ledger: Vec<String> = Vec::new();
+    for n in names {
+        if n.starts_with(LEDGER_NAME_PREFIX) {
+            ledger.push((*n).to_owned());
+        } else if let Some((o, r)) = n.split_once('/') {
+            keys.push(RecordKey::new(o, r));
+        }
+    }
+    if !keys.is_empty() || ledger.is_empty() {
+        p.screen(ctx, &d.catalog, &keys, justification, what)?;
+    }
+    if !ledger.is_empty() {
+        p.screen_ledger(ctx, &m.facts, &ledger, justification, what)?;
+    }
+    Ok(())
+}
+
+/// The money state for the current log position and ledger length, rebuilt when either moved.
 pub(crate) fn money_state(
     p: &mut PolicyStore<'static>,
     d: &Derived,
 ) -> Result<Arc<MoneyState>, ApiError> {
     let mut slot = d.money.lock().map_err(|_| ApiError::internal())?;
-    if let Some(m) = slot.as_ref() {
+    if let Some(m) = slot.as_ref()
+        && p.ledger_current(&m.facts)?
+    {
         return Ok(m.clone());
     }
-    let facts = p.payment_facts()?;
+    let started = std::time::Instant::now();
+    let facts = p.ledger_facts()?;
+    let payments = p.payment_facts()?;
+    let accounts = p.account_index()?;
     let mut b = LedgerBuilder::new();
+    let mut kind_of: HashMap<String, AccountKind> = HashMap::new();
     let mut skipped = 0usize;
-    for f in &facts {
+    for f in &facts.rows {
+        if let Err(e) = b.push(
+            &f.name,
+            f.ts_seconds,
+            &f.from_account,
+            &f.to_account,
+            f.amount_minor,
+            corridor_money::ledger::channel_code(&f.channel),
+        ) {
+            tracing::warn!(error = %e, row = %f.name, "ledger row left out");
+            skipped += 1;
+            continue;
+        }
+        for a in [&f.from_account, &f.to_account] {
+            kind_of.insert(a.clone(), AccountKind::Number);
+        }
+    }
+    for f in &payments {
         let (Some(ts), Some(amount)) = (parse_timestamp(&f.date), parse_amount(&f.amount)) else {
             skipped += 1;
             continue;
@@ -60,25 +184,151 @@ pub(crate) fn money_state(
         ) {
             tracing::warn!(error = %e, record = %f.record, "payment left out of the ledger");
             skipped += 1;
+            continue;
+        }
+        for a in [&f.from, &f.to] {
+            let k = if a.contains('/') {
+                AccountKind::Record
+            } else {
+                AccountKind::Subject
+            };
+            // A name both a ledger row and a record use is a number only when no record
+            // makes it a record key (a record key is masked: the stricter reading wins).
+            let e = kind_of.entry(a.clone()).or_insert(k);
+            if k == AccountKind::Record {
+                *e = k;
+            }
         }
     }
     let ledger = b.build().map_err(|e| {
         tracing::error!(error = %e, "building the ledger");
         ApiError::internal()
     })?;
+    let kinds: Vec<AccountKind> = ledger
+        .accounts
+        .iter()
+        .map(|a| kind_of.get(a).copied().unwrap_or(AccountKind::Record))
+        .collect();
+    let mut outgoing: Vec<Vec<u32>> = vec![Vec::new(); ledger.accounts.len()];
+    let mut incoming: Vec<Vec<u32>> = vec![Vec::new(); ledger.accounts.len()];
+    for i in 0..ledger.len() {
+        // Rows are in canonical (time) order, so each list is too.
+        outgoing[ledger.from[i] as usize].push(i as u32);
+        incoming[ledger.to[i] as usize].push(i as u32);
+    }
     let alerts = corridor_money::scan(&ledger, &Config::default(), 1).map_err(|e| {
         tracing::error!(error = %e, "scanning the ledger");
         ApiError::internal()
     })?;
     tracing::info!(
-        payments = ledger.len(),
+        ledger_rows = facts.rows.len(),
+        payment_records = payments.len(),
         skipped,
         alerts = alerts.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
         "scanned the payments"
     );
-    let m = Arc::new(MoneyState { ledger, alerts });
+    let m = Arc::new(MoneyState {
+        ledger,
+        alerts,
+        kinds,
+        outgoing,
+        incoming,
+        facts,
+        accounts,
+    });
     *slot = Some(m.clone());
     Ok(m)
+}
+
+/// [`corridor_money::walk_flows`] over the money state's cached per-account index: the same
+/// walk (tested equal), without rebuilding the index of every row for each request. `keep`
+/// decides which rows may be followed (what the viewer may read).
+pub fn walk_cached(
+    l: &Ledger,
+    outgoing: &[Vec<u32>],
+    start: &[u32],
+    hops: usize,
+    steps_max: usize,
+    keep: impl Fn(usize) -> bool,
+) -> (Vec<corridor_money::FlowStep>, bool) {
+    debug_assert_eq!(outgoing.len(), l.accounts.len());
+    let mut reached: HashMap<u32, i64> = start.iter().map(|&a| (a, i64::MIN)).collect();
+    let mut frontier: Vec<(u32, i64)> = start.iter().map(|&a| (a, i64::MIN)).collect();
+    let mut steps = Vec::new();
+    for hop in 1..=hops {
+        let mut next = Vec::new();
+        for &(account, since) in &frontier {
+            let out = &outgoing[account as usize];
+            let first = out.partition_point(|&t| l.ts[t as usize] < since);
+            for &t in &out[first..] {
+                let t = t as usize;
+                if !keep(t) {
+                    continue;
+                }
+                if steps.len() >= steps_max {
+                    return (steps, true);
+                }
+                steps.push(corridor_money::FlowStep { hop, tx: t });
+                let to = l.to[t];
+                if let std::collections::hash_map::Entry::Vacant(e) = reached.entry(to) {
+                    e.insert(l.ts[t]);
+                    next.push((to, l.ts[t]));
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    (steps, false)
+}
+
+/// The account subject and holders of ledger account `n` that the viewer may be shown. A
+/// subject id from a Payment record is shown as it is (subject ids are opaque); for a number a
+/// ledger row writes, its subject only when the viewer may read a `BankAccount` record carrying
+/// the number, and its holders only when the viewer may read every such record (the index
+/// merges holders over them, so one unreadable record could be the one naming a holder).
+/// Holders that are unresolved records are masked.
+pub(crate) fn account_rollup(
+    p: &PolicyStore<'static>,
+    ctx: &corridor_policy::Context,
+    d: &Derived,
+    m: &MoneyState,
+    n: u32,
+) -> Result<(Option<String>, Vec<String>), ApiError> {
+    let name = &m.ledger.accounts[n as usize];
+    match m.kinds[n as usize] {
+        AccountKind::Subject => Ok((Some(name.clone()), Vec::new())),
+        AccountKind::Record => Ok((None, Vec::new())),
+        AccountKind::Number => {
+            let Some(info) = m.accounts.get(name) else {
+                return Ok((None, Vec::new()));
+            };
+            let names: Vec<String> = info.records.iter().map(|k| k.to_string()).collect();
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let readable = p.readable_names(ctx, &d.catalog, &refs)?;
+            if !readable.iter().any(|&r| r) {
+                return Ok((None, Vec::new()));
+            }
+            let holders = if readable.iter().all(|&r| r) {
+                info.holders
+                    .iter()
+                    .map(|h| {
+                        if h.contains('/') {
+                            format!("X-{}", &blake3::hash(h.as_bytes()).to_hex()[..12])
+                        } else {
+                            h.clone()
+                        }
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok((Some(info.subject.clone()), holders))
+        }
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -139,7 +389,7 @@ pub async fn alerts(
             let ctx = who.ctx();
             let d = derived(p, st)?;
             let m = money_state(p, &d)?;
-            let vis = p.viewer_records(&ctx, &d.catalog)?;
+            let vis = money_view(p, &ctx, &d, &m)?;
             let mut order: Vec<usize> = (0..m.alerts.len()).collect();
             order.sort_by(|&a, &b| {
                 m.alerts[b]
@@ -157,7 +407,7 @@ pub async fn alerts(
                     .transactions
                     .iter()
                     .map(|&t| t as usize)
-                    .filter(|&t| t < m.ledger.len() && vis.record_visible(&m.ledger.ids[t]))
+                    .filter(|&t| t < m.ledger.len() && vis.row(&m.ledger.ids[t]))
                     .take(ALERT_TRANSACTIONS_MAX)
                     .collect();
                 if txs.is_empty() {
@@ -168,70 +418,68 @@ pub async fn alerts(
                     break;
                 }
             }
-            let keys: Vec<RecordKey> = shown
+            let names: Vec<&str> = shown
                 .iter()
                 .flat_map(|(_, txs)| txs.iter())
-                .filter_map(|&t| {
-                    let (o, r) = m.ledger.ids[t].split_once('/')?;
-                    Some(RecordKey::new(o, r))
-                })
+                .map(|&t| m.ledger.ids[t].as_str())
                 .collect();
-            p.screen(&ctx, &d.catalog, &keys, &q.justification, "money alerts")?;
-            let day = |ts: i64| corridor_store::format_unix_seconds(ts);
-            Ok(Json(
-                shown
-                    .into_iter()
-                    .map(|(i, txs)| {
-                        let a = &m.alerts[i];
-                        let mut accounts: Vec<String> = txs
-                            .iter()
-                            .flat_map(|&t| [m.ledger.from[t], m.ledger.to[t]])
-                            .map(|n| m.ledger.accounts[n as usize].clone())
-                            .collect();
-                        accounts.sort();
-                        accounts.dedup();
-                        let ts: Vec<i64> = txs.iter().map(|&t| m.ledger.ts[t]).collect();
-                        let transactions: Vec<String> =
-                            txs.iter().map(|&t| m.ledger.ids[t].clone()).collect();
-                        let digest = blake3::hash(
-                            format!("{}{}", a.typology.name(), transactions.join(",")).as_bytes(),
-                        );
-                        AlertOut {
-                            alert_id: format!("M-{}", &digest.to_hex()[..12]),
-                            typology: a.typology.name().to_owned(),
-                            score: a.score,
-                            window: WindowOut {
-                                from: day(ts.iter().copied().min().unwrap_or(a.window.0)),
-                                to: day(ts.iter().copied().max().unwrap_or(a.window.1)),
-                            },
-                            subjects: accounts
-                                .iter()
-                                .filter(|n| !n.contains('/'))
-                                .cloned()
-                                .collect(),
-                            accounts: accounts
-                                .into_iter()
-                                .map(|n| {
-                                    if n.contains('/') {
-                                        format!("X-{}", &blake3::hash(n.as_bytes()).to_hex()[..12])
-                                    } else {
-                                        n
-                                    }
-                                })
-                                .collect(),
-                            transactions,
-                        }
-                    })
-                    .collect(),
-            ))
+            screen_rows(p, &ctx, &d, &m, &names, &q.justification, "money alerts")?;
+            let out = shown
+                .into_iter()
+                .map(|(i, txs)| alert_out(p, &ctx, &d, &m, i, &txs))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Json(out))
         })
         .await
+}
+
+/// One alert as the viewer sees it: only its readable rows `txs` (already screened) and what
+/// they touch.
+fn alert_out(
+    p: &PolicyStore<'static>,
+    ctx: &corridor_policy::Context,
+    d: &Derived,
+    m: &MoneyState,
+    i: usize,
+    txs: &[usize],
+) -> Result<AlertOut, ApiError> {
+    let a = &m.alerts[i];
+    let day = |ts: i64| corridor_store::format_unix_seconds(ts);
+    let touched: BTreeSet<u32> = txs
+        .iter()
+        .flat_map(|&t| [m.ledger.from[t], m.ledger.to[t]])
+        .collect();
+    let accounts: BTreeSet<String> = touched.iter().map(|&n| m.shown_name(n)).collect();
+    let mut subjects: BTreeSet<String> = BTreeSet::new();
+    for &n in &touched {
+        if let (Some(s), _) = account_rollup(p, ctx, d, m, n)? {
+            subjects.insert(s);
+        }
+    }
+    let ts: Vec<i64> = txs.iter().map(|&t| m.ledger.ts[t]).collect();
+    let transactions: Vec<String> = txs.iter().map(|&t| m.ledger.ids[t].clone()).collect();
+    let digest =
+        blake3::hash(format!("{}{}", a.typology.name(), transactions.join(",")).as_bytes());
+    Ok(AlertOut {
+        alert_id: format!("M-{}", &digest.to_hex()[..12]),
+        typology: a.typology.name().to_owned(),
+        score: a.score,
+        window: WindowOut {
+            from: day(ts.iter().copied().min().unwrap_or(a.window.0)),
+            to: day(ts.iter().copied().max().unwrap_or(a.window.1)),
+        },
+        subjects: subjects.into_iter().collect(),
+        accounts: accounts.into_iter().collect(),
+        transactions,
+    })
 }
 
 /// Most hops a flow answer follows.
 pub const FLOW_HOPS_MAX: u32 = 5;
 /// Most payments one flow answer follows (and screens).
 pub const FLOW_PAYMENTS_MAX: usize = 2_000;
+/// Most accounts a flow starts from (a holder's accounts).
+pub const FLOW_START_ACCOUNTS_MAX: usize = 256;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -298,17 +546,39 @@ pub async fn flows(
             let ctx = who.ctx();
             let d = derived(p, st)?;
             let m = money_state(p, &d)?;
-            let vis = p.viewer_records(&ctx, &d.catalog)?;
+            let vis = money_view(p, &ctx, &d, &m)?;
             let l = &m.ledger;
-            let Ok(start) = l.accounts.binary_search(&subject) else {
+            // The subject's own name (Payment records' ends), and the numbers ledger rows
+            // write for it, where the viewer may be shown that they are its.
+            let mut start: Vec<u32> = Vec::new();
+            if let Some(n) = l.account(&subject) {
+                start.push(n);
+            }
+            for (n, kind) in m.kinds.iter().enumerate() {
+                if *kind != AccountKind::Number || start.len() >= FLOW_START_ACCOUNTS_MAX {
+                    continue;
+                }
+                let Some(info) = m.accounts.get(&l.accounts[n]) else {
+                    continue;
+                };
+                if info.subject != subject && !info.holders.contains(&subject) {
+                    continue;
+                }
+                let (shown, holders) = account_rollup(p, &ctx, &d, &m, n as u32)?;
+                if shown.as_deref() == Some(subject.as_str()) || holders.contains(&subject) {
+                    start.push(n as u32);
+                }
+            }
+            if start.is_empty() {
                 return Err(ApiError::not_found("no readable payment of this subject"));
-            };
-            let (steps, truncated) = corridor_money::walk_flows(
+            }
+            let (steps, truncated) = walk_cached(
                 l,
-                &[start as u32],
+                &m.outgoing,
+                &start,
                 hops as usize,
                 FLOW_PAYMENTS_MAX,
-                |t| vis.record_visible(&l.ids[t]),
+                |t| vis.row(&l.ids[t]),
             );
             let mut followed: Vec<usize> = steps.iter().map(|s| s.tx).collect();
             followed.sort_unstable();
@@ -316,27 +586,18 @@ pub async fn flows(
             if followed.is_empty() {
                 return Err(ApiError::not_found("no readable payment of this subject"));
             }
-            let keys: Vec<RecordKey> = followed
-                .iter()
-                .filter_map(|&t| {
-                    let (o, r) = l.ids[t].split_once('/')?;
-                    Some(RecordKey::new(o, r))
-                })
-                .collect();
-            p.screen(&ctx, &d.catalog, &keys, &q.justification, "money flows")?;
-            // An unresolved account is named by its record's key: masked, as in alerts.
-            let name = |n: u32| {
-                let s = &l.accounts[n as usize];
-                if s.contains('/') {
-                    format!("X-{}", &blake3::hash(s.as_bytes()).to_hex()[..12])
-                } else {
-                    s.clone()
-                }
-            };
+            let names: Vec<&str> = followed.iter().map(|&t| l.ids[t].as_str()).collect();
+            screen_rows(p, &ctx, &d, &m, &names, &q.justification, "money flows")?;
+            let mut subject_nodes: BTreeSet<String> = BTreeSet::new();
             let mut links: std::collections::BTreeMap<(String, String), FlowLink> =
                 std::collections::BTreeMap::new();
             for &t in &followed {
-                let (s, g) = (name(l.from[t]), name(l.to[t]));
+                for n in [l.from[t], l.to[t]] {
+                    if m.kinds[n as usize] == AccountKind::Subject {
+                        subject_nodes.insert(m.shown_name(n));
+                    }
+                }
+                let (s, g) = (m.shown_name(l.from[t]), m.shown_name(l.to[t]));
                 let day = corridor_store::format_unix_seconds(l.ts[t]);
                 let e = links
                     .entry((s.clone(), g.clone()))
@@ -356,13 +617,13 @@ pub async fn flows(
             let mut nodes: Vec<FlowNode> = links
                 .values()
                 .flat_map(|k| [k.source.clone(), k.target.clone()])
-                .collect::<std::collections::BTreeSet<_>>()
+                .collect::<BTreeSet<_>>()
                 .into_iter()
                 .map(|id| FlowNode {
-                    kind: if id.starts_with("X-") {
-                        "account".into()
-                    } else {
+                    kind: if subject_nodes.contains(&id) {
                         "subject".into()
+                    } else {
+                        "account".into()
                     },
                     id,
                 })
@@ -377,4 +638,234 @@ pub async fn flows(
             }))
         })
         .await
+}
+
+/// Most rows an account answer reads for the features (each is named in the audit entry).
+pub const ACCOUNT_FEATURE_ROWS_MAX: usize = 4_000;
+/// Most alerts an account answer lists.
+pub const ACCOUNT_ALERTS_LIST_MAX: usize = 20;
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountFeaturesOut {
+    /// Readable transfers received.
+    pub in_count: u64,
+    /// Readable transfers sent.
+    pub out_count: u64,
+    /// Minor units (cents) received.
+    pub in_amount_minor: i64,
+    /// Minor units (cents) sent.
+    pub out_amount_minor: i64,
+    /// Most transfers in within one fan window.
+    pub window_in_max: u32,
+    /// Most transfers out within one fan window.
+    pub window_out_max: u32,
+    /// Amounts received in the structuring band under the threshold.
+    pub near_threshold: u32,
+    /// Transfers matched as rapid pass-through.
+    pub pass_through: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountOut {
+    /// The account as the ledger writes it (or its subject id).
+    pub account: String,
+    /// Its account subject, when the caller may read a record that makes it one.
+    pub subject: Option<String>,
+    /// Subjects recorded as holding it, when the caller may read every record naming them.
+    pub holders: Vec<String>,
+    /// Computed over the readable transfers only.
+    pub features: AccountFeaturesOut,
+    /// Alerts naming the account with at least one readable transfer, strongest first.
+    pub alerts: Vec<AlertOut>,
+    /// True when [`ACCOUNT_FEATURE_ROWS_MAX`] transfers were reached and the rest left out.
+    pub truncated: bool,
+}
+
+/// An account of the ledger: its features over the transfers the caller may read, the alerts
+/// naming it, its subject and holders, like `corridor money account`. 404, the same answer,
+/// for an account that is not in the ledger and for one none of whose transfers the caller may
+/// read.
+#[utoipa::path(get, path = "/api/v1/money/accounts/{id}", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the account as the ledger writes it (percent-encoded), or an account subject id"),
+           crate::api::JustificationParams),
+    responses((status = 200, body = AccountOut), (status = 400, body = crate::error::ErrorBody),
+              (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn account(
+    State(state): State<AppState>,
+    who: Authed,
+    AppPath(id): AppPath<String>,
+    AppQuery(q): AppQuery<crate::api::JustificationParams>,
+) -> Result<Json<AccountOut>, ApiError> {
+    check_justification(&q.justification)?;
+    if id.is_empty() || id.len() > ACCOUNT_NAME_BYTES_MAX || id.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(format!(
+            "account: 1 to {ACCOUNT_NAME_BYTES_MAX} bytes, no control characters"
+        )));
+    }
+    state
+        .read_policy(move |p, st| {
+            let ctx = who.ctx();
+            let d = derived(p, st)?;
+            let m = money_state(p, &d)?;
+            let vis = money_view(p, &ctx, &d, &m)?;
+            let l = &m.ledger;
+            let unknown = || ApiError::not_found("no such account");
+            // A record key names no account in answers (it is masked): never looked up.
+            let n = l.account(&id).ok_or_else(unknown)?;
+            if m.kinds[n as usize] == AccountKind::Record {
+                return Err(unknown());
+            }
+            let mut rows: Vec<usize> = m.outgoing[n as usize]
+                .iter()
+                .chain(&m.incoming[n as usize])
+                .map(|&t| t as usize)
+                .filter(|&t| vis.row(&l.ids[t]))
+                .collect();
+            rows.sort_unstable();
+            rows.dedup();
+            if rows.is_empty() {
+                return Err(unknown());
+            }
+            let truncated = rows.len() > ACCOUNT_FEATURE_ROWS_MAX;
+            rows.truncate(ACCOUNT_FEATURE_ROWS_MAX);
+            // The features of the readable transfers alone: a sub-ledger of them, scanned.
+            let mut b = LedgerBuilder::new();
+            for &t in &rows {
+                b.push(
+                    &l.ids[t],
+                    l.ts[t],
+                    &l.accounts[l.from[t] as usize],
+                    &l.accounts[l.to[t] as usize],
+                    l.amount[t],
+                    l.channel[t],
+                )
+                .map_err(|e| {
+                    tracing::error!(error = %e, "building an account's ledger");
+                    ApiError::internal()
+                })?;
+            }
+            let sub = b.build().map_err(|e| {
+                tracing::error!(error = %e, "building an account's ledger");
+                ApiError::internal()
+            })?;
+            let (_, feats) = corridor_money::features(&sub, &Config::default(), &Typology::ALL, 1)
+                .map_err(|e| {
+                    tracing::error!(error = %e, "an account's features");
+                    ApiError::internal()
+                })?;
+            let f = sub
+                .account(&id)
+                .and_then(|k| feats.get(k as usize))
+                .ok_or_else(|| {
+                    tracing::error!("an account's sub-ledger lost the account");
+                    ApiError::internal()
+                })?;
+            let mut order: Vec<usize> = (0..m.alerts.len())
+                .filter(|&i| m.alerts[i].accounts.contains(&n))
+                .collect();
+            order.sort_by(|&a, &b| {
+                m.alerts[b]
+                    .score
+                    .total_cmp(&m.alerts[a].score)
+                    .then(a.cmp(&b))
+            });
+            let mut shown: Vec<(usize, Vec<usize>)> = Vec::new();
+            for i in order {
+                let txs: Vec<usize> = m.alerts[i]
+                    .transactions
+                    .iter()
+                    .map(|&t| t as usize)
+                    .filter(|&t| t < l.len() && vis.row(&l.ids[t]))
+                    .take(ALERT_TRANSACTIONS_MAX)
+                    .collect();
+                if txs.is_empty() {
+                    continue;
+                }
+                shown.push((i, txs));
+                if shown.len() >= ACCOUNT_ALERTS_LIST_MAX {
+                    break;
+                }
+            }
+            let mut names: Vec<&str> = rows
+                .iter()
+                .chain(shown.iter().flat_map(|(_, txs)| txs.iter()))
+                .map(|&t| l.ids[t].as_str())
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            screen_rows(p, &ctx, &d, &m, &names, &q.justification, "money account")?;
+            let (subject, holders) = account_rollup(p, &ctx, &d, &m, n)?;
+            let alerts = shown
+                .into_iter()
+                .map(|(i, txs)| alert_out(p, &ctx, &d, &m, i, &txs))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Json(AccountOut {
+                account: id,
+                subject,
+                holders,
+                features: AccountFeaturesOut {
+                    in_count: f.in_count,
+                    out_count: f.out_count,
+                    in_amount_minor: f.in_amount,
+                    out_amount_minor: f.out_amount,
+                    window_in_max: f.window_in_max,
+                    window_out_max: f.window_out_max,
+                    near_threshold: f.near_threshold,
+                    pass_through: f.pass_through,
+                },
+                alerts,
+                truncated,
+            }))
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cached walk is the money crate's walk: same steps, same order, same truncation, for
+    /// every start, hop count, budget and filter over a ledger with fan-outs, cycles and ties.
+    #[test]
+    fn cached_walk_equals_the_money_crates_walk() {
+        let mut b = LedgerBuilder::new();
+        let accounts = ["A", "B", "C", "D", "E", "F"];
+        let mut x: u64 = 12_345;
+        for i in 0..300 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let from = accounts[(x >> 33) as usize % accounts.len()];
+            let to = accounts[(x >> 17) as usize % accounts.len()];
+            let ts = 1_700_000_000 + ((x >> 40) % 50) as i64 * 3_600;
+            b.push(
+                &format!("t{i}"),
+                ts,
+                from,
+                to,
+                100 + i,
+                corridor_money::CHANNEL_OTHER,
+            )
+            .unwrap();
+        }
+        let l = b.build().unwrap();
+        let mut outgoing: Vec<Vec<u32>> = vec![Vec::new(); l.accounts.len()];
+        for i in 0..l.len() {
+            outgoing[l.from[i] as usize].push(i as u32);
+        }
+        let mut compared = 0;
+        for start in 0..l.accounts.len() as u32 {
+            for hops in 1..=4 {
+                for steps_max in [1, 7, 50, 10_000] {
+                    for modulus in [1, 2, 3] {
+                        let keep = |t: usize| t.is_multiple_of(modulus);
+                        let want = corridor_money::walk_flows(&l, &[start], hops, steps_max, keep);
+                        let got = walk_cached(&l, &outgoing, &[start], hops, steps_max, keep);
+                        assert_eq!(got, want, "start {start} hops {hops} max {steps_max}");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(compared, 6 * 4 * 4 * 3);
+    }
 }

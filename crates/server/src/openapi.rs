@@ -16,7 +16,7 @@ use crate::{api, error, graphs};
         api::record, api::judgement, api::requests, api::new_request, api::answer,
         api::grants, api::new_grant, api::revoke_grant, api::notices, api::audit,
         api::audit_verify, graphs::networks, graphs::network_graph, graphs::ego_graph,
-        crate::money::alerts, crate::money::flows, crate::map::map,
+        crate::money::alerts, crate::money::flows, crate::money::account, crate::map::map, crate::ingest::ingest,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth),

@@ -26,7 +26,7 @@ pub mod accounts;
 pub mod config;
 mod keys;
 pub mod links;
-mod load;
+pub mod load;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
