@@ -63,20 +63,32 @@ pub struct AppPath<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct AppQuery<T>(pub T);
 
-/// The authenticated user of a request (from `Authorization: Bearer <token>`).
+/// The credentials a request presents (`Authorization: Bearer <token>`), checked for form
+/// only. Who they stand for is known only once the policy layer has checked the token, in the
+/// same turn under its lock as the request's work ([`AppState::read_as`],
+/// [`AppState::with_as`]): handlers get a [`Context`] from there, never from the request
+/// alone.
 pub struct Authed {
-    pub user: String,
-    pub token: String,
-    pub origin: String,
+    pub(crate) token: String,
+    origin: String,
 }
 
 impl Authed {
-    pub fn ctx(&self) -> Context {
-        Context {
-            user: self.user.clone(),
+    /// The user these credentials stand for, as a policy context: 401 for a token that is
+    /// unknown, expired or revoked, or whose user is no longer active.
+    pub(crate) fn verify(
+        &self,
+        p: &mut corridor_policy::PolicyStore<'static>,
+    ) -> Result<Context, ApiError> {
+        let now = now_seconds();
+        let user = p
+            .authenticate(&self.token, now)?
+            .ok_or_else(|| ApiError::unauthenticated("unknown, expired or revoked token"))?;
+        Ok(Context {
+            user,
             origin: self.origin.clone(),
-            now: now_seconds(),
-        }
+            now,
+        })
     }
 }
 
@@ -99,10 +111,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Origin {
     }
 }
 
-impl FromRequestParts<AppState> for Authed {
+impl<S: Send + Sync> FromRequestParts<S> for Authed {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
             return Err(ApiError::unauthenticated(
                 "missing Authorization: Bearer token",
@@ -116,13 +128,7 @@ impl FromRequestParts<AppState> for Authed {
             .filter(|t| !t.is_empty() && t.len() <= TOKEN_BYTES_MAX)
             .ok_or_else(|| ApiError::unauthenticated("malformed Authorization header"))?
             .to_owned();
-        let t = token.clone();
-        let user = state
-            .read_policy(move |p, _| Ok(p.authenticate(&t, now_seconds())?))
-            .await?
-            .ok_or_else(|| ApiError::unauthenticated("unknown, expired or revoked token"))?;
         Ok(Authed {
-            user,
             token,
             origin: origin_of(parts),
         })
@@ -294,9 +300,10 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/logout", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, who: Authed) -> Result<StatusCode, ApiError> {
+    let token = who.token.clone();
     state
-        .with_policy(move |p, _| {
-            p.logout(&who.ctx(), &who.token)?;
+        .with_as(who, move |p, _, ctx| {
+            p.logout(&ctx, &token)?;
             Ok(StatusCode::NO_CONTENT)
         })
         .await
@@ -307,7 +314,7 @@ pub async fn logout(State(state): State<AppState>, who: Authed) -> Result<Status
     responses((status = 200, body = UserOut), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn me(State(state): State<AppState>, who: Authed) -> Result<Json<UserOut>, ApiError> {
     state
-        .read_policy(move |p, _| Ok(Json(user_out(p, &who.user)?)))
+        .read_as(who, move |p, _, ctx| Ok(Json(user_out(p, &ctx.user)?)))
         .await
 }
 
@@ -388,9 +395,9 @@ pub async fn record(
         return Err(ApiError::bad_request("record id: empty or too long"));
     }
     state
-        .read_policy(move |p, _| {
+        .read_as(who, move |p, _, ctx| {
             let key = RecordKey::new(origin, id);
-            match p.read(&who.ctx(), &key, &q.justification)? {
+            match p.read(&ctx, &key, &q.justification)? {
                 Access::Disclosed(d) => Ok(Json(record_out(&d))),
                 Access::HitOnly {
                     agency, contact, ..
@@ -527,8 +534,7 @@ pub async fn search(
         .clamp(1, SEARCH_RESULTS_MAX);
     let justification = q.justification;
     state
-        .read_policy(move |p, _| {
-            let ctx = who.ctx();
+        .read_as(who, move |p, _, ctx| {
             let answer = p
                 .search(&ctx, &query, &justification)
                 .map_err(|e| match e {
@@ -750,8 +756,7 @@ pub async fn subject(
     check_justification(&q.justification)?;
     check_id("subject id", &id)?;
     state
-        .read_policy(move |p, st| {
-            let ctx = who.ctx();
+        .read_as(who, move |p, st, ctx| {
             let view = p
                 .subject(&ctx, &id, &q.justification)?
                 .ok_or_else(|| ApiError::not_found("no such subject"))?;
@@ -866,10 +871,10 @@ pub async fn judgement(
         }
     }
     state
-        .with_policy(move |p, _| {
+        .with_as(who, move |p, _, ctx| {
             let a = RecordKey::new(body.a.origin, body.a.id);
             let b = RecordKey::new(body.b.origin, body.b.id);
-            let id = p.judge(&who.ctx(), &a, &b, same, &body.reason)?;
+            let id = p.judge(&ctx, &a, &b, same, &body.reason)?;
             Ok((StatusCode::CREATED, Json(JudgementOut { judgement_id: id })))
         })
         .await
@@ -942,8 +947,7 @@ pub async fn requests(
     who: Authed,
 ) -> Result<Json<RequestsOut>, ApiError> {
     state
-        .with_policy(move |p, _| {
-            let ctx = who.ctx();
+        .with_as(who, move |p, _, ctx| {
             let agency = p
                 .directory()
                 .principal(&ctx.user)
@@ -986,8 +990,8 @@ pub async fn new_request(
     check_justification(&body.justification)?;
     check_id("hit_id", &body.hit_id)?;
     state
-        .with_policy(move |p, _| {
-            let r = p.request(&who.ctx(), &body.hit_id, &body.justification)?;
+        .with_as(who, move |p, _, ctx| {
+            let r = p.request(&ctx, &body.hit_id, &body.justification)?;
             Ok((StatusCode::CREATED, Json(request_out(&r, false))))
         })
         .await
@@ -1062,8 +1066,8 @@ pub async fn answer(
         }
     };
     state
-        .with_policy(move |p, _| {
-            let r = p.answer(&who.ctx(), &id, ans)?;
+        .with_as(who, move |p, _, ctx| {
+            let r = p.answer(&ctx, &id, ans)?;
             Ok(Json(request_out(&r, true)))
         })
         .await
@@ -1110,10 +1114,8 @@ pub async fn grants(
     who: Authed,
 ) -> Result<Json<Vec<GrantOut>>, ApiError> {
     state
-        .with_policy(move |p, _| {
-            Ok(Json(
-                p.grants_of(&who.ctx())?.iter().map(grant_out).collect(),
-            ))
+        .with_as(who, move |p, _, ctx| {
+            Ok(Json(p.grants_of(&ctx)?.iter().map(grant_out).collect()))
         })
         .await
 }
@@ -1151,8 +1153,7 @@ pub async fn new_grant(
         return Err(ApiError::bad_request("named_users: at most 256"));
     }
     state
-        .with_policy(move |p, _| {
-            let ctx = who.ctx();
+        .with_as(who, move |p, _, ctx| {
             let agency = p
                 .directory()
                 .principal(&ctx.user)
@@ -1194,8 +1195,8 @@ pub async fn revoke_grant(
 ) -> Result<StatusCode, ApiError> {
     check_id("grant id", &id)?;
     state
-        .with_policy(move |p, _| {
-            p.revoke(&who.ctx(), &id)?;
+        .with_as(who, move |p, _, ctx| {
+            p.revoke(&ctx, &id)?;
             Ok(StatusCode::NO_CONTENT)
         })
         .await
@@ -1224,9 +1225,9 @@ pub async fn notices(
     who: Authed,
 ) -> Result<Json<Vec<NoticeOut>>, ApiError> {
     state
-        .with_policy(move |p, _| {
+        .with_as(who, move |p, _, ctx| {
             Ok(Json(
-                p.notices(&who.ctx())?
+                p.notices(&ctx)?
                     .into_iter()
                     .map(|n| NoticeOut {
                         id: n.id,
@@ -1279,8 +1280,8 @@ pub async fn audit(
     let after = q.after.unwrap_or(0);
     let limit = q.limit.unwrap_or(LIMIT_DEFAULT);
     state
-        .with_policy(move |p, _| {
-            let rows = p.audit_page(&who.ctx(), after, limit)?;
+        .with_as(who, move |p, _, ctx| {
+            let rows = p.audit_page(&ctx, after, limit)?;
             Ok(Json(
                 rows.into_iter()
                     .map(|r| AuditEntryOut {
@@ -1320,8 +1321,8 @@ pub async fn audit_verify(
     who: Authed,
 ) -> Result<Json<VerifyOut>, ApiError> {
     state
-        .with_policy(move |p, _| {
-            let r = p.verify_audit_as(&who.ctx(), None)?;
+        .with_as(who, move |p, _, ctx| {
+            let r = p.verify_audit_as(&ctx, None)?;
             Ok(Json(VerifyOut {
                 intact: r.broken.is_none(),
                 entries: r.entries,

@@ -369,8 +369,7 @@ pub async fn networks(
         .unwrap_or(crate::api::LIMIT_DEFAULT)
         .clamp(1, NETWORKS_MAX);
     state
-        .read_policy(move |p, st| {
-            let ctx = who.ctx();
+        .read_as(who, move |p, st, ctx| {
             let d = derived(p, st)?;
             let vis = viewer(p, &ctx, &d)?;
             let view = View::for_viewer(&d.graph, &vis);
@@ -436,8 +435,7 @@ pub async fn network_graph(
         return Err(ApiError::bad_request("network id: too long"));
     }
     state
-        .read_policy(move |p, st| {
-            let ctx = who.ctx();
+        .read_as(who, move |p, st, ctx| {
             let d = derived(p, st)?;
             let vis = viewer(p, &ctx, &d)?;
             let view = View::for_viewer(&d.graph, &vis);
@@ -487,8 +485,7 @@ pub async fn ego_graph(
         return Err(ApiError::bad_request(format!("hops: 1 to {EGO_HOPS_MAX}")));
     }
     state
-        .read_policy(move |p, st| {
-            let ctx = who.ctx();
+        .read_as(who, move |p, st, ctx| {
             let d = derived(p, st)?;
             let vis = viewer(p, &ctx, &d)?;
             let view = View::for_viewer(&d.graph, &vis);

@@ -116,7 +116,7 @@ pub async fn ingest(
         return Err(ApiError::bad_request("mapping: a CSV file needs a mapping"));
     }
     state
-        .with_policy(move |p, _| {
+        .with_as(who, move |p, _, ctx| {
             let upload = Upload {
                 name: &body.name,
                 data: body.data.as_bytes(),
@@ -124,7 +124,7 @@ pub async fn ingest(
                 mapping: body.mapping.as_deref(),
             };
             let r = p
-                .collect(&who.ctx(), &upload, &body.justification)
+                .collect(&ctx, &upload, &body.justification)
                 .map_err(|e| match e {
                     CollectError::Policy(e) => ApiError::from(e),
                     CollectError::Usage(m) => ApiError::bad_request(m),

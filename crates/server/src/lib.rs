@@ -28,7 +28,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use corridor_policy::{PolicyStore, SharedPolicy};
+use corridor_policy::{Context, PolicyStore, SharedPolicy};
 use corridor_store::Store;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -134,6 +134,37 @@ impl AppState {
                 tracing::error!(error = %e, "a blocking task failed");
                 ApiError::internal()
             })?
+    }
+
+    /// [`AppState::read_policy`] for the user `who` stands for: the token is checked in the
+    /// same turn as the read, and `f` gets the verified context.
+    pub(crate) async fn read_as<R, F>(&self, who: api::Authed, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut PolicyStore<'static>, &AppState, Context) -> Result<R, ApiError>
+            + Send
+            + 'static,
+    {
+        self.read_policy(move |p, st| {
+            let ctx = who.verify(p)?;
+            f(p, st, ctx)
+        })
+        .await
+    }
+
+    /// [`AppState::with_policy`] for the user `who` stands for (see [`AppState::read_as`]).
+    pub(crate) async fn with_as<R, F>(&self, who: api::Authed, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut PolicyStore<'static>, &AppState, Context) -> Result<R, ApiError>
+            + Send
+            + 'static,
+    {
+        self.with_policy(move |p, st| {
+            let ctx = who.verify(p)?;
+            f(p, st, ctx)
+        })
+        .await
     }
 }
 

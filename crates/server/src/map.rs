@@ -108,8 +108,7 @@ pub async fn map(
         return Err(ApiError::bad_request("network: too long"));
     }
     state
-        .read_policy(move |p, st| {
-            let ctx = who.ctx();
+        .read_as(who, move |p, st, ctx| {
             let d = derived(p, st)?;
             let filter: Option<HashSet<String>> = match &q.network {
                 None => None,

@@ -385,8 +385,7 @@ pub async fn alerts(
         .unwrap_or(crate::api::LIMIT_DEFAULT)
         .clamp(1, ALERTS_MAX);
     state
-        .read_policy(move |p, st| {
-            let ctx = who.ctx();
+        .read_as(who, move |p, st, ctx| {
             let d = derived(p, st)?;
             let m = money_state(p, &d)?;
             let vis = money_view(p, &ctx, &d, &m)?;
@@ -542,8 +541,7 @@ pub async fn flows(
         return Err(ApiError::bad_request(format!("hops: 1 to {FLOW_HOPS_MAX}")));
     }
     state
-        .read_policy(move |p, st| {
-            let ctx = who.ctx();
+        .read_as(who, move |p, st, ctx| {
             let d = derived(p, st)?;
             let m = money_state(p, &d)?;
             let vis = money_view(p, &ctx, &d, &m)?;
@@ -704,8 +702,7 @@ pub async fn account(
         )));
     }
     state
-        .read_policy(move |p, st| {
-            let ctx = who.ctx();
+        .read_as(who, move |p, st, ctx| {
             let d = derived(p, st)?;
             let m = money_state(p, &d)?;
             let vis = money_view(p, &ctx, &d, &m)?;
