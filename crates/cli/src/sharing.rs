@@ -272,6 +272,10 @@ pub enum AgencyCommand {
         /// Days before the review date from which a record is listed as due.
         #[arg(long, default_value_t = corridor_policy::review::REMIND_DAYS_DEFAULT)]
         remind_days: u32,
+        /// Hours a disclosure request may wait for an answer before the agency's supervisors
+        /// are reminded (in `notices`).
+        #[arg(long, default_value_t = corridor_policy::review::REQUEST_REMIND_HOURS_DEFAULT)]
+        request_remind_hours: u32,
     },
     /// List agencies and their retention rules.
     List {
@@ -613,6 +617,7 @@ pub fn run(command: SharingCommand) -> Result<u8> {
                 review_days,
                 grace_days,
                 remind_days,
+                request_remind_hours,
             } => {
                 let mut s = open_store(&store.store)?;
                 let mut policy = PolicyStore::open(s.as_mut())?;
@@ -634,11 +639,12 @@ pub fn run(command: SharingCommand) -> Result<u8> {
                         review_days,
                         grace_days,
                         remind_days,
+                        request_remind_hours,
                     },
                     now,
                 )?;
                 println!(
-                    "agency {code}: review period {review_days} days, grace {grace_days} days, reminders {remind_days} days ahead"
+                    "agency {code}: review period {review_days} days, grace {grace_days} days, reminders {remind_days} days ahead, requests reminded after {request_remind_hours} h"
                 );
                 Ok(0)
             }
@@ -648,14 +654,15 @@ pub fn run(command: SharingCommand) -> Result<u8> {
                 for a in policy.directory().agencies() {
                     let r = policy.retention(&a.code);
                     println!(
-                        "{}\t{}\t{}\t{}\treview {}d grace {}d remind {}d",
+                        "{}\t{}\t{}\t{}\treview {}d grace {}d remind {}d requests {}h",
                         a.code,
                         a.country,
                         a.name,
                         a.contact,
                         r.review_days,
                         r.grace_days,
-                        r.remind_days
+                        r.remind_days,
+                        r.request_remind_hours
                     );
                 }
                 Ok(0)
@@ -851,9 +858,10 @@ pub fn run(command: SharingCommand) -> Result<u8> {
             }
             for r in requests {
                 println!(
-                    "{}\t{}\tfrom {} ({})\tto {}\t{}\t{}",
+                    "{}\t{}{}\tfrom {} ({})\tto {}\t{}\t{}",
                     r.id,
                     status_text(&r.status),
+                    if r.overdue { " (overdue)" } else { "" },
                     r.requester,
                     r.requester_agency,
                     r.originator,
@@ -974,6 +982,19 @@ pub fn run(command: SharingCommand) -> Result<u8> {
                 println!("no notices");
             }
             for n in notices {
+                if n.cause == NoticeCause::RequestWaiting {
+                    println!(
+                        "{}\t{}\treminder: {} ({}) asked for {} record(s), {}; answer with `corridor answer {}`",
+                        n.id,
+                        corridor_store::format_unix_seconds(n.at),
+                        n.searcher,
+                        n.searching_agency,
+                        n.record_ids.len(),
+                        n.overlap,
+                        n.id
+                    );
+                    continue;
+                }
                 if n.cause == NoticeCause::Deconfliction {
                     println!(
                         "{}\t{}\toperation {} ({}) and an operation of {} work {} ({}): call {}",

@@ -251,6 +251,10 @@ pub struct DisclosureRequest {
     pub justification: String,
     pub at: i64,
     pub status: RequestStatus,
+    /// Pending longer than the originator's `request_remind_hours` when it was listed (set by
+    /// [`PolicyStore::requests`]; never stored).
+    #[serde(skip)]
+    pub overdue: bool,
 }
 
 /// The originator's answer to a request.
@@ -331,6 +335,11 @@ pub enum NoticeCause {
     Search,
     /// Two agencies' operations work one resolved subject ([`PolicyStore::deconflict`]).
     Deconfliction,
+    /// A disclosure request has waited for the agency's answer longer than its
+    /// `request_remind_hours` (a reminder for its supervisors; made when notices are listed,
+    /// never stored: it goes away with the answer). `id` is the request's, `searching_agency`
+    /// and `searcher` the requester, `holding_agency` the agency that must answer.
+    RequestWaiting,
 }
 
 /// The policy layer over a store: the only path from the store to a principal.
@@ -1290,6 +1299,7 @@ impl<'s> PolicyStore<'s> {
             justification: justification.trim().to_owned(),
             at: ctx.now,
             status: RequestStatus::Pending,
+            overdue: false,
         };
         self.audit_act(
             &audit::NewEntry {
@@ -1316,6 +1326,7 @@ impl<'s> PolicyStore<'s> {
             ));
         }
         let agency = p.agency.code.clone();
+        let supervisor = p.has(Role::Supervisor);
         let mut out = Vec::new();
         for d in load_all(&mut *self.store, KIND_NOTICE)? {
             let Ok(mut n) = serde_json::from_str::<Notice>(&d.body) else {
@@ -1333,6 +1344,42 @@ impl<'s> PolicyStore<'s> {
                 out.push(n);
             }
         }
+        if supervisor {
+            for r in self.waiting_requests(&agency, ctx.now)? {
+                let contact = self
+                    .directory
+                    .agency(&r.requester_agency)
+                    .map(|a| a.contact.clone())
+                    .unwrap_or_default();
+                out.push(Notice {
+                    id: r.id,
+                    searching_agency: r.requester_agency,
+                    searcher: r.requester,
+                    operations: Vec::new(),
+                    holding_agency: r.originator,
+                    record_ids: r.record_ids,
+                    at: r.at,
+                    cause: NoticeCause::RequestWaiting,
+                    subject_id: String::new(),
+                    overlap: format!("request waiting {} h", (ctx.now - r.at) / 3_600),
+                    contact,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Requests to `agency` still pending after its `request_remind_hours`, oldest first.
+    fn waiting_requests(&mut self, agency: &str, now: i64) -> Result<Vec<DisclosureRequest>> {
+        let wait_s = i64::from(self.reviews.rules(agency).request_remind_hours) * 3_600;
+        let mut out: Vec<DisclosureRequest> = load_all(&mut *self.store, KIND_REQUEST)?
+            .into_iter()
+            .filter_map(|d| serde_json::from_str::<DisclosureRequest>(&d.body).ok())
+            .filter(|r| {
+                r.originator == agency && r.status == RequestStatus::Pending && now - r.at >= wait_s
+            })
+            .collect();
+        out.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
         Ok(out)
     }
 
@@ -1346,6 +1393,8 @@ impl<'s> PolicyStore<'s> {
             let Ok(mut r) = serde_json::from_str::<DisclosureRequest>(&d.body) else {
                 continue;
             };
+            let wait_s = i64::from(self.reviews.rules(&r.originator).request_remind_hours) * 3_600;
+            r.overdue = r.status == RequestStatus::Pending && ctx.now - r.at >= wait_s;
             if supervisor && r.originator == agency {
                 out.push(r);
             } else if r.requester == user {

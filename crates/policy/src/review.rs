@@ -24,6 +24,15 @@ pub const GRACE_DAYS_DEFAULT: u32 = 90;
 pub const REMIND_DAYS_DEFAULT: u32 = 30;
 /// Longest review period, grace period, reminder window or look-ahead, in days (ten years).
 pub const RETENTION_DAYS_MAX: u32 = 3_660;
+/// How long a disclosure request may wait for the originator's answer before its supervisors
+/// are reminded, when the agency has set nothing, in hours.
+pub const REQUEST_REMIND_HOURS_DEFAULT: u32 = 48;
+/// Longest wait an agency may set before reminders, in hours (a year).
+pub const REQUEST_REMIND_HOURS_MAX: u32 = 8_760;
+
+fn request_remind_hours_default() -> u32 {
+    REQUEST_REMIND_HOURS_DEFAULT
+}
 /// Most records one `review_due` lists and one sweep hides or erases; the rest wait for the
 /// next call (the report says so).
 pub const REVIEW_RECORDS_MAX: usize = 10_000;
@@ -32,7 +41,8 @@ pub(crate) const KIND_RETENTION: &str = "retention";
 pub(crate) const KIND_RETAIN: &str = "retain";
 const KIND_HIDDEN: &str = "hidden";
 
-/// An agency's retention rules.
+/// An agency's retention rules, and how soon its supervisors are reminded of what waits on
+/// them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Retention {
@@ -43,6 +53,10 @@ pub struct Retention {
     pub grace_days: u32,
     /// Days before the review date from which a record is listed as due.
     pub remind_days: u32,
+    /// Hours a disclosure request to the agency may wait unanswered before its supervisors
+    /// get a reminder notice (rules stored before this setting existed get the default).
+    #[serde(default = "request_remind_hours_default")]
+    pub request_remind_hours: u32,
 }
 
 impl Retention {
@@ -53,6 +67,7 @@ impl Retention {
             review_days: REVIEW_DAYS_DEFAULT,
             grace_days: GRACE_DAYS_DEFAULT,
             remind_days: REMIND_DAYS_DEFAULT,
+            request_remind_hours: REQUEST_REMIND_HOURS_DEFAULT,
         }
     }
 
@@ -68,6 +83,13 @@ impl Retention {
                     self.agency
                 ));
             }
+        }
+        if !(1..=REQUEST_REMIND_HOURS_MAX).contains(&self.request_remind_hours) {
+            return Err(format!(
+                "agency {}: requests wait {} hours before a reminder, the range is 1 to \
+                 {REQUEST_REMIND_HOURS_MAX}",
+                self.agency, self.request_remind_hours
+            ));
         }
         if self.review_days == 0 {
             return Err(format!(
@@ -495,6 +517,7 @@ mod tests {
             review_days: 365,
             grace_days: 10,
             remind_days: 5,
+            request_remind_hours: 48,
         };
         let due = parse_day("2026-06-15").unwrap();
         let at = |d: i64| review_state("2026-06-15", due + d, &rules);

@@ -42,6 +42,7 @@ fn run(store: &mut dyn Store) {
                 review_days: 730,
                 grace_days: 30,
                 remind_days: 14,
+                request_remind_hours: 24,
             },
             NOW,
         )
@@ -56,6 +57,7 @@ fn run(store: &mut dyn Store) {
                     review_days: 0,
                     grace_days: 30,
                     remind_days: 14,
+                    request_remind_hours: 24,
                 },
                 NOW,
             )

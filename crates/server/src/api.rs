@@ -898,6 +898,8 @@ pub struct RequestOut {
     pub grant_ids: Vec<String>,
     /// The records asked for: shown to the originator only.
     pub records: Vec<String>,
+    /// Pending longer than the originator's reminder delay (48 h unless the agency set one).
+    pub overdue: bool,
 }
 
 fn request_out(r: &corridor_policy::DisclosureRequest, originator_view: bool) -> RequestOut {
@@ -928,6 +930,7 @@ fn request_out(r: &corridor_policy::DisclosureRequest, originator_view: bool) ->
         reason,
         grant_ids,
         records,
+        overdue: r.overdue,
     }
 }
 
@@ -1214,6 +1217,16 @@ pub struct NoticeOut {
     /// The holding agency's matching records (shown to the holding agency only).
     pub record_ids: Vec<String>,
     pub at: String,
+    /// `search` (a search for an operation met the holder's records), `deconfliction` (two
+    /// operations work one subject) or `request_waiting` (a reminder: a request to the
+    /// caller's agency waits for an answer; `id` is the request's).
+    pub cause: String,
+    /// Deconfliction: the subject both operations work.
+    pub subject_id: String,
+    /// Deconfliction: how the operations overlap; a reminder: how long the request has waited.
+    pub detail: String,
+    /// Whom to call.
+    pub contact: String,
 }
 
 /// Deconfliction notices for the caller's agency.
@@ -1237,6 +1250,15 @@ pub async fn notices(
                         holding_agency: n.holding_agency,
                         record_ids: n.record_ids,
                         at: corridor_store::format_unix_seconds(n.at),
+                        cause: match n.cause {
+                            corridor_policy::NoticeCause::Search => "search",
+                            corridor_policy::NoticeCause::Deconfliction => "deconfliction",
+                            corridor_policy::NoticeCause::RequestWaiting => "request_waiting",
+                        }
+                        .into(),
+                        subject_id: n.subject_id,
+                        detail: n.overlap,
+                        contact: n.contact,
                     })
                     .collect(),
             ))

@@ -30,19 +30,28 @@ export async function render(main, { showError, ready }) {
             statusOf(r) === 'approved' ? h('span', { class: 'muted' }, ' — search again to read the records') : ''),
           h('td', {}, r.justification))))) : h('p', { class: 'muted' }, 'None.')),
     h('section', { 'aria-label': 'Deconfliction notices' },
-      h('h2', {}, `Deconfliction notices (${notices.length})`),
-      notices.length ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Searching'), h('th', {}, 'Holding'), h('th', {}, 'Operations'), h('th', { class: 'num' }, 'Records'))),
-        h('tbody', {}, notices.map((n) => h('tr', {},
-          h('td', {}, when(n.at)), h('td', {}, `${n.searching_agency} (${n.searcher})`), h('td', {}, n.holding_agency),
-          h('td', {}, (n.operations ?? []).join(', ')), h('td', { class: 'num' }, (n.record_ids ?? []).length))))) : h('p', { class: 'muted' }, 'None: no other agency searched what you hold for an operation.')));
+      h('h2', {}, `Notices (${notices.length})`),
+      notices.length ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Kind'), h('th', {}, 'Searching'), h('th', {}, 'Holding'), h('th', {}, 'Operations'), h('th', { class: 'num' }, 'Records'), h('th', {}, 'Detail'))),
+        h('tbody', {}, notices.map((n) => h('tr', { dataset: { cause: n.cause ?? 'search' } },
+          h('td', {}, when(n.at)), h('td', {}, noticeKind(n.cause)), h('td', {}, `${n.searching_agency} (${n.searcher})`), h('td', {}, n.holding_agency),
+          h('td', {}, (n.operations ?? []).join(', ')), h('td', { class: 'num' }, (n.record_ids ?? []).length),
+          h('td', {}, [n.subject_id, n.detail, n.contact ? `call ${n.contact}` : ''].filter(Boolean).join(' · ')))))) : h('p', { class: 'muted' }, 'None: no other agency searched what you hold for an operation, and no request waits too long.')));
   ready('inbox', { incoming: incoming.length, outgoing: outgoing.length });
   main.querySelector('.answer select')?.focus();
+}
+
+// A reminder is about a request to answer (above); the others about another agency's work.
+function noticeKind(cause) {
+  if (cause === 'request_waiting') return badge('reminder', 'weak');
+  if (cause === 'deconfliction') return badge('deconfliction', 'probable');
+  return badge('search', 'possible');
 }
 
 function incomingCard(r, showError) {
   const status = statusOf(r);
   const box = h('article', { class: 'panel request', dataset: { id: r.id, status }, 'aria-label': `Request ${r.id} from ${r.requester_agency}` },
-    h('div', {}, h('strong', {}, `${r.requester} (${r.requester_agency})`), ` asks for hit ${r.hit_id ?? r.hit_ref}`, ' ', badge(status)),
+    h('div', {}, h('strong', {}, `${r.requester} (${r.requester_agency})`), ` asks for hit ${r.hit_id ?? r.hit_ref}`, ' ', badge(status),
+      r.overdue ? [' ', badge('overdue', 'weak')] : ''),
     h('div', {}, h('span', { class: 'muted' }, 'Justification: '), r.justification),
     h('div', { class: 'muted' }, `${when(r.at)} · records: ${recordsOf(r).join(', ') || 'as in the hit'}`));
   if (status !== 'pending') return box;
