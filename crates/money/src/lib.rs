@@ -40,7 +40,7 @@ pub mod scan;
 pub mod txfeatures;
 
 pub use eval::{Score, TYPOLOGY_TRUTH, Truth, evaluate, read_truth};
-pub use flows::{FlowStep, walk_flows};
+pub use flows::{FlowStep, outgoing_index, walk_flows, walk_indexed};
 pub use ledger::{
     CHANNEL_CASH, CHANNEL_OTHER, CHANNELS, Ledger, LedgerBuilder, channel_code, channel_name,
     parse_amount, parse_timestamp, read_ledger,

@@ -241,50 +241,6 @@ pub(crate) fn money_state(
     Ok(m)
 }
 
-/// [`corridor_money::walk_flows`] over the money state's cached per-account index: the same
-/// walk (tested equal), without rebuilding the index of every row for each request. `keep`
-/// decides which rows may be followed (what the viewer may read).
-pub fn walk_cached(
-    l: &Ledger,
-    outgoing: &[Vec<u32>],
-    start: &[u32],
-    hops: usize,
-    steps_max: usize,
-    keep: impl Fn(usize) -> bool,
-) -> (Vec<corridor_money::FlowStep>, bool) {
-    debug_assert_eq!(outgoing.len(), l.accounts.len());
-    let mut reached: HashMap<u32, i64> = start.iter().map(|&a| (a, i64::MIN)).collect();
-    let mut frontier: Vec<(u32, i64)> = start.iter().map(|&a| (a, i64::MIN)).collect();
-    let mut steps = Vec::new();
-    for hop in 1..=hops {
-        let mut next = Vec::new();
-        for &(account, since) in &frontier {
-            let out = &outgoing[account as usize];
-            let first = out.partition_point(|&t| l.ts[t as usize] < since);
-            for &t in &out[first..] {
-                let t = t as usize;
-                if !keep(t) {
-                    continue;
-                }
-                if steps.len() >= steps_max {
-                    return (steps, true);
-                }
-                steps.push(corridor_money::FlowStep { hop, tx: t });
-                let to = l.to[t];
-                if let std::collections::hash_map::Entry::Vacant(e) = reached.entry(to) {
-                    e.insert(l.ts[t]);
-                    next.push((to, l.ts[t]));
-                }
-            }
-        }
-        if next.is_empty() {
-            break;
-        }
-        frontier = next;
-    }
-    (steps, false)
-}
-
 /// The account subject and holders of ledger account `n` that the viewer may be shown. A
 /// subject id from a Payment record is shown as it is (subject ids are opaque); for a number a
 /// ledger row writes, its subject only when the viewer may read a `BankAccount` record carrying
@@ -570,7 +526,7 @@ pub async fn flows(
             if start.is_empty() {
                 return Err(ApiError::not_found("no readable payment of this subject"));
             }
-            let (steps, truncated) = walk_cached(
+            let (steps, truncated) = corridor_money::walk_indexed(
                 l,
                 &m.outgoing,
                 &start,
@@ -816,53 +772,4 @@ pub async fn account(
             }))
         })
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The cached walk is the money crate's walk: same steps, same order, same truncation, for
-    /// every start, hop count, budget and filter over a ledger with fan-outs, cycles and ties.
-    #[test]
-    fn cached_walk_equals_the_money_crates_walk() {
-        let mut b = LedgerBuilder::new();
-        let accounts = ["A", "B", "C", "D", "E", "F"];
-        let mut x: u64 = 12_345;
-        for i in 0..300 {
-            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            let from = accounts[(x >> 33) as usize % accounts.len()];
-            let to = accounts[(x >> 17) as usize % accounts.len()];
-            let ts = 1_700_000_000 + ((x >> 40) % 50) as i64 * 3_600;
-            b.push(
-                &format!("t{i}"),
-                ts,
-                from,
-                to,
-                100 + i,
-                corridor_money::CHANNEL_OTHER,
-            )
-            .unwrap();
-        }
-        let l = b.build().unwrap();
-        let mut outgoing: Vec<Vec<u32>> = vec![Vec::new(); l.accounts.len()];
-        for i in 0..l.len() {
-            outgoing[l.from[i] as usize].push(i as u32);
-        }
-        let mut compared = 0;
-        for start in 0..l.accounts.len() as u32 {
-            for hops in 1..=4 {
-                for steps_max in [1, 7, 50, 10_000] {
-                    for modulus in [1, 2, 3] {
-                        let keep = |t: usize| t.is_multiple_of(modulus);
-                        let want = corridor_money::walk_flows(&l, &[start], hops, steps_max, keep);
-                        let got = walk_cached(&l, &outgoing, &[start], hops, steps_max, keep);
-                        assert_eq!(got, want, "start {start} hops {hops} max {steps_max}");
-                        compared += 1;
-                    }
-                }
-            }
-        }
-        assert_eq!(compared, 6 * 4 * 4 * 3);
-    }
 }
