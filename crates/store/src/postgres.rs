@@ -699,21 +699,7 @@ impl Store for PgStore {
                 record_id: r.to_owned(),
             });
         };
-        tx.execute(
-            policy::INSERT_AUDIT,
-            &[
-                &e.seq,
-                &e.at,
-                &e.actor,
-                &e.agency,
-                &e.origin,
-                &e.action,
-                &e.justification,
-                &e.detail,
-                &e.prev_hash,
-                &e.hash,
-            ],
-        )?;
+        insert_policy(&mut tx, e, &[])?;
         let versions = positions.len() as i64;
         tx.execute(
             policy::INSERT_ERASURE,

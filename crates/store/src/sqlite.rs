@@ -713,21 +713,7 @@ impl Store for SqliteStore {
                 record_id: r.to_owned(),
             });
         };
-        tx.execute(
-            policy::INSERT_AUDIT,
-            params![
-                e.seq,
-                e.at,
-                e.actor,
-                e.agency,
-                e.origin,
-                e.action,
-                e.justification,
-                e.detail,
-                e.prev_hash,
-                e.hash
-            ],
-        )?;
+        insert_policy(&tx, e, &[])?;
         tx.execute(
             policy::INSERT_ERASURE,
             params![o, r, through_pos, positions.len() as i64, e.seq, e.at],
