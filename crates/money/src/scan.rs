@@ -421,7 +421,8 @@ impl Scanner {
     }
 
     /// A temporal cycle closed by this transfer: a path from its receiver back to its sender
-    /// of strictly earlier transfers within the window, amounts similar step by step.
+    /// of strictly earlier transfers within the window, each passed on within the hop time for
+    /// a little less than it came in with (a fee per hop).
     fn cycle(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.pattern_amount_min || tx.from == tx.to {
@@ -431,20 +432,24 @@ impl Scanner {
             accounts: &'a [Account],
             target: u32,
             lo: i64,
+            hop: i64,
             ratio: f64,
             length_max: usize,
             steps: usize,
             path: Vec<Edge>,
             nodes: Vec<u32>,
         }
-        // Walks in-edges backwards from `node`; `depth` transfers are already on the cycle.
-        fn walk(s: &mut Search, node: u32, seq: u64, amount: i64, depth: usize) -> bool {
+        // Walks in-edges backwards from `node`, whose transfer `seq` at `ts` passed on `amount`;
+        // `depth` transfers are already on the cycle.
+        fn walk(s: &mut Search, node: u32, seq: u64, ts: i64, amount: i64, depth: usize) -> bool {
             let accounts = s.accounts;
+            let oldest = s.lo.max(ts.saturating_sub(s.hop));
             for e in accounts[node as usize].ins.iter().rev() {
-                if e.ts < s.lo {
+                if e.ts < oldest {
                     break;
                 }
-                if e.seq >= seq || !similar(e.amount, amount, s.ratio) {
+                // What came in carried more than what went on: the hop's fee.
+                if e.seq >= seq || e.amount <= amount || !similar(e.amount, amount, s.ratio) {
                     continue;
                 }
                 if s.steps == 0 {
@@ -458,7 +463,7 @@ impl Scanner {
                 if depth + 1 < s.length_max && !s.nodes.contains(&e.other) {
                     s.path.push(*e);
                     s.nodes.push(e.other);
-                    if walk(s, e.other, e.seq, e.amount, depth + 1) {
+                    if walk(s, e.other, e.seq, e.ts, e.amount, depth + 1) {
                         return true;
                     }
                     s.path.pop();
@@ -471,13 +476,14 @@ impl Scanner {
             accounts: &self.accounts,
             target: tx.to,
             lo: tx.ts - c.cycle_window_seconds,
+            hop: c.cycle_hop_seconds,
             ratio: c.cycle_amount_ratio_min,
             length_max: c.cycle_length_max,
             steps: c.search_steps_max,
             path: Vec::new(),
             nodes: vec![tx.from, tx.to],
         };
-        if walk(&mut s, tx.from, seq, tx.amount, 1) {
+        if walk(&mut s, tx.from, seq, tx.ts, tx.amount, 1) {
             let mut edges = s.path;
             let length = edges.len() + 1;
             edges.push(Edge {
@@ -569,7 +575,8 @@ impl Scanner {
     }
 
     /// Gather-scatter at the sender of this transfer: similar amounts in from several sources,
-    /// then out to several targets, within the window.
+    /// then out to several targets, within the window, and those a fair share of the hub's
+    /// traffic in the window.
     fn gather_scatter(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.pattern_amount_min || tx.from == tx.to {
@@ -596,6 +603,19 @@ impl Scanner {
         if sources.len() < c.gather_sources_min {
             return;
         }
+        // Shares of money, not of transfers: a front business's many small cash takings say
+        // little about what passes through it, a broker's hundreds of customer payments do.
+        let in_money: i64 = a
+            .ins
+            .iter()
+            .rev()
+            .take_while(|e| e.ts >= lo)
+            .map(|e| e.amount)
+            .sum();
+        let gathered: i64 = ins.iter().map(|e| e.amount).sum();
+        if (gathered as f64) < c.gather_share_min * in_money as f64 {
+            return;
+        }
         let first = ins.iter().map(|e| e.seq).min().unwrap_or(seq);
         let outs: Vec<Edge> = a
             .outs
@@ -607,6 +627,17 @@ impl Scanner {
             .collect();
         let targets = distinct(&outs);
         if targets.len() < c.gather_targets_min {
+            return;
+        }
+        let out_money: i64 = a
+            .outs
+            .iter()
+            .rev()
+            .take_while(|e| e.ts >= lo && e.seq > first)
+            .map(|e| e.amount)
+            .sum();
+        let scattered: i64 = outs.iter().map(|e| e.amount).sum();
+        if (scattered as f64) < c.gather_share_min * out_money as f64 {
             return;
         }
         let covered = a.covered[Typology::GatherScatter.index()];
