@@ -37,6 +37,7 @@ pub mod eval;
 pub mod flows;
 pub mod ledger;
 pub mod scan;
+pub mod stream;
 pub mod txfeatures;
 
 pub use eval::{Score, TYPOLOGY_TRUTH, Truth, evaluate, read_truth};
@@ -46,6 +47,7 @@ pub use ledger::{
     parse_amount, parse_timestamp, read_ledger,
 };
 pub use scan::{AccountFeatures, Scanner, features, scan};
+pub use stream::{NamedAlert, StreamStats, scan_stream};
 pub use txfeatures::{TX_FEATURE_NAMES, TxFeatures, transaction_features};
 
 /// Errors of reading a ledger or scanning one.
@@ -315,7 +317,7 @@ impl Default for Config {
             settlement_window_seconds: 90 * DAY_SECONDS,
             settlement_amount_min: 100_000,
             settlement_match_ratio_min: 0.8,
-            settlement_cover_max: 3.0,
+            settlement_cover_max: 5.0,
             settlement_payouts_min: 2,
             edges_per_account_max: 16_384,
             search_steps_max: 20_000,

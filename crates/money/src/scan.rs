@@ -56,8 +56,10 @@ struct Account {
     /// Per typology, the scan position up to which this account's edges were reported, so an
     /// edge goes into one alert of a kind, not into every later one whose window holds it.
     covered: [u64; Typology::ALL.len()],
-    features: AccountFeatures,
 }
+
+/// Transactions between two sweeps of every account's windows.
+const SWEEP_TRANSACTIONS: u64 = 1 << 20;
 
 /// Whether two amounts are within `ratio` of each other (smaller / larger).
 fn similar(a: i64, b: i64, ratio: f64) -> bool {
@@ -74,6 +76,8 @@ pub struct Scanner {
     enabled: [bool; Typology::ALL.len()],
     features: bool,
     accounts: Vec<Account>,
+    /// Features by account number, kept only when asked for.
+    account_features: Vec<AccountFeatures>,
     now: Option<i64>,
     pending: Vec<Tx>,
     seq: u64,
@@ -103,6 +107,7 @@ impl Scanner {
             enabled,
             features,
             accounts: Vec::new(),
+            account_features: Vec::new(),
             now: None,
             pending: Vec::new(),
             seq: 0,
@@ -139,6 +144,10 @@ impl Scanner {
         }
         if top >= self.accounts.len() {
             self.accounts.resize_with(top + 1, Account::default);
+            if self.features {
+                self.account_features
+                    .resize_with(top + 1, AccountFeatures::default);
+            }
         }
         self.now = Some(tx.ts);
         self.pending.push(tx);
@@ -168,7 +177,7 @@ impl Scanner {
         let mut alerts = std::mem::take(&mut self.alerts);
         sort_alerts(&mut alerts);
         let features = if self.features {
-            self.accounts.into_iter().map(|a| a.features).collect()
+            self.account_features
         } else {
             Vec::new()
         };
@@ -179,10 +188,29 @@ impl Scanner {
         self.enabled[t.index()]
     }
 
+    /// Drops every account's edges older than the horizon and frees emptied windows: an
+    /// account seen once and never again would otherwise hold its edges for the whole scan.
+    /// Changes no alert, since every kernel looks back no further than the horizon.
+    fn sweep(&mut self, oldest: i64) {
+        for a in &mut self.accounts {
+            for side in [&mut a.ins, &mut a.outs] {
+                while side.front().is_some_and(|e| e.ts < oldest) {
+                    side.pop_front();
+                }
+                if side.is_empty() && side.capacity() > 0 {
+                    *side = VecDeque::new();
+                }
+            }
+        }
+    }
+
     fn process(&mut self, tx: &Tx) {
         self.seq += 1;
         let seq = self.seq;
         let oldest = tx.ts.saturating_sub(self.config.horizon_seconds());
+        if seq.is_multiple_of(SWEEP_TRANSACTIONS) {
+            self.sweep(oldest);
+        }
         let cap = self.config.edges_per_account_max;
         let edge = |other| Edge {
             ts: tx.ts,
@@ -246,16 +274,16 @@ impl Scanner {
             let e = self.accounts[tx.to as usize].ins.back().copied();
             e.is_some_and(|e| self.in_band(&e))
         };
-        let to = &mut self.accounts[tx.to as usize];
+        let to = &self.accounts[tx.to as usize];
         let n = to.ins.iter().rev().take_while(|e| e.ts >= lo).count() as u32;
-        let f = &mut to.features;
+        let f = &mut self.account_features[tx.to as usize];
         f.in_count += 1;
         f.in_amount = f.in_amount.saturating_add(tx.amount);
         f.window_in_max = f.window_in_max.max(n);
         f.near_threshold += u32::from(near);
-        let from = &mut self.accounts[tx.from as usize];
+        let from = &self.accounts[tx.from as usize];
         let n = from.outs.iter().rev().take_while(|e| e.ts >= lo).count() as u32;
-        let f = &mut from.features;
+        let f = &mut self.account_features[tx.from as usize];
         f.out_count += 1;
         f.out_amount = f.out_amount.saturating_add(tx.amount);
         f.window_out_max = f.window_out_max.max(n);
@@ -285,7 +313,7 @@ impl Scanner {
         );
         if self.features {
             for &a in &accounts {
-                self.accounts[a as usize].features.alerts[typology.index()] += 1;
+                self.account_features[a as usize].alerts[typology.index()] += 1;
             }
         }
         self.alerts.push(Alert {
@@ -407,7 +435,7 @@ impl Scanner {
             if let Some((ratio, _, e)) = best {
                 let other = if incoming { tx.to } else { tx.from };
                 if self.features {
-                    self.accounts[account as usize].features.pass_through += 1;
+                    self.account_features[account as usize].pass_through += 1;
                 }
                 self.emit(
                     Typology::PassThrough,
