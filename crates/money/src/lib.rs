@@ -47,7 +47,7 @@ pub use ledger::{
     parse_amount, parse_timestamp, read_ledger,
 };
 pub use scan::{AccountFeatures, Scanner, features, scan};
-pub use stream::{NamedAlert, StreamStats, scan_stream};
+pub use stream::{NamedAlert, RowSink, StreamStats, scan_rows, scan_stream};
 pub use txfeatures::{TX_FEATURE_NAMES, TxFeatures, transaction_features};
 
 /// Errors of reading a ledger or scanning one.

@@ -95,220 +95,284 @@ struct Batch {
     new_names: Vec<Box<str>>,
 }
 
-/// Scans a ledger CSV in canonical order for `typologies`, calling `on_alert` with each alert
-/// as it is raised; alerts come in canonical order (by end of window, typology, then
-/// transactions). `source` names the file in errors.
-pub fn scan_stream(
-    reader: impl BufRead + Send,
+/// Takes rows in canonical order, numbers their accounts and hands them to the scanner thread
+/// in batches. Given to the producer of [`scan_rows`].
+pub struct RowSink<'a> {
+    source: &'a str,
+    numbers: NameMap,
+    batch: Batch,
+    row: u64,
+    last: Option<(i64, String)>,
+    send: mpsc::SyncSender<Batch>,
+}
+
+impl RowSink<'_> {
+    /// Adds one row; `line` names it in errors (the file's line, or the row's position).
+    #[allow(clippy::too_many_arguments)]
+    pub fn push(
+        &mut self,
+        line: usize,
+        id: &str,
+        ts: i64,
+        from: &str,
+        to: &str,
+        amount: i64,
+        channel: u8,
+    ) -> Result<(), MoneyError> {
+        let source = self.source;
+        let err = |field: &str, reason: String| MoneyError::Parse {
+            source_name: source.to_owned(),
+            line,
+            field: field.to_owned(),
+            reason,
+        };
+        if id.is_empty() {
+            return Err(err("id", "empty".to_owned()));
+        }
+        if from.is_empty() || to.is_empty() {
+            return Err(err("from_account", "empty account".to_owned()));
+        }
+        match &mut self.last {
+            Some((last_ts, last_id)) => {
+                if (ts, id) <= (*last_ts, last_id.as_str()) {
+                    return Err(err(
+                        "timestamp",
+                        format!(
+                            "transaction {id} is not after {last_id}: streaming needs the \
+                             ledger sorted by timestamp, then id, each id once (scan it \
+                             without --stream)"
+                        ),
+                    ));
+                }
+                *last_ts = ts;
+                last_id.clear();
+                last_id.push_str(id);
+            }
+            None => self.last = Some((ts, id.to_owned())),
+        }
+        let from = self.number(from)?;
+        let to = self.number(to)?;
+        self.batch.txs.push(Tx {
+            id: self.row,
+            ts,
+            from,
+            to,
+            amount,
+            channel,
+        });
+        self.batch.ids.push(id.into());
+        self.row += 1;
+        if self.batch.txs.len() >= BATCH_TRANSACTIONS {
+            self.send_batch()?;
+        }
+        Ok(())
+    }
+
+    fn number(&mut self, name: &str) -> Result<u32, MoneyError> {
+        if let Some(&n) = self.numbers.get(name) {
+            return Ok(n);
+        }
+        if self.numbers.len() >= STREAM_ACCOUNTS_MAX {
+            return Err(MoneyError::Limit {
+                what: "accounts",
+                max: STREAM_ACCOUNTS_MAX,
+            });
+        }
+        let n = self.numbers.len() as u32;
+        self.numbers.insert(name.into(), n);
+        self.batch.new_names.push(name.into());
+        Ok(n)
+    }
+
+    fn send_batch(&mut self) -> Result<(), MoneyError> {
+        let full = std::mem::replace(&mut self.batch, Batch::new());
+        self.send.send(full).map_err(|_| MoneyError::Io {
+            source_name: self.source.to_owned(),
+            // The scanner hung up: it failed, and its own error is the one returned.
+            reason: "the scanner stopped".to_owned(),
+        })
+    }
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            txs: Vec::with_capacity(BATCH_TRANSACTIONS),
+            ids: Vec::with_capacity(BATCH_TRANSACTIONS),
+            new_names: Vec::new(),
+        }
+    }
+}
+
+/// Scans rows in canonical order (by timestamp, then id) for `typologies`: `produce` pushes
+/// them into the [`RowSink`] on this thread while another thread scans and calls `on_alert`
+/// with each alert as it is raised, in canonical order (by end of window, typology, then
+/// transactions). `source` names the rows in errors.
+pub fn scan_rows(
+    produce: impl FnOnce(&mut RowSink) -> Result<(), MoneyError>,
     source: &str,
     config: &Config,
     typologies: &[Typology],
-    mut on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError>,
+    on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError> + Send,
 ) -> Result<StreamStats, MoneyError> {
-    let mut scanner = Scanner::with_typologies(config, typologies, false)?;
+    let scanner = Scanner::with_typologies(config, typologies, false)?;
     let horizon_seconds = config.horizon_seconds();
     let (send, receive) = mpsc::sync_channel::<Batch>(BATCHES_AHEAD_MAX);
     std::thread::scope(|scope| {
-        // Owned here, so an early return hangs up on the parser before the scope joins it.
-        let receive = receive;
-        let parser = scope.spawn(move || parse(reader, source, send));
-        let mut stats = StreamStats::default();
-        let mut names: Vec<Box<str>> = Vec::new();
-        // Ids of rows `first_row..` still inside the longest window, with their timestamps.
-        let mut ids: VecDeque<(i64, Box<str>)> = VecDeque::new();
-        let mut first_row: u64 = 0;
-        let mut emit = |scanner_alerts: Vec<crate::Alert>,
-                        names: &[Box<str>],
-                        ids: &VecDeque<(i64, Box<str>)>,
-                        first_row: u64,
-                        stats: &mut StreamStats|
-         -> Result<(), MoneyError> {
-            let mut named: Vec<NamedAlert> = Vec::with_capacity(scanner_alerts.len());
-            for a in scanner_alerts {
-                let mut accounts: Vec<String> = a
-                    .accounts
-                    .iter()
-                    .map(|&n| names[n as usize].to_string())
-                    .collect();
-                accounts[1..].sort_unstable();
-                let mut transactions = Vec::with_capacity(a.transactions.len());
-                for &row in &a.transactions {
-                    // Every transaction of an alert is within the horizon of its last one,
-                    // and ids are dropped only past the horizon of the latest row.
-                    assert!(
-                        row >= first_row,
-                        "alert names a transaction already dropped"
-                    );
-                    let (_, id) = &ids[(row - first_row) as usize];
-                    transactions.push(id.to_string());
-                }
-                named.push(NamedAlert {
-                    typology: a.typology,
-                    accounts,
-                    transactions,
-                    window: a.window,
-                    score: a.score,
-                });
-            }
-            // Alerts of one timestamp all come out of one flush, and a flush's alerts end at
-            // its timestamp, so sorting each take gives the batch scan's order overall.
-            named.sort_by(|x, y| {
-                (x.window.1, x.typology, &x.transactions, &x.accounts).cmp(&(
-                    y.window.1,
-                    y.typology,
-                    &y.transactions,
-                    &y.accounts,
-                ))
-            });
-            for a in &named {
-                on_alert(a)?;
-            }
-            stats.alerts += named.len() as u64;
-            Ok(())
+        let scanning =
+            scope.spawn(move || scan_batches(scanner, horizon_seconds, receive, on_alert));
+        let mut sink = RowSink {
+            source,
+            numbers: NameMap::default(),
+            batch: Batch::new(),
+            row: 0,
+            last: None,
+            send,
         };
-        for batch in receive.iter() {
-            names.extend(batch.new_names);
-            for (tx, id) in batch.txs.into_iter().zip(batch.ids) {
-                ids.push_back((tx.ts, id));
-                scanner.push(tx)?;
+        let produced = produce(&mut sink).and_then(|()| {
+            if sink.batch.txs.is_empty() {
+                Ok(())
+            } else {
+                sink.send_batch()
             }
-            stats.transactions = first_row + ids.len() as u64;
-            stats.ids_held_max = stats.ids_held_max.max(ids.len() as u64);
-            let alerts = scanner.take_alerts();
-            emit(alerts, &names, &ids, first_row, &mut stats)?;
-            // Alerts still to come end at the latest timestamp or later, and reach back at
-            // most the horizon from there.
-            if let Some(&(now, _)) = ids.back() {
-                let oldest = now.saturating_sub(horizon_seconds);
-                while ids.front().is_some_and(|(ts, _)| *ts < oldest) {
-                    ids.pop_front();
-                    first_row += 1;
-                }
-            }
-        }
-        let parsed = parser
+        });
+        let accounts = sink.numbers.len() as u64;
+        // Hang up, so the scanner finishes.
+        drop(sink);
+        let scanned = scanning
             .join()
-            .map_err(|_| MoneyError::Config("the ledger parser thread panicked".to_owned()))??;
-        let (alerts, _) = scanner.finish();
-        emit(alerts, &names, &ids, first_row, &mut stats)?;
-        stats.accounts = parsed;
+            .map_err(|_| MoneyError::Config("the scanner thread panicked".to_owned()))?;
+        // The scanner's own failure explains a producer's "the scanner stopped".
+        let mut stats = scanned?;
+        produced?;
+        stats.accounts = accounts;
         Ok(stats)
     })
 }
 
-/// Parses the CSV into batches, checking canonical order; returns the number of accounts.
-fn parse(
+/// The scanner thread: batches in, alerts out, ids held only within the horizon.
+fn scan_batches(
+    mut scanner: Scanner,
+    horizon_seconds: i64,
+    receive: mpsc::Receiver<Batch>,
+    mut on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError>,
+) -> Result<StreamStats, MoneyError> {
+    let mut stats = StreamStats::default();
+    let mut names: Vec<Box<str>> = Vec::new();
+    // Ids of rows `first_row..` still inside the longest window, with their timestamps.
+    let mut ids: VecDeque<(i64, Box<str>)> = VecDeque::new();
+    let mut first_row: u64 = 0;
+    let mut emit = |scanner_alerts: Vec<crate::Alert>,
+                    names: &[Box<str>],
+                    ids: &VecDeque<(i64, Box<str>)>,
+                    first_row: u64,
+                    stats: &mut StreamStats|
+     -> Result<(), MoneyError> {
+        let mut named: Vec<NamedAlert> = Vec::with_capacity(scanner_alerts.len());
+        for a in scanner_alerts {
+            let mut accounts: Vec<String> = a
+                .accounts
+                .iter()
+                .map(|&n| names[n as usize].to_string())
+                .collect();
+            accounts[1..].sort_unstable();
+            let mut transactions = Vec::with_capacity(a.transactions.len());
+            for &row in &a.transactions {
+                // Every transaction of an alert is within the horizon of its last one, and
+                // ids are dropped only past the horizon of the latest row.
+                assert!(
+                    row >= first_row,
+                    "alert names a transaction already dropped"
+                );
+                let (_, id) = &ids[(row - first_row) as usize];
+                transactions.push(id.to_string());
+            }
+            named.push(NamedAlert {
+                typology: a.typology,
+                accounts,
+                transactions,
+                window: a.window,
+                score: a.score,
+            });
+        }
+        // Alerts of one timestamp all come out of one flush, and a flush's alerts end at its
+        // timestamp, so sorting each take gives the batch scan's order overall.
+        named.sort_by(|x, y| {
+            (x.window.1, x.typology, &x.transactions, &x.accounts).cmp(&(
+                y.window.1,
+                y.typology,
+                &y.transactions,
+                &y.accounts,
+            ))
+        });
+        for a in &named {
+            on_alert(a)?;
+        }
+        stats.alerts += named.len() as u64;
+        Ok(())
+    };
+    for batch in receive.iter() {
+        names.extend(batch.new_names);
+        for (tx, id) in batch.txs.into_iter().zip(batch.ids) {
+            ids.push_back((tx.ts, id));
+            scanner.push(tx)?;
+        }
+        stats.transactions = first_row + ids.len() as u64;
+        stats.ids_held_max = stats.ids_held_max.max(ids.len() as u64);
+        let alerts = scanner.take_alerts();
+        emit(alerts, &names, &ids, first_row, &mut stats)?;
+        // Alerts still to come end at the latest timestamp or later, and reach back at most
+        // the horizon from there.
+        if let Some(&(now, _)) = ids.back() {
+            let oldest = now.saturating_sub(horizon_seconds);
+            while ids.front().is_some_and(|(ts, _)| *ts < oldest) {
+                ids.pop_front();
+                first_row += 1;
+            }
+        }
+    }
+    let (alerts, _) = scanner.finish();
+    emit(alerts, &names, &ids, first_row, &mut stats)?;
+    Ok(stats)
+}
+
+/// Scans a ledger CSV (`id,timestamp,from_account,to_account,amount,…,channel`, columns found
+/// by name) in canonical order: [`scan_rows`] over its lines. `source` names the file in
+/// errors.
+pub fn scan_stream(
     reader: impl BufRead,
     source: &str,
-    send: mpsc::SyncSender<Batch>,
-) -> Result<u64, MoneyError> {
-    let mut numbers = NameMap::default();
-    let mut batch = Batch {
-        txs: Vec::with_capacity(BATCH_TRANSACTIONS),
-        ids: Vec::with_capacity(BATCH_TRANSACTIONS),
-        new_names: Vec::new(),
+    config: &Config,
+    typologies: &[Typology],
+    on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError> + Send,
+) -> Result<StreamStats, MoneyError> {
+    let produce = |sink: &mut RowSink| {
+        read_csv(
+            reader,
+            source,
+            [
+                "id",
+                "timestamp",
+                "from_account",
+                "to_account",
+                "amount",
+                "channel",
+            ],
+            |line, [id, ts, from, to, amount, channel]| {
+                let err = |field: &str, reason: &str| MoneyError::Parse {
+                    source_name: source.to_owned(),
+                    line,
+                    field: field.to_owned(),
+                    reason: reason.to_owned(),
+                };
+                let ts = parse_timestamp(ts).ok_or_else(|| err("timestamp", "not a timestamp"))?;
+                let amount = parse_amount(amount)
+                    .ok_or_else(|| err("amount", "not an amount with at most two decimals"))?;
+                sink.push(line, id, ts, from, to, amount, channel_code(channel))
+            },
+        )
     };
-    let mut row: u64 = 0;
-    let mut last: Option<(i64, String)> = None;
-    // The scanner hung up: it failed, and says why itself.
-    let hung_up = || MoneyError::Io {
-        source_name: source.to_owned(),
-        reason: "the scanner stopped".to_owned(),
-    };
-    read_csv(
-        reader,
-        source,
-        [
-            "id",
-            "timestamp",
-            "from_account",
-            "to_account",
-            "amount",
-            "channel",
-        ],
-        |line, [id, ts, from, to, amount, channel]| {
-            let err = |field: &str, reason: String| MoneyError::Parse {
-                source_name: source.to_owned(),
-                line,
-                field: field.to_owned(),
-                reason,
-            };
-            let ts = parse_timestamp(ts)
-                .ok_or_else(|| err("timestamp", "not a timestamp".to_owned()))?;
-            let amount = parse_amount(amount).ok_or_else(|| {
-                err(
-                    "amount",
-                    "not an amount with at most two decimals".to_owned(),
-                )
-            })?;
-            if id.is_empty() {
-                return Err(err("id", "empty".to_owned()));
-            }
-            if from.is_empty() || to.is_empty() {
-                return Err(err("from_account", "empty account".to_owned()));
-            }
-            match &mut last {
-                Some((last_ts, last_id)) => {
-                    if (ts, id) <= (*last_ts, last_id.as_str()) {
-                        return Err(err(
-                            "timestamp",
-                            format!(
-                                "transaction {id} is not after {last_id}: streaming needs the \
-                                 ledger sorted by timestamp, then id (scan it without --stream)"
-                            ),
-                        ));
-                    }
-                    *last_ts = ts;
-                    last_id.clear();
-                    last_id.push_str(id);
-                }
-                None => last = Some((ts, id.to_owned())),
-            }
-            let mut number = |name: &str, batch: &mut Batch| -> Result<u32, MoneyError> {
-                if let Some(&n) = numbers.get(name) {
-                    return Ok(n);
-                }
-                if numbers.len() >= STREAM_ACCOUNTS_MAX {
-                    return Err(MoneyError::Limit {
-                        what: "accounts",
-                        max: STREAM_ACCOUNTS_MAX,
-                    });
-                }
-                let n = numbers.len() as u32;
-                numbers.insert(name.into(), n);
-                batch.new_names.push(name.into());
-                Ok(n)
-            };
-            let from = number(from, &mut batch)?;
-            let to = number(to, &mut batch)?;
-            batch.txs.push(Tx {
-                id: row,
-                ts,
-                from,
-                to,
-                amount,
-                channel: channel_code(channel),
-            });
-            batch.ids.push(id.into());
-            row += 1;
-            if batch.txs.len() >= BATCH_TRANSACTIONS {
-                let full = std::mem::replace(
-                    &mut batch,
-                    Batch {
-                        txs: Vec::with_capacity(BATCH_TRANSACTIONS),
-                        ids: Vec::with_capacity(BATCH_TRANSACTIONS),
-                        new_names: Vec::new(),
-                    },
-                );
-                send.send(full).map_err(|_| hung_up())?;
-            }
-            Ok(())
-        },
-    )?;
-    if !batch.txs.is_empty() {
-        send.send(batch).map_err(|_| hung_up())?;
-    }
-    Ok(numbers.len() as u64)
+    scan_rows(produce, source, config, typologies, on_alert)
 }
 
 #[cfg(test)]
