@@ -238,8 +238,8 @@ fn stream_alerts(
                 a.score,
                 timestamp(a.window.0),
                 timestamp(a.window.1),
-                few(a.accounts.iter()),
-                few(a.transactions.iter()),
+                few_str(&a.accounts),
+                few_str(&a.transactions),
             )
             .map_err(io)?,
         }
@@ -316,6 +316,17 @@ fn stream_alerts(
         stats.ids_held_max
     );
     Ok(0)
+}
+
+/// The first few names and how many more, as [`few`] prints them.
+fn few_str(items: &[&str]) -> String {
+    let mut s: Vec<&str> = items.iter().take(TABLE_ITEMS_MAX).copied().collect();
+    let more = items.len().saturating_sub(TABLE_ITEMS_MAX);
+    let tail = format!("+{more}");
+    if more > 0 {
+        s.push(&tail);
+    }
+    s.join(" ")
 }
 
 /// Pretty JSON indented by two spaces, as an element of a pretty array.

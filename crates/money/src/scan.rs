@@ -354,7 +354,11 @@ impl Scanner {
         }
         let covered = a.covered[typology.index()];
         let edges: Vec<Edge> = window.filter(|e| e.seq > covered).copied().collect();
-        let others = self.scratch.clone();
+        // The alert names the accounts of the transactions it carries: a hub above the
+        // threshold raises an alert on every new transfer, and listing the window's hundreds
+        // of counterparties in each was most of a large ledger's scan. The score still counts
+        // them all.
+        let others: Vec<u32> = edges.iter().map(|e| e.other).collect();
         let score = degree as f64 / c.fan_degree_min as f64;
         let seq = self.seq;
         self.accounts[hub as usize].covered[typology.index()] = seq;

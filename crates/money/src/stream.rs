@@ -26,14 +26,15 @@ pub const STREAM_ACCOUNTS_MAX: usize = u32::MAX as usize - 1;
 
 /// An alert as the stream hands it out: typology, account names (the one it is about first,
 /// the others sorted by name), transaction ids (in canonical order), window and score.
+/// Names are borrowed from the stream's tables: copy what outlives the call.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct NamedAlert {
+pub struct NamedAlert<'a> {
     /// The typology.
     pub typology: Typology,
     /// Account names, the one the alert is about first, the others sorted.
-    pub accounts: Vec<String>,
+    pub accounts: Vec<&'a str>,
     /// Transaction ids as the file writes them, in the file's (canonical) order.
-    pub transactions: Vec<String>,
+    pub transactions: Vec<&'a str>,
     /// First and last timestamps of the transactions, in seconds.
     pub window: (i64, i64),
     /// 1 at the configured threshold, more for a stronger pattern.
@@ -262,20 +263,27 @@ fn scan_batches(
     // Ids of rows `first_row..` still inside the longest window, with their timestamps.
     let mut ids: VecDeque<(i64, Box<str>)> = VecDeque::new();
     let mut first_row: u64 = 0;
-    let mut emit = |scanner_alerts: Vec<crate::Alert>,
+    let mut emit = |mut alerts: Vec<crate::Alert>,
                     names: &[Box<str>],
                     ids: &VecDeque<(i64, Box<str>)>,
                     first_row: u64,
                     stats: &mut StreamStats|
      -> Result<(), MoneyError> {
-        let mut named: Vec<NamedAlert> = Vec::with_capacity(scanner_alerts.len());
-        for a in scanner_alerts {
-            let mut accounts: Vec<String> = a
-                .accounts
-                .iter()
-                .map(|&n| names[n as usize].to_string())
-                .collect();
-            accounts[1..].sort_unstable();
+        // The batch scan's order: rows are numbered in canonical order here as there, and
+        // accounts, numbered by name there, compare by name (the one the alert is about,
+        // then the others sorted). Alerts of one timestamp all come out of one flush and end
+        // at it, so sorting each take orders them overall.
+        let by_name = |a: &crate::Alert| -> Vec<&str> {
+            let mut v: Vec<&str> = a.accounts.iter().map(|&n| &*names[n as usize]).collect();
+            v[1..].sort_unstable();
+            v
+        };
+        alerts.sort_by(|x, y| {
+            (x.window.1, x.typology, &x.transactions)
+                .cmp(&(y.window.1, y.typology, &y.transactions))
+                .then_with(|| by_name(x).cmp(&by_name(y)))
+        });
+        for a in &alerts {
             let mut transactions = Vec::with_capacity(a.transactions.len());
             for &row in &a.transactions {
                 // Every transaction of an alert is within the horizon of its last one, and
@@ -285,30 +293,17 @@ fn scan_batches(
                     "alert names a transaction already dropped"
                 );
                 let (_, id) = &ids[(row - first_row) as usize];
-                transactions.push(id.to_string());
+                transactions.push(&**id);
             }
-            named.push(NamedAlert {
+            on_alert(&NamedAlert {
                 typology: a.typology,
-                accounts,
+                accounts: by_name(a),
                 transactions,
                 window: a.window,
                 score: a.score,
-            });
+            })?;
         }
-        // Alerts of one timestamp all come out of one flush, and a flush's alerts end at its
-        // timestamp, so sorting each take gives the batch scan's order overall.
-        named.sort_by(|x, y| {
-            (x.window.1, x.typology, &x.transactions, &x.accounts).cmp(&(
-                y.window.1,
-                y.typology,
-                &y.transactions,
-                &y.accounts,
-            ))
-        });
-        for a in &named {
-            on_alert(a)?;
-        }
-        stats.alerts += named.len() as u64;
+        stats.alerts += alerts.len() as u64;
         Ok(())
     };
     for batch in receive.iter() {
@@ -426,31 +421,39 @@ mod tests {
         let ledger = read_ledger(text.as_bytes(), "t.csv").expect("reads");
         let batch = scan(&ledger, &config, 1).expect("scans");
         assert!(batch.len() >= 3, "the ledger raises alerts: {batch:?}");
-        let mut streamed = Vec::new();
+        // (typology, accounts, transactions, window, score), owned.
+        type Owned = (Typology, Vec<String>, Vec<String>, (i64, i64), f64);
+        let mut streamed: Vec<Owned> = Vec::new();
         let stats = scan_stream(text.as_bytes(), "t.csv", &config, &Typology::ALL, |a| {
-            streamed.push(a.clone());
+            streamed.push((
+                a.typology,
+                a.accounts.iter().map(|s| s.to_string()).collect(),
+                a.transactions.iter().map(|s| s.to_string()).collect(),
+                a.window,
+                a.score,
+            ));
             Ok(())
         })
         .expect("streams");
         assert_eq!(stats.transactions, ledger.len() as u64);
         assert_eq!(stats.accounts, ledger.accounts.len() as u64);
         assert_eq!(stats.alerts, batch.len() as u64);
-        let names: Vec<NamedAlert> = batch
+        let names: Vec<Owned> = batch
             .iter()
-            .map(|a| NamedAlert {
-                typology: a.typology,
-                accounts: a
-                    .accounts
-                    .iter()
-                    .map(|&n| ledger.accounts[n as usize].clone())
-                    .collect(),
-                transactions: a
-                    .transactions
-                    .iter()
-                    .map(|&t| ledger.ids[t as usize].clone())
-                    .collect(),
-                window: a.window,
-                score: a.score,
+            .map(|a| {
+                (
+                    a.typology,
+                    a.accounts
+                        .iter()
+                        .map(|&n| ledger.accounts[n as usize].clone())
+                        .collect(),
+                    a.transactions
+                        .iter()
+                        .map(|&t| ledger.ids[t as usize].clone())
+                        .collect(),
+                    a.window,
+                    a.score,
+                )
             })
             .collect();
         assert_eq!(streamed, names);
