@@ -1,7 +1,7 @@
 //! The ledger in the store, end to end through the binary on both backends: a scenario's ledger
 //! ingested with its agencies' files, re-ingest a no-op, bad rows rejected with file, line,
 //! field and reason; alerts from the store equal to alerts from the file, rolled up to account
-//! subjects and networks; payments as `paid` edges of the link graph; flows hop by hop.
+//! subjects and networks, and streamed from either equal to the batch's; payments as `paid` edges of the link graph; flows hop by hop.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -150,6 +150,24 @@ fn ledger_in_the_store(store: &str, dir: &Path) {
     ]);
     assert!(!alert_keys(&from_file).is_empty());
     assert_eq!(alert_keys(&from_file), alert_keys(&from_store));
+    // Streamed, from the file or from the store's pages: the batch's alerts, in its order,
+    // field for field.
+    let streamed_file = json(&[
+        "money", "alerts", "--ledger", scn_s, "--stream", "--format", "json",
+    ]);
+    assert_eq!(streamed_file, from_file);
+    let streamed_store = json(&[
+        "money",
+        "alerts",
+        "--store",
+        store,
+        "--origin",
+        "FIU_LEDGER",
+        "--stream",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(streamed_store, from_file);
     let bank = json(&[
         "money",
         "account",

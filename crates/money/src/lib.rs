@@ -15,8 +15,8 @@
 //! |---|---|
 //! | [`Typology::FanIn`], [`Typology::FanOut`] | many distinct counterparties and enough money within a window |
 //! | [`Typology::ScatterGather`] | a source paying several intermediaries that each pass a similar amount on to one target |
-//! | [`Typology::GatherScatter`] | a hub receiving similar amounts from several sources and paying them out to several targets |
-//! | [`Typology::Cycle`] | a temporal cycle of up to [`Config::cycle_length_max`] transfers of similar amounts |
+//! | [`Typology::GatherScatter`] | a hub receiving similar amounts from several sources and paying them out to several targets, those being a fair share ([`Config::gather_share_min`]) of its traffic |
+//! | [`Typology::Cycle`] | a temporal cycle of up to [`Config::cycle_length_max`] transfers, each passed on within [`Config::cycle_hop_seconds`] for a little less than the one before (a fee per hop) |
 //! | [`Typology::Structuring`] | several cash amounts just under a reporting threshold into one account |
 //! | [`Typology::PassThrough`] | money in and out of an account within hours, with a similar amount |
 //! | [`Typology::HawalaSettlement`] | a transfer between two brokers that mirrors what the receiving broker paid out for money the sending broker took in |
@@ -25,7 +25,7 @@
 //! use corridor_money::*;
 //! let mut b = LedgerBuilder::new();
 //! for (i, (from, to)) in [("a", "b"), ("b", "c"), ("c", "a")].into_iter().enumerate() {
-//!     b.push(&format!("T{i}"), 1_000 + i as i64 * 3_600, from, to, 5_000_000, 1)?;
+//!     b.push(&format!("T{i}"), 1_000 + i as i64 * 3_600, from, to, 5_000_000 - i as i64 * 10_000, 1)?;
 //! }
 //! let ledger = b.build()?;
 //! let alerts = scan(&ledger, &Config::default(), 1)?;
@@ -37,6 +37,7 @@ pub mod eval;
 pub mod flows;
 pub mod ledger;
 pub mod scan;
+pub mod stream;
 pub mod txfeatures;
 
 pub use eval::{Score, TYPOLOGY_TRUTH, Truth, evaluate, read_truth};
@@ -46,6 +47,7 @@ pub use ledger::{
     parse_amount, parse_timestamp, read_ledger,
 };
 pub use scan::{AccountFeatures, Scanner, features, scan};
+pub use stream::{NamedAlert, RowSink, StreamStats, scan_rows, scan_stream};
 pub use txfeatures::{TX_FEATURE_NAMES, TxFeatures, transaction_features};
 
 /// Errors of reading a ledger or scanning one.
@@ -224,13 +226,20 @@ pub struct Config {
     /// account; off, deposits by several smurfs into one account count together.
     pub structuring_by_sender: bool,
     /// Temporal cycles: at most this many transfers, all within the window, each amount at
-    /// least `cycle_amount_ratio_min` of the one before and at most its inverse, and at least
-    /// `pattern_amount_min`.
+    /// least `cycle_amount_ratio_min` of the one before and less than it, each within
+    /// `cycle_hop_seconds` of the one before, and at least `pattern_amount_min`.
     pub cycle_length_max: usize,
     /// Cycles: the window all transfers fall in.
     pub cycle_window_seconds: i64,
-    /// Cycles: how similar consecutive amounts must be (smaller / larger).
+    /// Cycles: how similar consecutive amounts must be (smaller / larger). Each transfer on a
+    /// cycle must also carry less than the one before it: layering pays a fee at each hop, and
+    /// money that comes back whole (a refund, a reversal, a company repaying a supplier the
+    /// same sum) is not a laundering cycle.
     pub cycle_amount_ratio_min: f64,
+    /// Cycles: the longest time between one transfer of the cycle and the next. Money being
+    /// layered is passed on within days; a company paying an old counterparty back weeks later
+    /// is trade.
+    pub cycle_hop_seconds: i64,
     /// Scatter-gather and gather-scatter: the window, branches at least (intermediaries, or
     /// sources and targets of the hub), and how similar amounts must be.
     pub shape_window_seconds: i64,
@@ -240,6 +249,12 @@ pub struct Config {
     pub gather_sources_min: usize,
     /// Gather-scatter: distinct targets at least.
     pub gather_targets_min: usize,
+    /// Gather-scatter: the gathered transfers carry at least this share of the money the hub
+    /// received within the window, and the scattered ones of the money it paid out. A hub of
+    /// layering is a conduit the scheme dominates; a broker or a busy business that takes in
+    /// and pays out hundreds of similar customer payments a week always has a few that look
+    /// gathered and scattered.
+    pub gather_share_min: f64,
     /// Shapes: how similar amounts must be (smaller / larger).
     pub shape_amount_ratio_min: f64,
     /// Rapid pass-through: in and out within this time, out at least this share of in.
@@ -288,10 +303,12 @@ impl Default for Config {
             cycle_length_max: 5,
             cycle_window_seconds: 30 * DAY_SECONDS,
             cycle_amount_ratio_min: 0.9,
+            cycle_hop_seconds: 2 * DAY_SECONDS,
             shape_window_seconds: 7 * DAY_SECONDS,
             scatter_branches_min: 3,
             gather_sources_min: 2,
             gather_targets_min: 2,
+            gather_share_min: 0.25,
             shape_amount_ratio_min: 0.95,
             pass_through_seconds: 2 * DAY_SECONDS,
             pass_through_ratio_min: 0.99,
@@ -300,7 +317,7 @@ impl Default for Config {
             settlement_window_seconds: 90 * DAY_SECONDS,
             settlement_amount_min: 100_000,
             settlement_match_ratio_min: 0.8,
-            settlement_cover_max: 3.0,
+            settlement_cover_max: 5.0,
             settlement_payouts_min: 2,
             edges_per_account_max: 16_384,
             search_steps_max: 20_000,
@@ -332,6 +349,7 @@ impl Config {
                 self.fan_window_seconds,
                 self.structuring_window_seconds,
                 self.cycle_window_seconds,
+                self.cycle_hop_seconds,
                 self.shape_window_seconds,
                 self.pass_through_seconds,
                 self.settlement_window_seconds,
@@ -345,6 +363,7 @@ impl Config {
             ("structuring_floor_ratio", self.structuring_floor_ratio),
             ("cycle_amount_ratio_min", self.cycle_amount_ratio_min),
             ("shape_amount_ratio_min", self.shape_amount_ratio_min),
+            ("gather_share_min", self.gather_share_min),
             ("pass_through_ratio_min", self.pass_through_ratio_min),
             (
                 "settlement_match_ratio_min",

@@ -56,8 +56,10 @@ struct Account {
     /// Per typology, the scan position up to which this account's edges were reported, so an
     /// edge goes into one alert of a kind, not into every later one whose window holds it.
     covered: [u64; Typology::ALL.len()],
-    features: AccountFeatures,
 }
+
+/// Transactions between two sweeps of every account's windows.
+const SWEEP_TRANSACTIONS: u64 = 1 << 20;
 
 /// Whether two amounts are within `ratio` of each other (smaller / larger).
 fn similar(a: i64, b: i64, ratio: f64) -> bool {
@@ -74,6 +76,8 @@ pub struct Scanner {
     enabled: [bool; Typology::ALL.len()],
     features: bool,
     accounts: Vec<Account>,
+    /// Features by account number, kept only when asked for.
+    account_features: Vec<AccountFeatures>,
     now: Option<i64>,
     pending: Vec<Tx>,
     seq: u64,
@@ -103,6 +107,7 @@ impl Scanner {
             enabled,
             features,
             accounts: Vec::new(),
+            account_features: Vec::new(),
             now: None,
             pending: Vec::new(),
             seq: 0,
@@ -139,6 +144,10 @@ impl Scanner {
         }
         if top >= self.accounts.len() {
             self.accounts.resize_with(top + 1, Account::default);
+            if self.features {
+                self.account_features
+                    .resize_with(top + 1, AccountFeatures::default);
+            }
         }
         self.now = Some(tx.ts);
         self.pending.push(tx);
@@ -168,7 +177,7 @@ impl Scanner {
         let mut alerts = std::mem::take(&mut self.alerts);
         sort_alerts(&mut alerts);
         let features = if self.features {
-            self.accounts.into_iter().map(|a| a.features).collect()
+            self.account_features
         } else {
             Vec::new()
         };
@@ -179,10 +188,29 @@ impl Scanner {
         self.enabled[t.index()]
     }
 
+    /// Drops every account's edges older than the horizon and frees emptied windows: an
+    /// account seen once and never again would otherwise hold its edges for the whole scan.
+    /// Changes no alert, since every kernel looks back no further than the horizon.
+    fn sweep(&mut self, oldest: i64) {
+        for a in &mut self.accounts {
+            for side in [&mut a.ins, &mut a.outs] {
+                while side.front().is_some_and(|e| e.ts < oldest) {
+                    side.pop_front();
+                }
+                if side.is_empty() && side.capacity() > 0 {
+                    *side = VecDeque::new();
+                }
+            }
+        }
+    }
+
     fn process(&mut self, tx: &Tx) {
         self.seq += 1;
         let seq = self.seq;
         let oldest = tx.ts.saturating_sub(self.config.horizon_seconds());
+        if seq.is_multiple_of(SWEEP_TRANSACTIONS) {
+            self.sweep(oldest);
+        }
         let cap = self.config.edges_per_account_max;
         let edge = |other| Edge {
             ts: tx.ts,
@@ -246,16 +274,16 @@ impl Scanner {
             let e = self.accounts[tx.to as usize].ins.back().copied();
             e.is_some_and(|e| self.in_band(&e))
         };
-        let to = &mut self.accounts[tx.to as usize];
+        let to = &self.accounts[tx.to as usize];
         let n = to.ins.iter().rev().take_while(|e| e.ts >= lo).count() as u32;
-        let f = &mut to.features;
+        let f = &mut self.account_features[tx.to as usize];
         f.in_count += 1;
         f.in_amount = f.in_amount.saturating_add(tx.amount);
         f.window_in_max = f.window_in_max.max(n);
         f.near_threshold += u32::from(near);
-        let from = &mut self.accounts[tx.from as usize];
+        let from = &self.accounts[tx.from as usize];
         let n = from.outs.iter().rev().take_while(|e| e.ts >= lo).count() as u32;
-        let f = &mut from.features;
+        let f = &mut self.account_features[tx.from as usize];
         f.out_count += 1;
         f.out_amount = f.out_amount.saturating_add(tx.amount);
         f.window_out_max = f.window_out_max.max(n);
@@ -285,7 +313,7 @@ impl Scanner {
         );
         if self.features {
             for &a in &accounts {
-                self.accounts[a as usize].features.alerts[typology.index()] += 1;
+                self.account_features[a as usize].alerts[typology.index()] += 1;
             }
         }
         self.alerts.push(Alert {
@@ -326,7 +354,11 @@ impl Scanner {
         }
         let covered = a.covered[typology.index()];
         let edges: Vec<Edge> = window.filter(|e| e.seq > covered).copied().collect();
-        let others = self.scratch.clone();
+        // The alert names the accounts of the transactions it carries: a hub above the
+        // threshold raises an alert on every new transfer, and listing the window's hundreds
+        // of counterparties in each was most of a large ledger's scan. The score still counts
+        // them all.
+        let others: Vec<u32> = edges.iter().map(|e| e.other).collect();
         let score = degree as f64 / c.fan_degree_min as f64;
         let seq = self.seq;
         self.accounts[hub as usize].covered[typology.index()] = seq;
@@ -407,7 +439,7 @@ impl Scanner {
             if let Some((ratio, _, e)) = best {
                 let other = if incoming { tx.to } else { tx.from };
                 if self.features {
-                    self.accounts[account as usize].features.pass_through += 1;
+                    self.account_features[account as usize].pass_through += 1;
                 }
                 self.emit(
                     Typology::PassThrough,
@@ -421,7 +453,8 @@ impl Scanner {
     }
 
     /// A temporal cycle closed by this transfer: a path from its receiver back to its sender
-    /// of strictly earlier transfers within the window, amounts similar step by step.
+    /// of strictly earlier transfers within the window, each passed on within the hop time for
+    /// a little less than it came in with (a fee per hop).
     fn cycle(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.pattern_amount_min || tx.from == tx.to {
@@ -431,20 +464,24 @@ impl Scanner {
             accounts: &'a [Account],
             target: u32,
             lo: i64,
+            hop: i64,
             ratio: f64,
             length_max: usize,
             steps: usize,
             path: Vec<Edge>,
             nodes: Vec<u32>,
         }
-        // Walks in-edges backwards from `node`; `depth` transfers are already on the cycle.
-        fn walk(s: &mut Search, node: u32, seq: u64, amount: i64, depth: usize) -> bool {
+        // Walks in-edges backwards from `node`, whose transfer `seq` at `ts` passed on `amount`;
+        // `depth` transfers are already on the cycle.
+        fn walk(s: &mut Search, node: u32, seq: u64, ts: i64, amount: i64, depth: usize) -> bool {
             let accounts = s.accounts;
+            let oldest = s.lo.max(ts.saturating_sub(s.hop));
             for e in accounts[node as usize].ins.iter().rev() {
-                if e.ts < s.lo {
+                if e.ts < oldest {
                     break;
                 }
-                if e.seq >= seq || !similar(e.amount, amount, s.ratio) {
+                // What came in carried more than what went on: the hop's fee.
+                if e.seq >= seq || e.amount <= amount || !similar(e.amount, amount, s.ratio) {
                     continue;
                 }
                 if s.steps == 0 {
@@ -458,7 +495,7 @@ impl Scanner {
                 if depth + 1 < s.length_max && !s.nodes.contains(&e.other) {
                     s.path.push(*e);
                     s.nodes.push(e.other);
-                    if walk(s, e.other, e.seq, e.amount, depth + 1) {
+                    if walk(s, e.other, e.seq, e.ts, e.amount, depth + 1) {
                         return true;
                     }
                     s.path.pop();
@@ -471,13 +508,14 @@ impl Scanner {
             accounts: &self.accounts,
             target: tx.to,
             lo: tx.ts - c.cycle_window_seconds,
+            hop: c.cycle_hop_seconds,
             ratio: c.cycle_amount_ratio_min,
             length_max: c.cycle_length_max,
             steps: c.search_steps_max,
             path: Vec::new(),
             nodes: vec![tx.from, tx.to],
         };
-        if walk(&mut s, tx.from, seq, tx.amount, 1) {
+        if walk(&mut s, tx.from, seq, tx.ts, tx.amount, 1) {
             let mut edges = s.path;
             let length = edges.len() + 1;
             edges.push(Edge {
@@ -569,7 +607,8 @@ impl Scanner {
     }
 
     /// Gather-scatter at the sender of this transfer: similar amounts in from several sources,
-    /// then out to several targets, within the window.
+    /// then out to several targets, within the window, and those a fair share of the hub's
+    /// traffic in the window.
     fn gather_scatter(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.pattern_amount_min || tx.from == tx.to {
@@ -596,6 +635,19 @@ impl Scanner {
         if sources.len() < c.gather_sources_min {
             return;
         }
+        // Shares of money, not of transfers: a front business's many small cash takings say
+        // little about what passes through it, a broker's hundreds of customer payments do.
+        let in_money: i64 = a
+            .ins
+            .iter()
+            .rev()
+            .take_while(|e| e.ts >= lo)
+            .map(|e| e.amount)
+            .sum();
+        let gathered: i64 = ins.iter().map(|e| e.amount).sum();
+        if (gathered as f64) < c.gather_share_min * in_money as f64 {
+            return;
+        }
         let first = ins.iter().map(|e| e.seq).min().unwrap_or(seq);
         let outs: Vec<Edge> = a
             .outs
@@ -607,6 +659,17 @@ impl Scanner {
             .collect();
         let targets = distinct(&outs);
         if targets.len() < c.gather_targets_min {
+            return;
+        }
+        let out_money: i64 = a
+            .outs
+            .iter()
+            .rev()
+            .take_while(|e| e.ts >= lo && e.seq > first)
+            .map(|e| e.amount)
+            .sum();
+        let scattered: i64 = outs.iter().map(|e| e.amount).sum();
+        if (scattered as f64) < c.gather_share_min * out_money as f64 {
             return;
         }
         let covered = a.covered[Typology::GatherScatter.index()];

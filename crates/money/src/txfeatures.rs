@@ -188,7 +188,8 @@ mod tests {
                 1_000 + i as i64 * 3_600,
                 from,
                 to,
-                5_000_000,
+                // A fee taken at each hop, as cycles need.
+                5_000_000 - i as i64 * 10_000,
                 1,
             )
             .expect("push");

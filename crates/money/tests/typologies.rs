@@ -179,6 +179,26 @@ fn temporal_cycles_up_to_k() {
         .map(|&(f, t, e, at, ch)| (f, t, e, at * 15, ch))
         .collect();
     assert!(alerts(&ledger(&slow), &c, Typology::Cycle).is_empty());
+    // Within the window, but one hop waits three days: trade, not money being layered.
+    let mut waits = ring;
+    waits[3].3 = 5 * DAY;
+    assert!(alerts(&ledger(&waits), &c, Typology::Cycle).is_empty());
+    // The money comes back whole (a refund, a supplier repaid): no fee, no laundering cycle.
+    let refund = [
+        ("a", "b", 40_000, 0, "bank"),
+        ("b", "a", 40_000, DAY, "bank"),
+    ];
+    assert!(alerts(&ledger(&refund), &c, Typology::Cycle).is_empty());
+    // Growing on the way round is no fee either.
+    let mut grows = ring;
+    grows[2].2 = 39_900;
+    assert!(alerts(&ledger(&grows), &c, Typology::Cycle).is_empty());
+    // Two transfers with a fee, the next day, are a cycle.
+    let back = [
+        ("a", "b", 40_000, 0, "bank"),
+        ("b", "a", 39_850, DAY, "bank"),
+    ];
+    assert_eq!(alerts(&ledger(&back), &c, Typology::Cycle).len(), 1);
 }
 
 #[test]
@@ -222,6 +242,24 @@ fn gather_scatter_through_a_hub() {
     let mut uneven = rows;
     uneven[3].2 = 7_000;
     assert!(alerts(&ledger(&uneven), &c, Typology::GatherScatter).is_empty());
+    // The same four transfers in a busy account (a broker taking in and paying out other
+    // customers' money all week) carry too small a share of its money to be its purpose.
+    let mut busy: Vec<(String, String, i64, i64)> = rows
+        .iter()
+        .map(|&(f, t, e, at, _)| (f.to_owned(), t.to_owned(), e, at))
+        .collect();
+    for i in 0..20 {
+        busy.push((format!("c{i}"), "hub".to_owned(), 11_000, i * 1_000));
+        busy.push(("hub".to_owned(), format!("p{i}"), 13_000, i * 1_000 + 500));
+    }
+    let busy: Vec<_> = busy
+        .iter()
+        .map(|(f, t, e, at)| (f.as_str(), t.as_str(), *e, *at, "bank"))
+        .collect();
+    assert!(alerts(&ledger(&busy), &c, Typology::GatherScatter).is_empty());
+    // A few of them leave the scheme the larger share: found again.
+    let few: Vec<_> = busy[..4].iter().chain(&busy[4..8]).copied().collect();
+    assert_eq!(alerts(&ledger(&few), &c, Typology::GatherScatter).len(), 1);
 }
 
 #[test]

@@ -267,8 +267,27 @@ impl Crews {
             .filter(|(_, _, h)| !h.is_empty())
             .collect();
         let o = origin.choose(rng).or_else(|| any.choose(rng))?;
-        let t = transit.choose(rng).or_else(|| any.choose(rng))?;
-        Some((*o.2.choose(rng)?, *t.2.choose(rng)?))
+        let h1 = *o.2.choose(rng)?;
+        // The transit broker is someone else: a broker who is both ends of a transfer holds
+        // the deposit and pays it out himself, and owes nobody a settlement. Only when the
+        // transit side has no other hawaladar at all is the origin broker the transit one.
+        let others: Vec<usize> = transit
+            .iter()
+            .flat_map(|(_, _, h)| h.iter().copied())
+            .filter(|&h| h != h1)
+            .collect();
+        if others.is_empty() {
+            let t = transit.choose(rng).or_else(|| any.choose(rng))?;
+            return Some((h1, *t.2.choose(rng)?));
+        }
+        let t = transit
+            .iter()
+            .filter(|(_, _, h)| h.iter().any(|&x| x != h1))
+            .copied()
+            .collect::<Vec<_>>();
+        let t = t.choose(rng)?;
+        let h2: Vec<usize> = t.2.iter().copied().filter(|&h| h != h1).collect();
+        Some((h1, *h2.choose(rng)?))
     }
 }
 

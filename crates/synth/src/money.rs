@@ -663,7 +663,13 @@ fn layering(
                     *case,
                 );
             }
-            for &f in fronts.iter().chain(std::iter::once(&front)).take(3) {
+            // The hub pays other companies, never itself.
+            for &f in fronts
+                .iter()
+                .chain(std::iter::once(&front))
+                .filter(|&&f| f != hub)
+                .take(3)
+            {
                 push(
                     txs,
                     d + rng.random_range(1..5),

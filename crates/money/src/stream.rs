@@ -1,0 +1,480 @@
+//! The streaming scan of a ledger CSV: one thread parses, another runs the [`Scanner`], and
+//! alerts leave as they are raised, so memory is the scanner's per-account windows, the
+//! account names and the ids of the transactions still inside the longest window — never the
+//! whole ledger.
+//!
+//! The file must be in canonical order, by (timestamp, transaction id): the order a
+//! [`crate::Ledger`] sorts rows into, and the order `corridor synth` writes. Rows are then
+//! numbered in file order, which is canonical order, so the alerts are those of the batch
+//! [`crate::scan`] over the same file (tested). A row out of that order is an error naming its
+//! line, not something sorted quietly: sorting needs the whole file in memory, which is what
+//! this path exists to avoid.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::BufRead;
+use std::sync::mpsc;
+
+use crate::ledger::{channel_code, parse_amount, parse_timestamp, read_csv};
+use crate::{Config, MoneyError, Scanner, Tx, Typology};
+
+/// Transactions the parser hands the scanner at a time.
+pub const BATCH_TRANSACTIONS: usize = 65_536;
+/// Batches parsed ahead of the scanner at most: bounds the memory between the threads.
+pub const BATCHES_AHEAD_MAX: usize = 4;
+/// Most distinct accounts a streamed ledger may name.
+pub const STREAM_ACCOUNTS_MAX: usize = u32::MAX as usize - 1;
+
+/// An alert as the stream hands it out: typology, account names (the one it is about first,
+/// the others sorted by name), transaction ids (in canonical order), window and score.
+/// Names are borrowed from the stream's tables: copy what outlives the call.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NamedAlert<'a> {
+    /// The typology.
+    pub typology: Typology,
+    /// Account names, the one the alert is about first, the others sorted.
+    pub accounts: Vec<&'a str>,
+    /// Transaction ids as the file writes them, in the file's (canonical) order.
+    pub transactions: Vec<&'a str>,
+    /// First and last timestamps of the transactions, in seconds.
+    pub window: (i64, i64),
+    /// 1 at the configured threshold, more for a stronger pattern.
+    pub score: f64,
+}
+
+/// What a streamed scan went through.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StreamStats {
+    /// Transactions scanned.
+    pub transactions: u64,
+    /// Distinct accounts.
+    pub accounts: u64,
+    /// Alerts raised.
+    pub alerts: u64,
+    /// Most transaction ids held at once (those within the longest window).
+    pub ids_held_max: u64,
+}
+
+/// A fast hash for account names (FxHash's multiply-rotate over eight bytes at a time, then a
+/// finaliser):
+/// names come from the ledger's owner, not from an adversary picking collisions, and SipHash
+/// was a tenth of the streamed scan's time.
+#[derive(Default, Clone, Copy)]
+struct NameHasher(u64);
+
+impl std::hash::Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    /// MurmurHash3's finaliser: the multiply only carries upwards, and names that differ in
+    /// their last digits would otherwise share the low bits the table indexes by.
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+type NameMap = HashMap<Box<str>, u32, std::hash::BuildHasherDefault<NameHasher>>;
+
+/// One parsed batch: transactions numbered by row, their ids, and account names first seen in
+/// the batch (in number order, continuing the names already sent).
+struct Batch {
+    txs: Vec<Tx>,
+    ids: Vec<Box<str>>,
+    new_names: Vec<Box<str>>,
+}
+
+/// Takes rows in canonical order, numbers their accounts and hands them to the scanner thread
+/// in batches. Given to the producer of [`scan_rows`].
+pub struct RowSink<'a> {
+    source: &'a str,
+    numbers: NameMap,
+    batch: Batch,
+    row: u64,
+    last: Option<(i64, String)>,
+    send: mpsc::SyncSender<Batch>,
+}
+
+impl RowSink<'_> {
+    /// Adds one row; `line` names it in errors (the file's line, or the row's position).
+    #[allow(clippy::too_many_arguments)]
+    pub fn push(
+        &mut self,
+        line: usize,
+        id: &str,
+        ts: i64,
+        from: &str,
+        to: &str,
+        amount: i64,
+        channel: u8,
+    ) -> Result<(), MoneyError> {
+        let source = self.source;
+        let err = |field: &str, reason: String| MoneyError::Parse {
+            source_name: source.to_owned(),
+            line,
+            field: field.to_owned(),
+            reason,
+        };
+        if id.is_empty() {
+            return Err(err("id", "empty".to_owned()));
+        }
+        if from.is_empty() || to.is_empty() {
+            return Err(err("from_account", "empty account".to_owned()));
+        }
+        match &mut self.last {
+            Some((last_ts, last_id)) => {
+                if (ts, id) <= (*last_ts, last_id.as_str()) {
+                    return Err(err(
+                        "timestamp",
+                        format!(
+                            "transaction {id} is not after {last_id}: streaming needs the \
+                             ledger sorted by timestamp, then id, each id once (scan it \
+                             without --stream)"
+                        ),
+                    ));
+                }
+                *last_ts = ts;
+                last_id.clear();
+                last_id.push_str(id);
+            }
+            None => self.last = Some((ts, id.to_owned())),
+        }
+        let from = self.number(from)?;
+        let to = self.number(to)?;
+        self.batch.txs.push(Tx {
+            id: self.row,
+            ts,
+            from,
+            to,
+            amount,
+            channel,
+        });
+        self.batch.ids.push(id.into());
+        self.row += 1;
+        if self.batch.txs.len() >= BATCH_TRANSACTIONS {
+            self.send_batch()?;
+        }
+        Ok(())
+    }
+
+    fn number(&mut self, name: &str) -> Result<u32, MoneyError> {
+        if let Some(&n) = self.numbers.get(name) {
+            return Ok(n);
+        }
+        if self.numbers.len() >= STREAM_ACCOUNTS_MAX {
+            return Err(MoneyError::Limit {
+                what: "accounts",
+                max: STREAM_ACCOUNTS_MAX,
+            });
+        }
+        let n = self.numbers.len() as u32;
+        self.numbers.insert(name.into(), n);
+        self.batch.new_names.push(name.into());
+        Ok(n)
+    }
+
+    fn send_batch(&mut self) -> Result<(), MoneyError> {
+        let full = std::mem::replace(&mut self.batch, Batch::new());
+        self.send.send(full).map_err(|_| MoneyError::Io {
+            source_name: self.source.to_owned(),
+            // The scanner hung up: it failed, and its own error is the one returned.
+            reason: "the scanner stopped".to_owned(),
+        })
+    }
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            txs: Vec::with_capacity(BATCH_TRANSACTIONS),
+            ids: Vec::with_capacity(BATCH_TRANSACTIONS),
+            new_names: Vec::new(),
+        }
+    }
+}
+
+/// Scans rows in canonical order (by timestamp, then id) for `typologies`: `produce` pushes
+/// them into the [`RowSink`] on this thread while another thread scans and calls `on_alert`
+/// with each alert as it is raised, in canonical order (by end of window, typology, then
+/// transactions). `source` names the rows in errors.
+pub fn scan_rows(
+    produce: impl FnOnce(&mut RowSink) -> Result<(), MoneyError>,
+    source: &str,
+    config: &Config,
+    typologies: &[Typology],
+    on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError> + Send,
+) -> Result<StreamStats, MoneyError> {
+    let scanner = Scanner::with_typologies(config, typologies, false)?;
+    let horizon_seconds = config.horizon_seconds();
+    let (send, receive) = mpsc::sync_channel::<Batch>(BATCHES_AHEAD_MAX);
+    std::thread::scope(|scope| {
+        let scanning =
+            scope.spawn(move || scan_batches(scanner, horizon_seconds, receive, on_alert));
+        let mut sink = RowSink {
+            source,
+            numbers: NameMap::default(),
+            batch: Batch::new(),
+            row: 0,
+            last: None,
+            send,
+        };
+        let produced = produce(&mut sink).and_then(|()| {
+            if sink.batch.txs.is_empty() {
+                Ok(())
+            } else {
+                sink.send_batch()
+            }
+        });
+        let accounts = sink.numbers.len() as u64;
+        // Hang up, so the scanner finishes.
+        drop(sink);
+        let scanned = scanning
+            .join()
+            .map_err(|_| MoneyError::Config("the scanner thread panicked".to_owned()))?;
+        // The scanner's own failure explains a producer's "the scanner stopped".
+        let mut stats = scanned?;
+        produced?;
+        stats.accounts = accounts;
+        Ok(stats)
+    })
+}
+
+/// The scanner thread: batches in, alerts out, ids held only within the horizon.
+fn scan_batches(
+    mut scanner: Scanner,
+    horizon_seconds: i64,
+    receive: mpsc::Receiver<Batch>,
+    mut on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError>,
+) -> Result<StreamStats, MoneyError> {
+    let mut stats = StreamStats::default();
+    let mut names: Vec<Box<str>> = Vec::new();
+    // Ids of rows `first_row..` still inside the longest window, with their timestamps.
+    let mut ids: VecDeque<(i64, Box<str>)> = VecDeque::new();
+    let mut first_row: u64 = 0;
+    let mut emit = |mut alerts: Vec<crate::Alert>,
+                    names: &[Box<str>],
+                    ids: &VecDeque<(i64, Box<str>)>,
+                    first_row: u64,
+                    stats: &mut StreamStats|
+     -> Result<(), MoneyError> {
+        // The batch scan's order: rows are numbered in canonical order here as there, and
+        // accounts, numbered by name there, compare by name (the one the alert is about,
+        // then the others sorted). Alerts of one timestamp all come out of one flush and end
+        // at it, so sorting each take orders them overall.
+        let by_name = |a: &crate::Alert| -> Vec<&str> {
+            let mut v: Vec<&str> = a.accounts.iter().map(|&n| &*names[n as usize]).collect();
+            v[1..].sort_unstable();
+            v
+        };
+        alerts.sort_by(|x, y| {
+            (x.window.1, x.typology, &x.transactions)
+                .cmp(&(y.window.1, y.typology, &y.transactions))
+                .then_with(|| by_name(x).cmp(&by_name(y)))
+        });
+        for a in &alerts {
+            let mut transactions = Vec::with_capacity(a.transactions.len());
+            for &row in &a.transactions {
+                // Every transaction of an alert is within the horizon of its last one, and
+                // ids are dropped only past the horizon of the latest row.
+                assert!(
+                    row >= first_row,
+                    "alert names a transaction already dropped"
+                );
+                let (_, id) = &ids[(row - first_row) as usize];
+                transactions.push(&**id);
+            }
+            on_alert(&NamedAlert {
+                typology: a.typology,
+                accounts: by_name(a),
+                transactions,
+                window: a.window,
+                score: a.score,
+            })?;
+        }
+        stats.alerts += alerts.len() as u64;
+        Ok(())
+    };
+    for batch in receive.iter() {
+        names.extend(batch.new_names);
+        for (tx, id) in batch.txs.into_iter().zip(batch.ids) {
+            ids.push_back((tx.ts, id));
+            scanner.push(tx)?;
+        }
+        stats.transactions = first_row + ids.len() as u64;
+        stats.ids_held_max = stats.ids_held_max.max(ids.len() as u64);
+        let alerts = scanner.take_alerts();
+        emit(alerts, &names, &ids, first_row, &mut stats)?;
+        // Alerts still to come end at the latest timestamp or later, and reach back at most
+        // the horizon from there.
+        if let Some(&(now, _)) = ids.back() {
+            let oldest = now.saturating_sub(horizon_seconds);
+            while ids.front().is_some_and(|(ts, _)| *ts < oldest) {
+                ids.pop_front();
+                first_row += 1;
+            }
+        }
+    }
+    let (alerts, _) = scanner.finish();
+    emit(alerts, &names, &ids, first_row, &mut stats)?;
+    Ok(stats)
+}
+
+/// Scans a ledger CSV (`id,timestamp,from_account,to_account,amount,…,channel`, columns found
+/// by name) in canonical order: [`scan_rows`] over its lines. `source` names the file in
+/// errors.
+pub fn scan_stream(
+    reader: impl BufRead,
+    source: &str,
+    config: &Config,
+    typologies: &[Typology],
+    on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError> + Send,
+) -> Result<StreamStats, MoneyError> {
+    let produce = |sink: &mut RowSink| {
+        read_csv(
+            reader,
+            source,
+            [
+                "id",
+                "timestamp",
+                "from_account",
+                "to_account",
+                "amount",
+                "channel",
+            ],
+            |line, [id, ts, from, to, amount, channel]| {
+                let err = |field: &str, reason: &str| MoneyError::Parse {
+                    source_name: source.to_owned(),
+                    line,
+                    field: field.to_owned(),
+                    reason: reason.to_owned(),
+                };
+                let ts = parse_timestamp(ts).ok_or_else(|| err("timestamp", "not a timestamp"))?;
+                let amount = parse_amount(amount)
+                    .ok_or_else(|| err("amount", "not an amount with at most two decimals"))?;
+                sink.push(line, id, ts, from, to, amount, channel_code(channel))
+            },
+        )
+    };
+    scan_rows(produce, source, config, typologies, on_alert)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{read_ledger, scan};
+
+    /// A small ledger in canonical order with a cycle, a fan-in and a pass-through.
+    fn ledger_text() -> String {
+        let mut s = String::from("id,timestamp,from_account,to_account,amount,currency,channel\n");
+        let mut n = 0;
+        let mut row = |s: &mut String, ts: i64, from: &str, to: &str, cents: i64, ch: &str| {
+            n += 1;
+            s.push_str(&format!(
+                "T{n:06},{ts},{from},{to},{}.{:02},EUR,{ch}\n",
+                cents / 100,
+                cents % 100
+            ));
+        };
+        for (i, (from, to)) in [("a", "b"), ("b", "c"), ("c", "a")].into_iter().enumerate() {
+            row(
+                &mut s,
+                1_000 + i as i64 * 3_600,
+                from,
+                to,
+                5_000_000 - i as i64 * 10_000,
+                "bank",
+            );
+        }
+        for i in 0..6 {
+            row(
+                &mut s,
+                20_000 + i * 60,
+                &format!("s{i}"),
+                "hub",
+                90_000,
+                "cash",
+            );
+        }
+        // Equal timestamps: order among them is by id.
+        row(&mut s, 30_000, "x", "y", 2_000_000, "bank");
+        row(&mut s, 30_000, "y", "z", 1_990_000, "bank");
+        row(&mut s, 40_000, "y", "w", 1_995_000, "bank");
+        s
+    }
+
+    #[test]
+    fn the_stream_raises_the_batch_alerts() {
+        let text = ledger_text();
+        let config = Config::default();
+        let ledger = read_ledger(text.as_bytes(), "t.csv").expect("reads");
+        let batch = scan(&ledger, &config, 1).expect("scans");
+        assert!(batch.len() >= 3, "the ledger raises alerts: {batch:?}");
+        // (typology, accounts, transactions, window, score), owned.
+        type Owned = (Typology, Vec<String>, Vec<String>, (i64, i64), f64);
+        let mut streamed: Vec<Owned> = Vec::new();
+        let stats = scan_stream(text.as_bytes(), "t.csv", &config, &Typology::ALL, |a| {
+            streamed.push((
+                a.typology,
+                a.accounts.iter().map(|s| s.to_string()).collect(),
+                a.transactions.iter().map(|s| s.to_string()).collect(),
+                a.window,
+                a.score,
+            ));
+            Ok(())
+        })
+        .expect("streams");
+        assert_eq!(stats.transactions, ledger.len() as u64);
+        assert_eq!(stats.accounts, ledger.accounts.len() as u64);
+        assert_eq!(stats.alerts, batch.len() as u64);
+        let names: Vec<Owned> = batch
+            .iter()
+            .map(|a| {
+                (
+                    a.typology,
+                    a.accounts
+                        .iter()
+                        .map(|&n| ledger.accounts[n as usize].clone())
+                        .collect(),
+                    a.transactions
+                        .iter()
+                        .map(|&t| ledger.ids[t as usize].clone())
+                        .collect(),
+                    a.window,
+                    a.score,
+                )
+            })
+            .collect();
+        assert_eq!(streamed, names);
+    }
+
+    #[test]
+    fn a_row_out_of_order_is_an_error_naming_its_line() {
+        let text = "id,timestamp,from_account,to_account,amount,channel\n\
+                    T2,2023-01-02,a,b,1.00,bank\n\
+                    T1,2023-01-01,b,c,1.00,bank\n";
+        let e = scan_stream(
+            text.as_bytes(),
+            "t.csv",
+            &Config::default(),
+            &Typology::ALL,
+            |_| Ok(()),
+        )
+        .expect_err("out of order");
+        assert!(
+            e.to_string().starts_with("t.csv line 3, field timestamp:"),
+            "{e}"
+        );
+    }
+}
