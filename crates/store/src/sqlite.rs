@@ -61,6 +61,8 @@ const CACHE_KIB: i64 = 64 * 1024;
 /// cache that trimming took a quarter of a search's CPU time; at this size a hit / no-hit
 /// search over a million records ran at 268 instead of 152 queries/s (docs/benchmarks.md).
 const SMALL_COMMITS_CACHE_KIB: i64 = 2 * 1024;
+/// WAL pages after which a connection that prefers small commits checkpoints (4 MiB).
+const SMALL_COMMITS_CHECKPOINT_PAGES: i64 = 1024;
 
 /// WAL pages (4 KiB each) after which a commit checkpoints the WAL into the database file.
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 16 * 1024;
@@ -692,7 +694,13 @@ impl Store for SqliteStore {
     }
 
     fn prefer_small_commits(&mut self) -> Result<()> {
-        self.set_cache_kib(SMALL_COMMITS_CACHE_KIB)
+        self.set_cache_kib(SMALL_COMMITS_CACHE_KIB)?;
+        // Many small commits reach the ingest's checkpoint size often, and the commit that does
+        // copies all of it into the database and syncs it while every answer waiting on that
+        // commit waits too: smaller checkpoints, more often, keep each stall short.
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", SMALL_COMMITS_CHECKPOINT_PAGES)?;
+        Ok(())
     }
 
     fn erase_record(&mut self, e: &AuditRow, record: &RecordKey) -> Result<u64> {
