@@ -342,10 +342,18 @@ pub(crate) fn read_csv<const N: usize>(
     }
 }
 
-/// Reads a ledger file (`id,timestamp,from_account,to_account,amount,…,channel`, columns
-/// found by name). `source` names the file in errors.
-pub fn read_ledger(reader: impl BufRead, source: &str) -> Result<Ledger, MoneyError> {
-    let mut b = LedgerBuilder::new();
+/// One parsed ledger row: (line, id, timestamp, from, to, amount in cents, channel code).
+pub(crate) type RowFn<'a> =
+    dyn FnMut(usize, &str, i64, &str, &str, i64, u8) -> Result<(), MoneyError> + 'a;
+
+/// Reads the rows of a ledger file (`id,timestamp,from_account,to_account,amount,…,channel`,
+/// columns found by name), each checked and parsed, into `row`: the one reader behind
+/// [`read_ledger`] and the streaming scan. `source` names the file in errors.
+pub(crate) fn read_ledger_rows(
+    reader: impl BufRead,
+    source: &str,
+    row: &mut RowFn<'_>,
+) -> Result<(), MoneyError> {
     read_csv(
         reader,
         source,
@@ -373,8 +381,19 @@ pub fn read_ledger(reader: impl BufRead, source: &str) -> Result<Ledger, MoneyEr
             if from.is_empty() || to.is_empty() {
                 return Err(err("from_account", "empty account"));
             }
-            b.push(id, ts, from, to, amount, channel_code(channel))
+            row(line, id, ts, from, to, amount, channel_code(channel))
         },
+    )
+}
+
+/// Reads a ledger file (`id,timestamp,from_account,to_account,amount,…,channel`, columns
+/// found by name). `source` names the file in errors.
+pub fn read_ledger(reader: impl BufRead, source: &str) -> Result<Ledger, MoneyError> {
+    let mut b = LedgerBuilder::new();
+    read_ledger_rows(
+        reader,
+        source,
+        &mut |_, id, ts, from, to, amount, channel| b.push(id, ts, from, to, amount, channel),
     )?;
     b.build()
 }

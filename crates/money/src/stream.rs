@@ -14,7 +14,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::BufRead;
 use std::sync::mpsc;
 
-use crate::ledger::{channel_code, parse_amount, parse_timestamp, read_csv};
+use crate::ledger::read_ledger_rows;
 use crate::{Config, MoneyError, Scanner, Tx, Typology};
 
 /// Transactions the parser hands the scanner at a time.
@@ -342,28 +342,11 @@ pub fn scan_stream(
     on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError> + Send,
 ) -> Result<StreamStats, MoneyError> {
     let produce = |sink: &mut RowSink| {
-        read_csv(
+        read_ledger_rows(
             reader,
             source,
-            [
-                "id",
-                "timestamp",
-                "from_account",
-                "to_account",
-                "amount",
-                "channel",
-            ],
-            |line, [id, ts, from, to, amount, channel]| {
-                let err = |field: &str, reason: &str| MoneyError::Parse {
-                    source_name: source.to_owned(),
-                    line,
-                    field: field.to_owned(),
-                    reason: reason.to_owned(),
-                };
-                let ts = parse_timestamp(ts).ok_or_else(|| err("timestamp", "not a timestamp"))?;
-                let amount = parse_amount(amount)
-                    .ok_or_else(|| err("amount", "not an amount with at most two decimals"))?;
-                sink.push(line, id, ts, from, to, amount, channel_code(channel))
+            &mut |line, id, ts, from, to, amount, channel| {
+                sink.push(line, id, ts, from, to, amount, channel)
             },
         )
     };
