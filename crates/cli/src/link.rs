@@ -87,6 +87,8 @@ struct ConfigLimits {
     block_records_max: Option<usize>,
     em_iterations_max: Option<u32>,
     u_pairs_max: Option<usize>,
+    u_pairs_min: Option<usize>,
+    u_pairs_per_record: Option<usize>,
     rule_pairs_per_record_max: Option<usize>,
     rule_pairs_floor: Option<usize>,
 }
@@ -123,6 +125,8 @@ pub fn run(args: LinkArgs) -> Result<u8> {
     limits.block_records_max = l.block_records_max.unwrap_or(limits.block_records_max);
     limits.em_iterations_max = l.em_iterations_max.unwrap_or(limits.em_iterations_max);
     limits.u_pairs_max = l.u_pairs_max.unwrap_or(limits.u_pairs_max);
+    limits.u_pairs_min = l.u_pairs_min.unwrap_or(limits.u_pairs_min);
+    limits.u_pairs_per_record = l.u_pairs_per_record.unwrap_or(limits.u_pairs_per_record);
     limits.rule_pairs_per_record_max = l
         .rule_pairs_per_record_max
         .unwrap_or(limits.rule_pairs_per_record_max);
@@ -378,9 +382,24 @@ fn write_outputs(
     } else {
         w.write_record(["record_id", "cluster_id"])?;
     }
+    // A cluster is named by its record first by input and id, and rows go out in that order:
+    // the file reads the same whatever order the engine keeps records in.
+    let by_id = |a: usize, b: usize| {
+        (table.sources[a], &table.ids[a]).cmp(&(table.sources[b], &table.ids[b]))
+    };
+    let mut name_of: Vec<u32> = (0..result.cluster_of.len() as u32).collect();
     for (i, &c) in result.cluster_of.iter().enumerate() {
+        let name = &mut name_of[c as usize];
+        if by_id(i, *name as usize).is_lt() {
+            *name = i as u32;
+        }
+    }
+    let mut rows: Vec<usize> = (0..result.cluster_of.len()).collect();
+    rows.sort_by(|&a, &b| by_id(a, b));
+    for i in rows {
+        let c = result.cluster_of[i];
         let id = safe(&table.ids[i]);
-        let cluster = safe(&table.ids[c as usize]);
+        let cluster = safe(&table.ids[name_of[c as usize] as usize]);
         if two_inputs {
             let input = (table.sources[i] + 1).to_string();
             w.write_record([id.as_str(), cluster.as_str(), input.as_str()])?;

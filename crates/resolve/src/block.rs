@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{Comparator, Prepared};
 use crate::table::Role;
-use crate::{Error, Limits};
+use crate::{Error, IntSet, Limits};
 
 /// How a field contributes to a blocking key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -381,7 +381,9 @@ pub fn candidate_pairs(
     assert_eq!(key_rows.len(), n * width);
     let mut stats = BlockStats::default();
     let mut pairs: Vec<Pair> = Vec::new();
-    let mut oversized: Vec<HashSet<u64>> = Vec::with_capacity(keys.len());
+    // Looked up for every pair that agrees on an earlier rule's key: a multiply hasher, not
+    // SipHash, in the blocking pass's inner loop.
+    let mut oversized: Vec<IntSet<u64>> = Vec::with_capacity(keys.len());
     for (r, rule_keys) in keys.iter().enumerate() {
         assert_eq!(rule_keys.len(), n);
         let mut order: Vec<(u64, u32)> = rule_keys
@@ -392,7 +394,7 @@ pub fn candidate_pairs(
             .collect();
         order.par_sort_unstable();
         let mut groups: Vec<(usize, usize)> = Vec::new();
-        let mut big: HashSet<u64> = HashSet::new();
+        let mut big: IntSet<u64> = IntSet::default();
         let mut start = 0;
         while start < order.len() {
             let mut end = start + 1;
@@ -484,7 +486,10 @@ pub fn candidate_pairs(
         oversized.push(big);
     }
     pairs.par_sort_unstable();
-    stats.skipped_keys = oversized;
+    stats.skipped_keys = oversized
+        .into_iter()
+        .map(|set| set.into_iter().collect())
+        .collect();
     Ok((pairs, stats))
 }
 

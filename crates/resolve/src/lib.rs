@@ -36,7 +36,7 @@ pub mod model;
 pub mod sim;
 pub mod table;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -404,7 +404,7 @@ fn splitmix(state: &mut u64) -> u64 {
 /// A multiply-and-fold hasher for the integer keys of pattern counts: millions of look-ups, and
 /// keys that come from the records, not from anyone choosing them to collide.
 #[derive(Default, Clone, Copy)]
-struct IntHasher(u64);
+pub(crate) struct IntHasher(u64);
 
 impl std::hash::Hasher for IntHasher {
     fn finish(&self) -> u64 {
@@ -428,6 +428,8 @@ impl std::hash::Hasher for IntHasher {
 }
 
 type IntMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IntHasher>>;
+/// A set with [`IntHasher`].
+pub(crate) type IntSet<K> = HashSet<K, std::hash::BuildHasherDefault<IntHasher>>;
 
 fn count_patterns(codes: impl Iterator<Item = u64>) -> PatternCounts {
     let mut map: IntMap<u64, f64> = IntMap::default();
