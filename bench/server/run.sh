@@ -6,6 +6,7 @@
 # append to the audit log), so this measures the audited path.
 #
 #   bench/server/run.sh [preset] [seconds]     (preset: test (default) or year)
+#   CORRIDOR_BIN=path/to/corridor bench/server/run.sh ...   (measure another build)
 #
 # Results go to bench/out/server/<preset>/ (ignored); docs/benchmarks.md keeps the figures.
 set -euo pipefail
@@ -20,8 +21,12 @@ out="bench/out/server/$preset"
 mkdir -p "$out"
 
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install -y wrk)" >&2; exit 1; }
-cargo build --release --locked -p corridor-cli
-corridor="$target/release/corridor"
+if [ -n "${CORRIDOR_BIN:-}" ]; then  # another build to compare against
+  corridor="$CORRIDOR_BIN"
+else
+  cargo build --release --locked -p corridor-cli
+  corridor="$target/release/corridor"
+fi
 
 store="$out/store.db"
 if [ ! -f "$store" ]; then

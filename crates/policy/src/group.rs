@@ -20,7 +20,8 @@
 //! tokens, erasures) refuse to run inside it and go through [`SharedPolicy::with`], which
 //! writes and syncs them on the spot, after everything queued before them.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use corridor_store::{AuditRow, PolicyDoc, Store, StoreError};
 use ed25519_dalek::SigningKey;
@@ -30,13 +31,54 @@ use crate::{Context, PolicyError, PolicyStore, Query, Result, SEARCH_BATCH_MAX, 
 /// Where a queued entry's outcome is left for the thread waiting on it.
 type Outcome = Arc<Mutex<Option<std::result::Result<(), String>>>>;
 
+/// What to do once a queued entry is durable (`Ok`) or its commit failed (`Err`, the reason).
+type Notify = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
+
+/// A notification that leaves the outcome in `slot` for a waiting thread.
+fn notify_slot(slot: &Outcome) -> Notify {
+    let slot = Arc::clone(slot);
+    Box::new(move |done| *lock(&slot) = Some(done))
+}
+
+/// The error a reader gets when its entries' commit failed: nothing is disclosed.
+fn commit_failed(reason: &str) -> PolicyError {
+    PolicyError::Store(StoreError::Conflict(format!(
+        "the audit write failed, nothing is disclosed: {reason}"
+    )))
+}
+
+/// How long an idle [`SharedPolicy::commit_loop`] sleeps before it looks for a close.
+const COMMIT_IDLE_WAIT_MS: u64 = 100;
+
+/// Where a deferred read's answer goes.
+type Then<R, E> = Box<dyn FnOnce(std::result::Result<R, E>) + Send>;
+
+/// A deferred read's answer and its commit's outcome, whichever arrives first.
+enum Meeting<R, E> {
+    Neither,
+    Answer(std::result::Result<R, E>, Then<R, E>),
+    Outcome(std::result::Result<(), String>),
+}
+
+/// Hands a deferred read its answer if its entries are durable, or the commit's failure.
+fn deliver<R, E: From<PolicyError>>(
+    out: std::result::Result<R, E>,
+    then: Then<R, E>,
+    done: std::result::Result<(), String>,
+) {
+    match done {
+        Ok(()) => then(out),
+        Err(reason) => then(Err(E::from(commit_failed(&reason)))),
+    }
+}
+
 /// An entry decided but not yet written.
 struct Queued {
     row: AuditRow,
     docs: Vec<PolicyDoc>,
-    /// Where to tell the waiting thread; set on the last entry of each thread's group only,
-    /// so that a group split over two commits is answered after the second.
-    outcome: Option<Outcome>,
+    /// Whom to tell; set on the last entry of each read's group only, so that a group split
+    /// over two commits is answered after the second.
+    outcome: Option<Notify>,
     /// Sign a checkpoint (at this time) once this entry is durable.
     checkpoint_at: Option<i64>,
 }
@@ -53,6 +95,10 @@ struct Queue {
 pub struct SharedPolicy {
     policy: Mutex<PolicyStore<'static>>,
     queue: Mutex<Queue>,
+    /// Signalled when entries are queued, for [`SharedPolicy::commit_loop`].
+    queued: Condvar,
+    /// Set by [`SharedPolicy::close_commits`]: the commit loop ends once the queue is empty.
+    closing: AtomicBool,
     writer: Mutex<Box<dyn Store>>,
     /// The policy layer's signing key, for checkpoints after a group commit.
     signer: Option<SigningKey>,
@@ -75,6 +121,8 @@ impl SharedPolicy {
         Ok(SharedPolicy {
             policy: Mutex::new(policy),
             queue: Mutex::new(Queue::default()),
+            queued: Condvar::new(),
+            closing: AtomicBool::new(false),
             writer: Mutex::new(writer),
             signer,
         })
@@ -94,35 +142,124 @@ impl SharedPolicy {
         E: From<PolicyError>,
     {
         let outcome: Outcome = Arc::new(Mutex::new(None));
-        let out = {
-            let mut policy = lock(&self.policy);
-            let mut queue = lock(&self.queue);
-            if queue.tail.is_none() {
-                queue.tail = policy.audit_tail_link()?;
-            }
-            policy.begin_deferred(queue.tail.clone());
-            // The queue stays locked while `f` runs: whoever commits meanwhile must not read
-            // the tail `f` is chaining on. Commits take it only to drain entries.
-            let out = f(&mut policy);
-            let made = policy.end_deferred();
-            let n = made.rows.len();
-            if n == 0 {
-                return out;
-            }
-            queue.tail = made.tail;
-            for (i, (row, docs)) in made.rows.into_iter().enumerate() {
-                let last = i + 1 == n;
-                queue.entries.push(Queued {
-                    row,
-                    docs,
-                    outcome: last.then(|| Arc::clone(&outcome)),
-                    checkpoint_at: made.checkpoint_at.filter(|_| last),
-                });
-            }
-            out
-        };
-        self.wait_durable(&outcome)?;
+        let (out, queued) = self.decide(f, notify_slot(&outcome))?;
+        if queued {
+            self.wait_durable(&outcome)?;
+        }
         out
+    }
+
+    /// [`SharedPolicy::read`] without waiting: `f` is decided on this thread, and `then` gets
+    /// its result once its audit entries are durable (or an error if their commit failed),
+    /// on whichever thread commits them: run [`SharedPolicy::commit_loop`] on a thread of its
+    /// own. `then` runs at once, here, when `f` audited nothing.
+    pub fn read_then<R, E>(
+        &self,
+        f: impl FnOnce(&mut PolicyStore<'static>) -> std::result::Result<R, E>,
+        then: impl FnOnce(std::result::Result<R, E>) + Send + 'static,
+    ) where
+        R: Send + 'static,
+        E: From<PolicyError> + Send + 'static,
+    {
+        let meeting: Arc<Mutex<Meeting<R, E>>> = Arc::new(Mutex::new(Meeting::Neither));
+        let notify: Notify = {
+            let meeting = Arc::clone(&meeting);
+            Box::new(move |done| {
+                let mut m = lock(&meeting);
+                match std::mem::replace(&mut *m, Meeting::Neither) {
+                    Meeting::Answer(out, then) => {
+                        drop(m);
+                        deliver(out, then, done);
+                    }
+                    _ => *m = Meeting::Outcome(done),
+                }
+            })
+        };
+        let then: Then<R, E> = Box::new(then);
+        match self.decide(f, notify) {
+            Err(e) => then(Err(E::from(e))),
+            Ok((out, false)) => then(out),
+            Ok((out, true)) => {
+                // The commit may have come first: whichever of the two arrives second
+                // delivers, so the answer leaves exactly once, and only when durable.
+                let mut m = lock(&meeting);
+                match std::mem::replace(&mut *m, Meeting::Neither) {
+                    Meeting::Outcome(done) => {
+                        drop(m);
+                        deliver(out, then, done);
+                    }
+                    _ => *m = Meeting::Answer(out, then),
+                }
+            }
+        }
+    }
+
+    /// Decides `f` under the policy lock and queues its audit entries, `notify` on the last
+    /// one. Returns `f`'s result and whether anything was queued (if not, `notify` is dropped
+    /// unused).
+    fn decide<R, E>(
+        &self,
+        f: impl FnOnce(&mut PolicyStore<'static>) -> std::result::Result<R, E>,
+        notify: Notify,
+    ) -> Result<(std::result::Result<R, E>, bool)> {
+        let mut policy = lock(&self.policy);
+        let mut queue = lock(&self.queue);
+        if queue.tail.is_none() {
+            queue.tail = policy.audit_tail_link()?;
+        }
+        policy.begin_deferred(queue.tail.clone());
+        // The queue stays locked while `f` runs: whoever commits meanwhile must not read the
+        // tail `f` is chaining on. Commits take it only to drain entries.
+        let out = f(&mut policy);
+        let made = policy.end_deferred();
+        let n = made.rows.len();
+        if n == 0 {
+            return Ok((out, false));
+        }
+        queue.tail = made.tail;
+        let mut notify = Some(notify);
+        for (i, (row, docs)) in made.rows.into_iter().enumerate() {
+            let last = i + 1 == n;
+            queue.entries.push(Queued {
+                row,
+                docs,
+                outcome: if last { notify.take() } else { None },
+                checkpoint_at: made.checkpoint_at.filter(|_| last),
+            });
+        }
+        drop(queue);
+        self.queued.notify_one();
+        Ok((out, true))
+    }
+
+    /// Commits queued entries as they come, until [`SharedPolicy::close_commits`] is called
+    /// and the queue is empty. Run it on a thread of its own beside [`SharedPolicy::read_then`].
+    pub fn commit_loop(&self) {
+        loop {
+            {
+                let mut queue = lock(&self.queue);
+                while queue.entries.is_empty() {
+                    if self.closing.load(Ordering::Acquire) {
+                        return;
+                    }
+                    // The timeout only bounds how long a missed wake-up could delay a close.
+                    queue = self
+                        .queued
+                        .wait_timeout(queue, std::time::Duration::from_millis(COMMIT_IDLE_WAIT_MS))
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .0;
+                }
+            }
+            let mut writer = lock(&self.writer);
+            while self.commit_queued(writer.as_mut()) {}
+        }
+    }
+
+    /// Ends [`SharedPolicy::commit_loop`] once everything queued is committed.
+    pub fn close_commits(&self) {
+        self.closing.store(true, Ordering::Release);
+        let _queue = lock(&self.queue);
+        self.queued.notify_all();
     }
 
     /// Waits until `outcome` is set, committing queued entries meanwhile (whoever holds the
@@ -131,11 +268,7 @@ impl SharedPolicy {
         let mut writer = lock(&self.writer);
         loop {
             if let Some(done) = lock(outcome).take() {
-                return done.map_err(|e| {
-                    PolicyError::Store(StoreError::Conflict(format!(
-                        "the audit write failed, nothing is disclosed: {e}"
-                    )))
-                });
+                return done.map_err(|e| commit_failed(&e));
             }
             if !self.commit_queued(writer.as_mut()) {
                 // Not answered and nothing queued: only a commit takes an entry out of the
@@ -182,9 +315,11 @@ impl SharedPolicy {
             queue.entries.push(Queued {
                 row,
                 docs,
-                outcome: Some(Arc::clone(&outcome)),
+                outcome: Some(notify_slot(&outcome)),
                 checkpoint_at: None,
             });
+            drop(queue);
+            self.queued.notify_one();
             answer
         };
         self.wait_durable(&outcome)?;
@@ -219,20 +354,20 @@ impl SharedPolicy {
         match signed {
             Ok(()) => {
                 for o in outcomes {
-                    *lock(&o) = Some(Ok(()));
+                    o(Ok(()));
                 }
             }
             Err(e) => {
                 let msg = e.to_string();
                 // Entries queued since were chained on the failed ones: they fail too, and
                 // the chain's end is read afresh from the store.
-                let later: Vec<Outcome> = {
+                let later: Vec<Notify> = {
                     let mut queue = lock(&self.queue);
                     queue.tail = None;
                     queue.entries.drain(..).filter_map(|q| q.outcome).collect()
                 };
                 for o in outcomes.into_iter().chain(later) {
-                    *lock(&o) = Some(Err(msg.clone()));
+                    o(Err(msg.clone()));
                 }
             }
         }

@@ -186,7 +186,8 @@ fn a_failed_commit_discloses_nothing() {
 /// Reads from several threads, each a search and a disclosure of a granted record, share
 /// commits: every read has its entries in one unbroken chain, in the order decided, and each
 /// disclosure is covered by a signed checkpoint made after its entry was written.
-fn reads(store: Box<dyn Store>, writer: Box<dyn Store>) {
+/// With `deferred`, the reads go through `read_then` and a commit thread of their own.
+fn reads(store: Box<dyn Store>, writer: Box<dyn Store>, deferred: bool) {
     let mut policy = setup(store);
     policy
         .grant(
@@ -209,14 +210,18 @@ fn reads(store: Box<dyn Store>, writer: Box<dyn Store>) {
     let why = "Operation Kestrel: arrivals at Dover";
     let key = RecordKey::new("MK_MVR", "mk-1");
     let seqs: Vec<(i64, i64)> = std::thread::scope(|scope| {
+        let committer = deferred.then(|| scope.spawn(|| shared.commit_loop()));
         let handles: Vec<_> = (0..THREADS)
             .map(|_| {
                 let (shared, key) = (&shared, key.clone());
                 scope.spawn(move || {
                     (0..SEARCHES_PER_THREAD)
                         .map(|_| {
-                            shared
-                                .read(|p| -> Result<(i64, i64), PolicyError> {
+                            let key = key.clone();
+                            read_with(
+                                shared,
+                                deferred,
+                                move |p| -> Result<(i64, i64), PolicyError> {
                                     let uk = ctx("uk_nca.analyst");
                                     let q = Query {
                                         name: Some("Мухамед Ахмади".into()),
@@ -228,17 +233,23 @@ fn reads(store: Box<dyn Store>, writer: Box<dyn Store>) {
                                     };
                                     assert_eq!(d.conditions().len(), 1);
                                     Ok((found.audit_seq, d.audit_seq()))
-                                })
-                                .unwrap()
+                                },
+                            )
+                            .unwrap()
                         })
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles
+        let seqs = handles
             .into_iter()
             .flat_map(|h| h.join().unwrap())
-            .collect()
+            .collect();
+        shared.close_commits();
+        if let Some(c) = committer {
+            c.join().unwrap();
+        }
+        seqs
     });
     for &(search, read) in &seqs {
         assert_eq!(read, search + 1, "one read's entries are consecutive");
@@ -276,19 +287,39 @@ fn reads(store: Box<dyn Store>, writer: Box<dyn Store>) {
     assert!(shared.with(|p| p.directory().agency("GR_HP").is_none()));
 }
 
+/// A read through `read` (this thread commits) or `read_then` (a commit thread does; the answer
+/// comes back over a channel).
+fn read_with<R: Send + 'static>(
+    shared: &SharedPolicy,
+    deferred: bool,
+    f: impl FnOnce(&mut PolicyStore<'static>) -> Result<R, PolicyError>,
+) -> Result<R, PolicyError> {
+    if !deferred {
+        return shared.read(f);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    shared.read_then(f, move |out| tx.send(out).unwrap());
+    rx.recv().expect("read_then always answers")
+}
+
 #[test]
 fn reads_share_commits_on_sqlite() {
-    let (_dir, path) = sqlite_file();
-    reads(
-        Box::new(corridor_store::SqliteStore::open(&path).unwrap()),
-        Box::new(corridor_store::SqliteStore::open(&path).unwrap()),
-    );
+    for deferred in [false, true] {
+        let (_dir, path) = sqlite_file();
+        reads(
+            Box::new(corridor_store::SqliteStore::open(&path).unwrap()),
+            Box::new(corridor_store::SqliteStore::open(&path).unwrap()),
+            deferred,
+        );
+    }
 }
 
 #[test]
 fn reads_share_commits_on_postgres() {
-    let Some(f) = PgFixture::new() else { return };
-    reads(Box::new(f.open()), Box::new(f.open()));
+    for deferred in [false, true] {
+        let Some(f) = PgFixture::new() else { return };
+        reads(Box::new(f.open()), Box::new(f.open()), deferred);
+    }
 }
 
 /// A read whose commit fails returns an error, never its answer.
@@ -312,6 +343,19 @@ fn a_failed_read_commit_discloses_nothing() {
             shared.read(|p| p.read(&ctx("rs_bp.analyst"), &RecordKey::new("RS_BP", "rs-1"), why));
         assert!(r.is_err(), "a record left without its audit entry");
     }
+    // The same through `read_then` and a commit thread.
+    std::thread::scope(|scope| {
+        let committer = scope.spawn(|| shared.commit_loop());
+        for _ in 0..3 {
+            let r = read_with(&shared, true, |p| {
+                p.read(&ctx("rs_bp.analyst"), &RecordKey::new("RS_BP", "rs-1"), why)
+                    .map(|a| matches!(a, Access::Disclosed(_)))
+            });
+            assert!(r.is_err(), "a record left without its audit entry");
+        }
+        shared.close_commits();
+        committer.join().unwrap();
+    });
     let report = shared.with(|p| p.verify_audit(None)).unwrap();
     assert_eq!(report.broken, None);
 }

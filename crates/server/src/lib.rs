@@ -78,13 +78,28 @@ pub enum ServeError {
     },
 }
 
+/// A read waiting for the decision thread.
+type ReadJob = Box<dyn FnOnce(&SharedPolicy) + Send>;
+
+/// Reads waiting to be decided, at most: as many as requests may run at once, so a full queue
+/// means something is stuck, and the request is refused rather than queued without end.
+const READS_QUEUED_MAX: usize = CONCURRENT_REQUESTS_MAX;
+
+/// How often an idle decision thread looks whether the server is closing.
+const CLOSE_POLL_MS: u64 = 100;
+
 /// What every handler shares: the one policy layer (shared with group commit: the store is
-/// synchronous and used from blocking threads) and the derived graph, rebuilt when the log
+/// synchronous), the queue of reads to decide, and the derived graph, rebuilt when the log
 /// moves.
 #[derive(Clone)]
 pub struct AppState {
     pub(crate) policy: Arc<SharedPolicy>,
     pub(crate) derived: Arc<Mutex<Option<Arc<graphs::Derived>>>>,
+    reads: std::sync::mpsc::SyncSender<ReadJob>,
+    /// Set by [`AppState::close`]: handles may outlive the server (a blocking task the
+    /// runtime's shutdown left running), so the decision thread does not wait for them all.
+    closing: Arc<std::sync::atomic::AtomicBool>,
+    threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>,
 }
 
 impl AppState {
@@ -92,14 +107,100 @@ impl AppState {
     /// same store, on which reads' audit entries are committed in groups
     /// ([`SharedPolicy`]), so that the policy layer decides the next request while the last
     /// ones' entries sync.
+    ///
+    /// Reads are decided one after another, in the order they arrive, on one thread of their
+    /// own, and committed on another: decisions hold the policy lock anyway, and a queue served
+    /// in order keeps the slowest answers close to the rest, where blocking threads racing for
+    /// the lock let a few wait behind many.
     pub fn new(
         policy: PolicyStore<'static>,
         writer: Box<dyn Store>,
     ) -> Result<AppState, ServeError> {
+        let policy = Arc::new(SharedPolicy::new(policy, writer)?);
+        let (reads, jobs) = std::sync::mpsc::sync_channel::<ReadJob>(READS_QUEUED_MAX);
+        let spawn = |name: &str, run: Box<dyn FnOnce() + Send>| {
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn(run)
+                .map_err(|source| ServeError::Io {
+                    what: format!("starting the {name} thread"),
+                    source,
+                })
+        };
+        let committer = {
+            let policy = Arc::clone(&policy);
+            spawn("corridor-commit", Box::new(move || policy.commit_loop()))?
+        };
+        let closing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let decider = {
+            let policy = Arc::clone(&policy);
+            let closing = Arc::clone(&closing);
+            spawn(
+                "corridor-decide",
+                Box::new(move || {
+                    let run = |job: ReadJob| {
+                        // A read that panics loses its own answer (the handler sees the
+                        // dropped sender), not the thread every other read needs.
+                        let run = std::panic::AssertUnwindSafe(|| job(&policy));
+                        if std::panic::catch_unwind(run).is_err() {
+                            tracing::error!("a read panicked");
+                        }
+                    };
+                    // Ends when every handle on the state is gone (the queue hangs up), or
+                    // on `close` once the reads already queued are done.
+                    loop {
+                        match jobs.recv_timeout(Duration::from_millis(CLOSE_POLL_MS)) {
+                            Ok(job) => run(job),
+                            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                                if closing.load(std::sync::atomic::Ordering::Acquire) {
+                                    while let Ok(job) = jobs.try_recv() {
+                                        run(job);
+                                    }
+                                    break;
+                                }
+                            }
+                            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                        }
+                    }
+                    policy.close_commits();
+                }),
+            )
+        };
+        let decider = match decider {
+            Ok(d) => d,
+            Err(e) => {
+                policy.close_commits();
+                return Err(e);
+            }
+        };
         Ok(AppState {
-            policy: Arc::new(SharedPolicy::new(policy, writer)?),
+            policy,
             derived: Arc::new(Mutex::new(None)),
+            reads,
+            closing,
+            threads: Arc::new(Mutex::new(vec![decider, committer])),
         })
+    }
+
+    /// Lets the reads already queued finish and be committed, then waits for the decision and
+    /// commit threads. Call it once the server has stopped, outside any runtime (the store
+    /// may be dropped on those threads); a state merely dropped winds down the same way once
+    /// its last handle is gone, without waiting.
+    pub fn close(self) {
+        self.closing
+            .store(true, std::sync::atomic::Ordering::Release);
+        let threads = std::mem::take(
+            &mut *self
+                .threads
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        drop(self);
+        for t in threads {
+            if t.join().is_err() {
+                tracing::error!("a policy thread panicked");
+            }
+        }
     }
 
     /// Runs `f` with the policy layer to itself, on a blocking thread (the store does
@@ -119,21 +220,43 @@ impl AppState {
             })?
     }
 
-    /// Runs a read `f` (it only audits what it shows) on a blocking thread, its audit entries
-    /// group-committed with other requests' ([`SharedPolicy::read`]): the answer is returned
-    /// once they are durable, and not at all if that commit fails.
+    /// Runs a read `f` (it only audits what it shows) on the decision thread, its audit
+    /// entries group-committed with other requests' ([`SharedPolicy::read_then`]): the answer
+    /// is returned once they are durable, and not at all if that commit fails.
     pub(crate) async fn read_policy<R, F>(&self, f: F) -> Result<R, ApiError>
     where
         R: Send + 'static,
         F: FnOnce(&mut PolicyStore<'static>, &AppState) -> Result<R, ApiError> + Send + 'static,
     {
         let state = self.clone();
-        tokio::task::spawn_blocking(move || state.policy.read(|p| f(p, &state)))
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "a blocking task failed");
-                ApiError::internal()
-            })?
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: ReadJob = Box::new(move |policy| {
+            policy.read_then(
+                |p| f(p, &state),
+                move |out| {
+                    // The request may have timed out and gone: nobody to tell.
+                    let _ = answer.send(out);
+                },
+            );
+        });
+        match self.reads.try_send(job) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::TrySendError::Full(_)) => {
+                return Err(ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the server is busy",
+                ));
+            }
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
+                tracing::error!("the decision thread is gone");
+                return Err(ApiError::internal());
+            }
+        }
+        answered.await.map_err(|_| {
+            tracing::error!("a read ended without an answer");
+            ApiError::internal()
+        })?
     }
 
     /// [`AppState::read_policy`] for the user `who` stands for: the token is checked in the
@@ -299,7 +422,7 @@ pub fn serve(config: Config, on_ready: impl FnOnce(SocketAddr)) -> Result<(), Se
     rt.shutdown_timeout(Duration::from_millis(SHUTDOWN_GRACE_MS));
     // The last handle on the store goes here, outside the runtime: a PostgreSQL client blocks
     // on its own runtime when it closes, which tokio forbids on a runtime's threads.
-    drop(state);
+    state.close();
     tracing::info!("corridor API stopped");
     Ok(())
 }
@@ -393,7 +516,7 @@ pub fn start(
             });
             rt.shutdown_timeout(Duration::from_millis(SHUTDOWN_GRACE_MS));
             // Outside the runtime, for the same reason as in `serve`.
-            drop(state);
+            state.close();
         })
         .map_err(io("starting the server thread"))?;
     Ok(RunningServer {
