@@ -167,6 +167,30 @@ pub fn run(opts: &DemoOptions<'_>) -> Result<u8> {
         "export --format ftm: {exported} FollowTheMoney entities, {} bytes",
         export.len()
     );
+    // The scenario's transfers, as the Albanian FIU holds them: its analyst sees them, and
+    // its standing agreement shows them to the UK's, in the money view.
+    let ledger_path = scenario.join("ledger").join("transactions.csv");
+    let ledger = corridor_ingest::ledger::ingest_ledger(
+        store.as_mut(),
+        &ledger_path,
+        &corridor_ingest::ledger::LedgerMapping::default_format(),
+        &corridor_ingest::ledger::LedgerOptions {
+            origin: DEMO_LEDGER_ORIGIN.to_owned(),
+            rejects_path: Some(scratch.path().join("ledger.rejects.csv")),
+            batch_rows: corridor_ingest::ledger::LEDGER_BATCH_ROWS,
+        },
+        &mut |_| {},
+    )
+    .map_err(|e| anyhow::anyhow!("ingesting the ledger {}: {e}", ledger_path.display()))?;
+    anyhow::ensure!(
+        ledger.rows_rejected == 0,
+        "the scenario's ledger had {} rejected rows",
+        ledger.rows_rejected
+    );
+    println!(
+        "ledger: {} transfers held by {DEMO_LEDGER_ORIGIN} ({} new)",
+        ledger.rows_read, ledger.rows_appended
+    );
     // Who is who: every kind resolved into subjects, then the link graph over them.
     println!("\nresolve: records of the same person, phone, vehicle or account, across agencies");
     let kinds = corridor_subjects::builtin_kinds();
@@ -296,6 +320,10 @@ fn serve(locator: &str, listen: &str, users: &[(&'static str, &'static str)]) ->
 }
 /// The demo's scenario seed: fixed, so every run shows the same world.
 const DEMO_SEED: u64 = 20231101;
+
+/// The agency that holds the scenario's ledger in the demo (one of the demo directory's, with a
+/// demo user and a standing agreement towards the UK).
+const DEMO_LEDGER_ORIGIN: &str = "AL_FIU";
 
 /// A file to ingest.
 struct Source {

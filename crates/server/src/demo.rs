@@ -226,7 +226,9 @@ pub fn ensure_demo_directory(
             origin: origin.into(),
             now,
         };
-        let everything = vec!["Thing".to_owned()];
+        // Entities descend from Thing, and relations and events (payments, ownership,
+        // family) from Interval: the two roots cover every schema.
+        let everything = vec!["Thing".to_owned(), "Interval".to_owned()];
         let (scope, conditions) = match share {
             Share::Standing => (
                 Scope::Standing {
