@@ -718,15 +718,31 @@ impl Index {
     fn push(&mut self, source: u8, id: &str, values: &[Option<&str>]) {
         let x = self.len() as u32;
         let engine = &mut self.engine;
-        for ((field, prepared), (&value, interner)) in engine
+        let full_name = Engine::full_name_field(&engine.table);
+        let name_of = |fields: &[crate::table::Field], role: Role| {
+            fields
+                .iter()
+                .position(|f| f.role == role && f.occurrence == 0)
+                .and_then(|k| values[k])
+        };
+        let (given, family) = (
+            name_of(&engine.table.fields, Role::GivenName),
+            name_of(&engine.table.fields, Role::FamilyName),
+        );
+        for (k, ((field, prepared), (&value, interner))) in engine
             .table
             .fields
             .iter_mut()
             .zip(&mut engine.prepared)
             .zip(values.iter().zip(&mut self.interners))
+            .enumerate()
         {
             field.values.push(value.map(Into::into));
-            prepared.push(value, interner);
+            if Some(k) == full_name {
+                prepared.push_full_name(value, given, family, interner);
+            } else {
+                prepared.push(value, interner);
+            }
         }
         if let (Some(swap), Some(interner)) = (&mut engine.swap, &mut self.swap_interner) {
             let name = |role: Role| {

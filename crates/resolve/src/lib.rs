@@ -459,7 +459,7 @@ impl Engine {
         }
         let order = table.canonical_order();
         let table = table.permuted(&order);
-        let prepared: Vec<Prepared> = table
+        let mut prepared: Vec<Prepared> = table
             .fields
             .par_iter()
             .map(|f| Prepared::new(f, Comparator::for_role(f.role)))
@@ -470,6 +470,13 @@ impl Engine {
                 .iter()
                 .find(|f| f.role == role && f.occurrence == 0)
         };
+        if let (Some(k), Some(g), Some(f)) = (
+            Self::full_name_field(&table),
+            name(Role::GivenName),
+            name(Role::FamilyName),
+        ) {
+            prepared[k].derive_full_names(g, f);
+        }
         let swap = match (name(Role::GivenName), name(Role::FamilyName)) {
             (Some(g), Some(f)) => Some(Prepared::new_swap(g, f)),
             _ => None,
@@ -515,6 +522,22 @@ impl Engine {
             link,
             settings,
         })
+    }
+
+    /// The whole-name field (table order) whose missing values are made of the given and family
+    /// names (see [`Prepared::derive_full_names`]), when the table has all three.
+    pub(crate) fn full_name_field(table: &Table) -> Option<usize> {
+        let position = |role: Role| {
+            table
+                .fields
+                .iter()
+                .position(|f| f.role == role && f.occurrence == 0)
+        };
+        let k = position(Role::FullName)?;
+        (Comparator::for_role(Role::FullName) == Comparator::FullName
+            && position(Role::GivenName).is_some()
+            && position(Role::FamilyName).is_some())
+        .then_some(k)
     }
 
     /// Per record, how common its value of `field` is among the records with its value of
