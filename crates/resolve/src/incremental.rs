@@ -729,6 +729,27 @@ impl Index {
             name_of(&engine.table.fields, Role::GivenName),
             name_of(&engine.table.fields, Role::FamilyName),
         );
+        // The names as compared, split as `Engine::new` splits them.
+        let split = crate::split_given_name(given, family);
+        let positions = (
+            engine
+                .table
+                .fields
+                .iter()
+                .position(|f| f.role == Role::GivenName && f.occurrence == 0),
+            engine
+                .table
+                .fields
+                .iter()
+                .position(|f| f.role == Role::FamilyName && f.occurrence == 0),
+        );
+        let compared = |k: usize, value: Option<&'_ str>| -> Option<String> {
+            match (&split, positions) {
+                (Some((g, _)), (Some(kg), _)) if k == kg => Some(g.clone()),
+                (Some((_, f)), (_, Some(kf))) if k == kf => Some(f.clone()),
+                _ => value.map(str::to_string),
+            }
+        };
         for (k, ((field, prepared), (&value, interner))) in engine
             .table
             .fields
@@ -741,7 +762,7 @@ impl Index {
             if Some(k) == full_name {
                 prepared.push_full_name(value, given, family, interner);
             } else {
-                prepared.push(value, interner);
+                prepared.push(compared(k, value).as_deref(), interner);
             }
         }
         if let (Some(swap), Some(interner)) = (&mut engine.swap, &mut self.swap_interner) {
@@ -753,7 +774,11 @@ impl Index {
                     .position(|f| f.role == role && f.occurrence == 0)
                     .and_then(|k| values[k])
             };
-            swap.push_swap(name(Role::GivenName), name(Role::FamilyName), interner);
+            let (g, f) = match &split {
+                Some((g, f)) => (Some(g.as_str()), Some(f.as_str())),
+                None => (name(Role::GivenName), name(Role::FamilyName)),
+            };
+            swap.push_swap(g, f, interner);
         }
         engine.count_country(x);
         engine.table.ids.push(id.to_string());

@@ -51,7 +51,7 @@ use crate::model::{
     presence_among_matches, probability,
 };
 pub use crate::table::Role;
-use crate::table::Table;
+use crate::table::{Field, Table};
 
 /// Blocking rules per model (a pair's agreeing rules are a `u32` mask).
 pub const RULES_MAX: usize = 32;
@@ -393,6 +393,22 @@ impl CountryCounts {
     }
 }
 
+/// A whole name written in the given-name cell with no family name (`Mohammad Nazari` and
+/// nothing), split as most agencies on the route write a whole name: the last part is the
+/// family name. Otherwise such a record's family name compares as missing and its given name as
+/// different from everyone's, while the same person's other records have the two in their
+/// cells. `None` when the names are compared as written (a family name present, or one part).
+pub fn split_given_name(given: Option<&str>, family: Option<&str>) -> Option<(String, String)> {
+    if family.is_some_and(|f| !corridor_text::names::name_parts(f).is_empty()) {
+        return None;
+    }
+    let (given_parts, family_parts) = corridor_text::names::split_full_name(given?);
+    if family_parts.is_empty() {
+        return None;
+    }
+    Some((given_parts.join(" "), family_parts.join(" ")))
+}
+
 fn splitmix(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;
@@ -459,16 +475,23 @@ impl Engine {
         }
         let order = table.canonical_order();
         let table = table.permuted(&order);
-        let mut prepared: Vec<Prepared> = table
-            .fields
-            .par_iter()
-            .map(|f| Prepared::new(f, Comparator::for_role(f.role)))
+        // The name columns as compared: a whole name in the given-name cell split in two.
+        let split = Self::split_names(&table);
+        let compared = |k: usize| match &split {
+            Some((g, f, given, _)) if k == *g => given,
+            Some((g, f, _, family)) if k == *f => family,
+            _ => &table.fields[k],
+        };
+        let mut prepared: Vec<Prepared> = (0..table.fields.len())
+            .into_par_iter()
+            .map(|k| Prepared::new(compared(k), Comparator::for_role(table.fields[k].role)))
             .collect();
         let name = |role: Role| {
             table
                 .fields
                 .iter()
-                .find(|f| f.role == role && f.occurrence == 0)
+                .position(|f| f.role == role && f.occurrence == 0)
+                .map(compared)
         };
         if let (Some(k), Some(g), Some(f)) = (
             Self::full_name_field(&table),
@@ -522,6 +545,29 @@ impl Engine {
             link,
             settings,
         })
+    }
+
+    /// The given and family name columns (table order) with every record's names as compared
+    /// ([`split_given_name`]), when the table has both and some record's are split.
+    fn split_names(table: &Table) -> Option<(usize, usize, Field, Field)> {
+        let position = |role: Role| {
+            table
+                .fields
+                .iter()
+                .position(|f| f.role == role && f.occurrence == 0)
+        };
+        let (g, f) = (position(Role::GivenName)?, position(Role::FamilyName)?);
+        let mut given = table.fields[g].clone();
+        let mut family = table.fields[f].clone();
+        let mut split = 0usize;
+        for (gv, fv) in given.values.iter_mut().zip(family.values.iter_mut()) {
+            if let Some((a, b)) = split_given_name(gv.as_deref(), fv.as_deref()) {
+                *gv = Some(a.into_boxed_str());
+                *fv = Some(b.into_boxed_str());
+                split += 1;
+            }
+        }
+        (split > 0).then_some((g, f, given, family))
     }
 
     /// The whole-name field (table order) whose missing values are made of the given and family
