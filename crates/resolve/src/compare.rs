@@ -589,6 +589,13 @@ impl Prepared {
 
     /// The swap level from the given (`g`) and family (`f`) value ids of both records.
     pub fn swap_level_ids(&self, gl: u32, fl: u32, gr: u32, fr: u32) -> u8 {
+        if gl == 0 || fl == 0 || gr == 0 || fr == 0 {
+            return 0;
+        }
+        // Most candidate pairs share a name in place: not swapped, no string work.
+        if gl == gr || fl == fr {
+            return 2;
+        }
         let close = |x: u32, y: u32| {
             x == y
                 || crate::sim::jaro_winkler_from(
@@ -598,27 +605,6 @@ impl Prepared {
                 )
                 .is_some_and(|jw| jw >= 0.9)
         };
-        if gl == 0 || fl == 0 || gr == 0 || fr == 0 {
-            // A record with one name cell filled (`FNU Tarek`, a registration's lone name in
-            // the family cell) whose name is the other's name in the other cell.
-            let lone = |g: u32, f: u32| (g == 0) != (f == 0);
-            if !(lone(gl, fl) || lone(gr, fr)) || (gl == 0 && fl == 0) || (gr == 0 && fr == 0) {
-                return 0;
-            }
-            let crossed = (gl != 0 && fr != 0 && close(gl, fr) && (gr == 0 || !close(gl, gr)))
-                || (fl != 0 && gr != 0 && close(fl, gr) && (fr == 0 || !close(fl, fr)));
-            return if crossed {
-                1
-            } else if (gl != 0 && gr != 0) || (fl != 0 && fr != 0) {
-                2
-            } else {
-                0
-            };
-        }
-        // Most candidate pairs share a name in place: not swapped, no string work.
-        if gl == gr || fl == fr {
-            return 2;
-        }
         if close(gl, fr) && close(fl, gr) && !close(gl, gr) {
             1
         } else {

@@ -239,7 +239,9 @@ pub struct Judgement {
 ///
 /// A father's name written as the family name (patronymic naming is usual in much of the
 /// Middle East, Afghanistan and Albania) makes the family names disagree without saying
-/// anything against the match: that disagreement is set aside.
+/// anything against the match: that disagreement is set aside. So is the disagreement of a lone
+/// name in the family-name cell, its given name missing (registration forms' `FNU Tarek`), with
+/// the family name of a record whose given name it is.
 struct PairContext {
     /// The country comparison.
     country: Option<usize>,
@@ -249,11 +251,16 @@ struct PairContext {
     family: Option<usize>,
     /// The prepared family name and father's name fields (table order), when both are present.
     family_father: Option<(usize, usize)>,
+    /// The prepared given name and family name fields (table order), when both are present.
+    given_family: Option<(usize, usize)>,
 }
 
 /// The level label of a family name disagreement set aside (see [`PairContext`]).
 const FATHER_AS_FAMILY_LABEL: &str =
     "different, set aside: one's family name is the other's father's name";
+/// The level label of a lone family name's disagreement set aside (see [`PairContext`]).
+const LONE_NAME_LABEL: &str =
+    "different, set aside: one's lone name, in the family cell, is the other's given name";
 
 /// Candidate pairs with their comparison vectors.
 pub struct Candidates {
@@ -1240,25 +1247,43 @@ impl Engine {
             within_country,
             family: find(Role::FamilyName),
             family_father: field(Role::FamilyName).zip(field(Role::FatherName)),
+            given_family: field(Role::GivenName).zip(field(Role::FamilyName)),
         }
     }
 
-    /// True when comparison `c`, the family name, disagrees in the pair (`l`, `r`) with
-    /// pattern `code` because one record's family name is the other's father's name (see
-    /// [`PairContext`]).
-    fn father_as_family(&self, ctx: &PairContext, c: usize, code: u64, (l, r): Pair) -> bool {
-        let Some((family, father)) = ctx.family_father else {
-            return false;
-        };
+    /// Why comparison `c`, the family name, disagrees in the pair (`l`, `r`) with pattern
+    /// `code` without saying anything against the match, if it does (see [`PairContext`]): one
+    /// record's family name is the other's father's name, or one's lone name in the family cell
+    /// is the other's given name. The level label to show; `None` when the weight counts.
+    fn family_set_aside(
+        &self,
+        ctx: &PairContext,
+        c: usize,
+        code: u64,
+        (l, r): Pair,
+    ) -> Option<&'static str> {
         if Some(c) != ctx.family || level_of(code, c) <= 1 {
-            return false;
+            return None;
         }
-        let (family, father) = (&self.prepared[family], &self.prepared[father]);
-        let is_father = |a: u32, b: u32| {
-            let (f, p) = (family.value[a as usize], father.value[b as usize]);
-            f != 0 && p != 0 && family.text[f as usize] == father.text[p as usize]
+        // `a`'s value of `x` is `b`'s value of `y`, both present.
+        let same = |x: &Prepared, y: &Prepared, a: u32, b: u32| {
+            let (v, w) = (x.value[a as usize], y.value[b as usize]);
+            v != 0 && w != 0 && x.text[v as usize] == y.text[w as usize]
         };
-        is_father(l, r) || is_father(r, l)
+        if let Some((family, father)) = ctx.family_father {
+            let (family, father) = (&self.prepared[family], &self.prepared[father]);
+            if same(family, father, l, r) || same(family, father, r, l) {
+                return Some(FATHER_AS_FAMILY_LABEL);
+            }
+        }
+        if let Some((given, family)) = ctx.given_family {
+            let (given, family) = (&self.prepared[given], &self.prepared[family]);
+            let lone = |a: u32, b: u32| given.value[a as usize] == 0 && same(family, given, a, b);
+            if lone(l, r) || lone(r, l) {
+                return Some(LONE_NAME_LABEL);
+            }
+        }
+        None
     }
 
     /// The term-frequency adjustment of comparison `c` at exact agreement in a pair with
@@ -1302,7 +1327,7 @@ impl Engine {
         let mut w = model.prior_weight();
         for (c, comp) in model.comparisons.iter().enumerate() {
             let level = level_of(code, c);
-            if self.father_as_family(ctx, c, code, (l, r)) {
+            if self.family_set_aside(ctx, c, code, (l, r)).is_some() {
                 continue;
             }
             w += table[c][level as usize];
@@ -1356,7 +1381,8 @@ impl Engine {
         let code = Self::code(&fields, l, r);
         for (c, comp) in model.comparisons.iter().enumerate() {
             let level = fields[c].level(l, r);
-            let aside = self.father_as_family(&ctx, c, code, (l, r));
+            let aside_label = self.family_set_aside(&ctx, c, code, (l, r));
+            let aside = aside_label.is_some();
             let mut weight = if aside { 0.0 } else { comp.score_weight(level) };
             let mut u = comp.u[level as usize];
             if level == 1 && comp.term_frequency {
@@ -1388,11 +1414,8 @@ impl Engine {
                 name: comp.name.clone(),
                 value_l: value(l),
                 value_r: value(r),
-                level: if aside {
-                    FATHER_AS_FAMILY_LABEL
-                } else {
-                    comp.comparator.level_labels()[level as usize]
-                },
+                level: aside_label
+                    .unwrap_or_else(|| comp.comparator.level_labels()[level as usize]),
                 m: if level == 0 || aside {
                     1.0
                 } else {

@@ -1,11 +1,11 @@
 //! Names written in other cells than the next record's: a whole name in one cell against given
-//! and family names in two, a whole name in the given-name cell, and a lone name in the other
-//! cell.
+//! and family names in two, a whole name in the given-name cell, and a lone name in the family
+//! cell that is the other record's given name.
 
 use corridor_resolve::block::{BlockingRule, rule_keys};
 use corridor_resolve::compare::{Comparator, Prepared};
-use corridor_resolve::split_given_name;
-use corridor_resolve::table::{Field, Role};
+use corridor_resolve::table::{Field, Role, Table};
+use corridor_resolve::{Engine, Settings, split_given_name};
 
 fn field(role: Role, values: &[&str]) -> Field {
     Field {
@@ -78,26 +78,35 @@ fn a_whole_name_in_the_given_name_cell_is_split() {
 }
 
 #[test]
-fn a_lone_name_in_the_other_cell_counts_as_swapped() {
-    let given = field(
-        Role::GivenName,
-        &["FNU", "Tarek", "Tarek", "", "Ahmad", "Karim"],
-    );
-    let family = field(
-        Role::FamilyName,
-        &["Tarek", "Al-Khalil", "", "", "Tarek", "Ahmadi"],
-    );
-    let p = Prepared::new_swap(&given, &family);
-    // `FNU Tarek` against `Tarek Al-Khalil`: the lone family name is the other's given name.
-    assert_eq!(p.level(0, 1), 1);
-    // Lone names in opposite cells.
-    assert_eq!(p.level(0, 2), 1);
-    // A lone name in the same cell as the other's: not swapped.
-    assert_eq!(p.level(0, 4), 2);
-    // A lone name that is neither of the other's.
-    assert_eq!(p.level(0, 5), 2);
-    // A record with no name at all says nothing.
-    assert_eq!(p.level(0, 3), 0);
-    // Both names in both records, in place: not swapped; swapped: swapped.
-    assert_eq!(p.level(1, 5), 2);
+fn a_lone_name_in_the_family_cell_is_not_held_against_the_given_name() {
+    let table = Table {
+        ids: ["a", "b", "c"].iter().map(|s| s.to_string()).collect(),
+        sources: vec![0; 3],
+        fields: vec![
+            field(Role::GivenName, &["FNU", "Ghassan", "Omar"]),
+            field(Role::FamilyName, &["Ghassan", "Jamal", "Jamal"]),
+            field(
+                Role::Phone,
+                &["+963935271400", "+963935271400", "+963935271400"],
+            ),
+        ],
+    };
+    let engine = Engine::new(table, Settings::default()).expect("engine");
+    let model = engine.default_model();
+    let record = |id: &str| engine.record(0, id).expect("record");
+    let family = |l: &str, r: &str| {
+        let e = engine
+            .explain(&model, record(l), record(r))
+            .expect("explain");
+        let f = e.fields.into_iter().find(|f| f.name == "family_name");
+        f.expect("family_name")
+    };
+    // `FNU Ghassan` and `Ghassan Jamal`: the lone name is the other's given name.
+    let aside = family("a", "b");
+    assert!(aside.level.contains("set aside"), "{}", aside.level);
+    assert_eq!(aside.weight, 0.0);
+    // `FNU Ghassan` and `Omar Jamal`: a different person's family name counts against.
+    let counted = family("a", "c");
+    assert_eq!(counted.level, "different");
+    assert!(counted.weight < 0.0);
 }
