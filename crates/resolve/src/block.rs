@@ -242,7 +242,11 @@ pub fn rule_keys(
             if *key == 0 {
                 continue;
             }
-            let id = prep.value[i];
+            // A whole name made of name parts is compared, never blocked on: the name parts'
+            // own rules block those records.
+            let id = Some(prep.value[i])
+                .filter(|&id| !prep.is_derived(id))
+                .unwrap_or(0);
             let v: u64 = if id == 0 {
                 0
             } else {
@@ -291,7 +295,11 @@ pub fn record_key(
         else {
             return 0;
         };
-        let id = prep.value[i];
+        // A whole name made of name parts is compared, never blocked on: the name parts'
+        // own rules block those records.
+        let id = Some(prep.value[i])
+            .filter(|&id| !prep.is_derived(id))
+            .unwrap_or(0);
         let v: u64 = if id == 0 {
             0
         } else {

@@ -217,6 +217,10 @@ pub struct Prepared {
     pub folded: Vec<Box<str>>,
     /// Per record: the family name's value id in the same dictionary (name swaps only).
     pub other: Vec<u32>,
+    /// Per value id: true for a whole name made of a record's given and family names (whole
+    /// names only, when the input has both kinds of name column; see
+    /// [`Prepared::derive_full_names`]). Empty when no value is derived.
+    pub derived: Vec<bool>,
     /// Records with a value.
     pub present: u32,
 }
@@ -303,8 +307,101 @@ impl Prepared {
             date,
             folded,
             other: Vec::new(),
+            derived: Vec::new(),
             present,
         }
+    }
+
+    /// True when value `id` is a whole name made of a record's name parts rather than written
+    /// as one by the agency.
+    #[inline]
+    pub fn is_derived(&self, id: u32) -> bool {
+        self.derived.get(id as usize).copied().unwrap_or(false)
+    }
+
+    /// Gives the records of a whole-name field that have no whole name one made of their given
+    /// and family names, so that a name written in one cell (a phone's contact list: `Louay
+    /// A.`) meets the same name written in two. Derived values are kept apart from the written
+    /// ones in the dictionary: two derived values compare as missing (their parts are compared
+    /// by the given and family name comparisons already, and counting them twice would double
+    /// the evidence), and they make no blocking key.
+    pub fn derive_full_names(&mut self, given: &Field, family: &Field) {
+        assert_eq!(self.comparator, Comparator::FullName);
+        assert_eq!(given.values.len(), self.value.len());
+        assert_eq!(family.values.len(), self.value.len());
+        let mut interner = self.interner();
+        for i in 0..self.value.len() {
+            if self.value[i] != 0 {
+                continue;
+            }
+            let id = self.intern_derived(
+                given.values[i].as_deref(),
+                family.values[i].as_deref(),
+                &mut interner,
+            );
+            self.hold(id);
+            self.value[i] = id;
+        }
+    }
+
+    /// The value id of the whole name made of a given and a family name (0 when both are
+    /// missing or normalise to nothing), added to the dictionary as derived when new.
+    pub fn intern_derived(
+        &mut self,
+        given: Option<&str>,
+        family: Option<&str>,
+        interner: &mut Interner,
+    ) -> u32 {
+        let joined = match (given, family) {
+            (None, None) => return 0,
+            (Some(g), None) => g.to_string(),
+            (None, Some(f)) => f.to_string(),
+            (Some(g), Some(f)) => format!("{g} {f}"),
+        };
+        let norm = normalise(self.comparator, &joined);
+        if norm.is_empty() {
+            return 0;
+        }
+        if let Some(&id) = interner.derived.get(norm.as_str()) {
+            return id;
+        }
+        let id = self.text.len() as u32;
+        if self.derived.len() < self.text.len() {
+            self.derived.resize(self.text.len(), false);
+        }
+        let first = norm.split(' ').next().unwrap_or("");
+        let code = phonetic_key(first);
+        let code = if code.is_empty() {
+            0
+        } else {
+            let next = interner.phonetic.len() as u32 + 1;
+            *interner.phonetic.entry(code).or_insert(next)
+        };
+        self.phonetic.push(code);
+        interner.derived.insert(norm.clone().into_boxed_str(), id);
+        self.text.push(norm.into_boxed_str());
+        self.count.push(0);
+        self.derived.push(true);
+        id
+    }
+
+    /// Appends one record's whole name: its own when it has one, else (when the field derives
+    /// them) one made of its given and family names, as [`Prepared::derive_full_names`] would
+    /// have. Returns the value id.
+    pub fn push_full_name(
+        &mut self,
+        raw: Option<&str>,
+        given: Option<&str>,
+        family: Option<&str>,
+        interner: &mut Interner,
+    ) -> u32 {
+        let mut id = self.intern(raw, interner);
+        if id == 0 {
+            id = self.intern_derived(given, family, interner);
+        }
+        self.hold(id);
+        self.value.push(id);
+        id
     }
 
     /// Prepares the given/family swap comparison: both columns in one dictionary, `value` the
@@ -328,7 +425,11 @@ impl Prepared {
     pub fn interner(&self) -> Interner {
         let mut interner = Interner::default();
         for (id, text) in self.text.iter().enumerate().skip(1) {
-            interner.insert(text, id as u32);
+            if self.is_derived(id as u32) {
+                interner.derived.insert(text.clone(), id as u32);
+            } else {
+                interner.insert(text, id as u32);
+            }
         }
         if !self.phonetic.is_empty() {
             for (id, text) in self.text.iter().enumerate().skip(1) {
@@ -464,6 +565,15 @@ impl Prepared {
     pub fn level_ids(&self, a: u32, b: u32) -> u8 {
         if a == 0 || b == 0 {
             return 0;
+        }
+        if self.comparator == Comparator::FullName && !self.derived.is_empty() {
+            match (self.is_derived(a), self.is_derived(b)) {
+                (true, true) => return 0,
+                (true, false) | (false, true) if self.text[a as usize] == self.text[b as usize] => {
+                    return 1;
+                }
+                _ => {}
+            }
         }
         if a == b {
             // The same 01-01 placeholder or bare year is consistent, not an exact agreement.
@@ -624,6 +734,8 @@ pub struct Interner {
     collided: HashMap<Box<str>, u32>,
     /// Phonetic key → phonetic id (names only).
     phonetic: HashMap<String, u32>,
+    /// Derived whole name → value id (see [`Prepared::derive_full_names`]).
+    derived: HashMap<Box<str>, u32>,
 }
 
 impl Interner {

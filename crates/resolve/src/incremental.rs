@@ -718,15 +718,52 @@ impl Index {
     fn push(&mut self, source: u8, id: &str, values: &[Option<&str>]) {
         let x = self.len() as u32;
         let engine = &mut self.engine;
-        for ((field, prepared), (&value, interner)) in engine
+        let full_name = Engine::full_name_field(&engine.table);
+        let name_of = |fields: &[crate::table::Field], role: Role| {
+            fields
+                .iter()
+                .position(|f| f.role == role && f.occurrence == 0)
+                .and_then(|k| values[k])
+        };
+        let (given, family) = (
+            name_of(&engine.table.fields, Role::GivenName),
+            name_of(&engine.table.fields, Role::FamilyName),
+        );
+        // The names as compared, split as `Engine::new` splits them.
+        let split = crate::split_given_name(given, family);
+        let positions = (
+            engine
+                .table
+                .fields
+                .iter()
+                .position(|f| f.role == Role::GivenName && f.occurrence == 0),
+            engine
+                .table
+                .fields
+                .iter()
+                .position(|f| f.role == Role::FamilyName && f.occurrence == 0),
+        );
+        let compared = |k: usize, value: Option<&'_ str>| -> Option<String> {
+            match (&split, positions) {
+                (Some((g, _)), (Some(kg), _)) if k == kg => Some(g.clone()),
+                (Some((_, f)), (_, Some(kf))) if k == kf => Some(f.clone()),
+                _ => value.map(str::to_string),
+            }
+        };
+        for (k, ((field, prepared), (&value, interner))) in engine
             .table
             .fields
             .iter_mut()
             .zip(&mut engine.prepared)
             .zip(values.iter().zip(&mut self.interners))
+            .enumerate()
         {
             field.values.push(value.map(Into::into));
-            prepared.push(value, interner);
+            if Some(k) == full_name {
+                prepared.push_full_name(value, given, family, interner);
+            } else {
+                prepared.push(compared(k, value).as_deref(), interner);
+            }
         }
         if let (Some(swap), Some(interner)) = (&mut engine.swap, &mut self.swap_interner) {
             let name = |role: Role| {
@@ -737,7 +774,11 @@ impl Index {
                     .position(|f| f.role == role && f.occurrence == 0)
                     .and_then(|k| values[k])
             };
-            swap.push_swap(name(Role::GivenName), name(Role::FamilyName), interner);
+            let (g, f) = match &split {
+                Some((g, f)) => (Some(g.as_str()), Some(f.as_str())),
+                None => (name(Role::GivenName), name(Role::FamilyName)),
+            };
+            swap.push_swap(g, f, interner);
         }
         engine.count_country(x);
         engine.table.ids.push(id.to_string());

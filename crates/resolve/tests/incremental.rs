@@ -7,7 +7,8 @@ use corridor_resolve::table::{Field, Table};
 use corridor_resolve::{Engine, Judgement, Limits, Role, Settings};
 use proptest::prelude::*;
 
-const GIVEN: [&str; 8] = [
+/// Given names, with a placeholder and a whole name in the given-name cell.
+const GIVEN: [&str; 10] = [
     "Mohammad",
     "Muhammad",
     "Ahmad",
@@ -16,15 +17,22 @@ const GIVEN: [&str; 8] = [
     "Gëzim",
     "Hussein",
     "Ljubomir",
+    "FNU",
+    "Mohammad Ahmadi",
 ];
-const FAMILY: [&str; 6] = [
+/// Family names; one in seven records has none.
+const FAMILY: [&str; 7] = [
     "Ahmadi",
     "Jovanović",
     "Јовановић",
     "Hoxha",
     "Krasniqi",
     "Petrović",
+    "",
 ];
+/// Whole names in one cell (a phone's contacts), for the records with `r.3 == 0`, which then
+/// have no given or family name.
+const FULL: [&str; 4] = ["Mohammad A.", "Ђорђе J.", "Hussein", "Gezim Hoxha"];
 const DATES: [&str; 6] = [
     "1990-01-01",
     "1987-05-03",
@@ -48,6 +56,26 @@ fn country(r: &Row) -> Option<&'static str> {
     value(COUNTRIES[(r.0 + usize::from(r.3)) % 4])
 }
 
+fn given(r: &Row) -> Option<&'static str> {
+    if r.3 == 0 {
+        None
+    } else {
+        value(GIVEN[r.0 % GIVEN.len()])
+    }
+}
+
+fn family(r: &Row) -> Option<&'static str> {
+    if r.3 == 0 {
+        None
+    } else {
+        value(FAMILY[r.1 % FAMILY.len()])
+    }
+}
+
+fn full(r: &Row) -> Option<&'static str> {
+    (r.3 == 0).then(|| FULL[r.0 % FULL.len()])
+}
+
 fn phone(r: &Row) -> String {
     format!("+38160123{:04}", r.3 % 5)
 }
@@ -55,8 +83,9 @@ fn phone(r: &Row) -> String {
 /// A record's values by (role, occurrence), as `Index::add` takes them.
 fn values<'a>(r: &Row, phone: &'a str) -> Vec<(Role, u8, Option<&'a str>)> {
     vec![
-        (Role::GivenName, 0, value(GIVEN[r.0 % 8])),
-        (Role::FamilyName, 0, value(FAMILY[r.1 % 6])),
+        (Role::GivenName, 0, given(r)),
+        (Role::FamilyName, 0, family(r)),
+        (Role::FullName, 0, full(r)),
         (Role::DateOfBirth, 0, value(DATES[r.2 % 6])),
         (Role::Phone, 0, Some(phone)),
         (Role::Country, 0, country(r)),
@@ -80,14 +109,9 @@ fn table(rows: &[Row]) -> Table {
         ids: (0..rows.len()).map(|i| format!("r{i:03}")).collect(),
         sources: vec![0; rows.len()],
         fields: vec![
-            field(
-                Role::GivenName,
-                col(&|r| value(GIVEN[r.0 % 8]).map(str::to_string)),
-            ),
-            field(
-                Role::FamilyName,
-                col(&|r| value(FAMILY[r.1 % 6]).map(str::to_string)),
-            ),
+            field(Role::GivenName, col(&|r| given(r).map(str::to_string))),
+            field(Role::FamilyName, col(&|r| family(r).map(str::to_string))),
+            field(Role::FullName, col(&|r| full(r).map(str::to_string))),
             field(
                 Role::DateOfBirth,
                 col(&|r| value(DATES[r.2 % 6]).map(str::to_string)),
@@ -117,7 +141,10 @@ fn settings() -> Settings {
 }
 
 fn rows(min: usize) -> impl Strategy<Value = Vec<Row>> {
-    prop::collection::vec((0usize..8, 0usize..6, 0usize..6, 0u8..5), min..40)
+    prop::collection::vec(
+        (0..GIVEN.len(), 0..FAMILY.len(), 0usize..6, 0u8..5),
+        min..40,
+    )
 }
 
 /// A consistent set of judgements over `n` records: cannot-links, then the must-links that
