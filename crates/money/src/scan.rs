@@ -1,7 +1,7 @@
 //! The scanner: per-account windows of recent edges, and one kernel per typology run on each
 //! transaction as it arrives. The batch scan is this scanner over a canonical ledger.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use crate::{Alert, CHANNEL_CASH, Config, Ledger, MoneyError, Tx, Typology};
 
@@ -53,9 +53,116 @@ pub struct AccountFeatures {
 struct Account {
     ins: VecDeque<Edge>,
     outs: VecDeque<Edge>,
+    /// The fan window of `ins` (index 0) and of `outs` (index 1), kept as edges come and go.
+    fan: [FanWindow; 2],
     /// Per typology, the scan position up to which this account's edges were reported, so an
     /// edge goes into one alert of a kind, not into every later one whose window holds it.
     covered: [u64; Typology::ALL.len()],
+}
+
+/// A fast hash for account numbers (a multiply and a fold): numbers are dense and chosen by
+/// the ledger's reader, not by an adversary, and the fan window updates one on every push.
+#[derive(Default, Clone, Copy)]
+struct NumberHasher(u64);
+
+impl std::hash::Hasher for NumberHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        let h = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        // The table indexes by the low bits and checks the top seven: fold the high half in.
+        self.0 = h ^ (h >> 32);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Counterparty -> edges with it in a fan window.
+type Counts = HashMap<u32, u32, std::hash::BuildHasherDefault<NumberHasher>>;
+
+/// A fan window past this many edges counts its distinct counterparties in a map kept up to
+/// date; smaller ones sort a copy when asked, which is cheaper than a map per account.
+const FAN_COUNTS_FROM: u32 = 64;
+/// A counted window that shrinks under this many edges drops its map (below the start, so a
+/// window around the bound does not build and drop a map on every transfer).
+const FAN_COUNTS_UNTIL: u32 = 32;
+
+/// The edges at the back of one side of an account within the fan window: how many, their
+/// money and, for a large window, how many edges each counterparty has in it. Kept up to date
+/// as edges are pushed, expire or are dropped at the per-account bound, so a fan check costs
+/// the same on a hub with thousands of counterparties as on a quiet account.
+#[derive(Debug, Default)]
+struct FanWindow {
+    /// Edges at the back of the side within the window.
+    len: u32,
+    /// Their amounts, in cents (wrapping, as a plain sum over the window would).
+    amount: i64,
+    /// Edges per counterparty, once the window has reached [`FAN_COUNTS_FROM`] edges.
+    counts: Option<Box<Counts>>,
+}
+
+impl FanWindow {
+    /// Takes `e` into the window (the newest edge of its side).
+    fn add(&mut self, e: &Edge) {
+        self.len += 1;
+        self.amount = self.amount.wrapping_add(e.amount);
+        if let Some(counts) = &mut self.counts {
+            *counts.entry(e.other).or_insert(0) += 1;
+        }
+    }
+
+    /// Lets `e` out of the window (the oldest edge in it).
+    fn remove(&mut self, e: &Edge) {
+        assert!(self.len > 0, "an edge left an empty fan window");
+        self.len -= 1;
+        self.amount = self.amount.wrapping_sub(e.amount);
+        if let Some(counts) = &mut self.counts {
+            let n = counts
+                .get_mut(&e.other)
+                .expect("an edge in the fan window has its counterparty counted");
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&e.other);
+            }
+            if self.len < FAN_COUNTS_UNTIL {
+                self.counts = None;
+            }
+        }
+    }
+
+    /// Lets out the edges of `side` older than `lo`, oldest first.
+    fn expire(&mut self, side: &VecDeque<Edge>, lo: i64) {
+        assert!(
+            self.len as usize <= side.len(),
+            "the fan window is within its side"
+        );
+        while self.len > 0 {
+            let e = &side[side.len() - self.len as usize];
+            if e.ts >= lo {
+                break;
+            }
+            self.remove(e);
+        }
+    }
+
+    /// Starts counting counterparties once the window is large, from the edges in it.
+    fn count_if_large(&mut self, side: &VecDeque<Edge>) {
+        if self.counts.is_some() || self.len < FAN_COUNTS_FROM {
+            return;
+        }
+        let mut counts = Counts::default();
+        for e in side.range(side.len() - self.len as usize..) {
+            *counts.entry(e.other).or_insert(0) += 1;
+        }
+        self.counts = Some(Box::new(counts));
+    }
 }
 
 /// Transactions between two sweeps of every account's windows.
@@ -191,12 +298,18 @@ impl Scanner {
     /// Drops every account's edges older than the horizon and frees emptied windows: an
     /// account seen once and never again would otherwise hold its edges for the whole scan.
     /// Changes no alert, since every kernel looks back no further than the horizon.
-    fn sweep(&mut self, oldest: i64) {
+    fn sweep(&mut self, oldest: i64, fan_lo: i64) {
         for a in &mut self.accounts {
-            for side in [&mut a.ins, &mut a.outs] {
+            for (side, fan) in [&mut a.ins, &mut a.outs].into_iter().zip(&mut a.fan) {
+                // The fan window first: what the horizon drops is older than the window.
+                fan.expire(side, fan_lo);
                 while side.front().is_some_and(|e| e.ts < oldest) {
                     side.pop_front();
                 }
+                assert!(
+                    fan.len as usize <= side.len(),
+                    "the fan window is within its side"
+                );
                 if side.is_empty() && side.capacity() > 0 {
                     *side = VecDeque::new();
                 }
@@ -208,8 +321,9 @@ impl Scanner {
         self.seq += 1;
         let seq = self.seq;
         let oldest = tx.ts.saturating_sub(self.config.horizon_seconds());
+        let fan_lo = tx.ts.saturating_sub(self.config.fan_window_seconds);
         if seq.is_multiple_of(SWEEP_TRANSACTIONS) {
-            self.sweep(oldest);
+            self.sweep(oldest, fan_lo);
         }
         let cap = self.config.edges_per_account_max;
         let edge = |other| Edge {
@@ -222,15 +336,38 @@ impl Scanner {
             reported: false,
         };
         for (account, incoming) in [(tx.from, false), (tx.to, true)] {
+            let counted = self.on(if incoming {
+                Typology::FanIn
+            } else {
+                Typology::FanOut
+            });
             let a = &mut self.accounts[account as usize];
-            let side = if incoming { &mut a.ins } else { &mut a.outs };
+            let (side, fan) = if incoming {
+                (&mut a.ins, &mut a.fan[0])
+            } else {
+                (&mut a.outs, &mut a.fan[1])
+            };
+            fan.expire(side, fan_lo);
+            // The horizon is at least the fan window, so these are out of it already.
             while side.front().is_some_and(|e| e.ts < oldest) {
                 side.pop_front();
             }
-            side.push_back(edge(if incoming { tx.from } else { tx.to }));
+            let e = edge(if incoming { tx.from } else { tx.to });
+            side.push_back(e);
+            fan.add(&e);
             if side.len() > cap {
-                side.pop_front();
+                let dropped = side.pop_front().expect("a side over its bound has edges");
+                if fan.len as usize > side.len() {
+                    fan.remove(&dropped);
+                }
             }
+            if counted {
+                fan.count_if_large(side);
+            }
+            assert!(
+                fan.len as usize <= side.len(),
+                "the fan window is within its side"
+            );
         }
         if self.features {
             self.update_features(tx);
@@ -269,20 +406,17 @@ impl Scanner {
     }
 
     fn update_features(&mut self, tx: &Tx) {
-        let lo = tx.ts - self.config.fan_window_seconds;
         let near = {
             let e = self.accounts[tx.to as usize].ins.back().copied();
             e.is_some_and(|e| self.in_band(&e))
         };
-        let to = &self.accounts[tx.to as usize];
-        let n = to.ins.iter().rev().take_while(|e| e.ts >= lo).count() as u32;
+        let n = self.accounts[tx.to as usize].fan[0].len;
         let f = &mut self.account_features[tx.to as usize];
         f.in_count += 1;
         f.in_amount = f.in_amount.saturating_add(tx.amount);
         f.window_in_max = f.window_in_max.max(n);
         f.near_threshold += u32::from(near);
-        let from = &self.accounts[tx.from as usize];
-        let n = from.outs.iter().rev().take_while(|e| e.ts >= lo).count() as u32;
+        let n = self.accounts[tx.from as usize].fan[1].len;
         let f = &mut self.account_features[tx.from as usize];
         f.out_count += 1;
         f.out_amount = f.out_amount.saturating_add(tx.amount);
@@ -335,25 +469,38 @@ impl Scanner {
         };
         let c = &self.config;
         let hub = if incoming { tx.to } else { tx.from };
-        let lo = tx.ts - c.fan_window_seconds;
         let a = &self.accounts[hub as usize];
-        let side = if incoming { &a.ins } else { &a.outs };
-        let n = side.iter().rev().take_while(|e| e.ts >= lo).count();
-        if n < c.fan_degree_min {
+        let (side, fan) = if incoming {
+            (&a.ins, &a.fan[0])
+        } else {
+            (&a.outs, &a.fan[1])
+        };
+        let n = fan.len as usize;
+        if n < c.fan_degree_min || fan.amount < c.fan_amount_min {
             return;
         }
-        let window = side.range(side.len() - n..);
-        self.scratch.clear();
-        self.scratch.extend(window.clone().map(|e| e.other));
-        self.scratch.sort_unstable();
-        self.scratch.dedup();
-        let degree = self.scratch.len();
-        let total: i64 = window.clone().map(|e| e.amount).sum();
-        if degree < c.fan_degree_min || total < c.fan_amount_min {
+        let degree = match &fan.counts {
+            Some(counts) => counts.len(),
+            None => {
+                self.scratch.clear();
+                self.scratch
+                    .extend(side.range(side.len() - n..).map(|e| e.other));
+                self.scratch.sort_unstable();
+                self.scratch.dedup();
+                self.scratch.len()
+            }
+        };
+        if degree < c.fan_degree_min {
             return;
         }
+        // Edges are in scan order, so the ones not yet reported are at the back.
         let covered = a.covered[typology.index()];
-        let edges: Vec<Edge> = window.filter(|e| e.seq > covered).copied().collect();
+        let fresh = side
+            .range(side.len() - n..)
+            .rev()
+            .take_while(|e| e.seq > covered)
+            .count();
+        let edges: Vec<Edge> = side.range(side.len() - fresh..).copied().collect();
         // The alert names the accounts of the transactions it carries: a hub above the
         // threshold raises an alert on every new transfer, and listing the window's hundreds
         // of counterparties in each was most of a large ledger's scan. The score still counts
@@ -860,4 +1007,80 @@ pub fn features(
     threads: usize,
 ) -> Result<(Vec<Alert>, Vec<AccountFeatures>), MoneyError> {
     run(ledger, config, typologies, threads, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every side's fan window, recomputed from its edges: the edges within the window of
+    /// `now`, their money and, where a map is kept, their counterparties.
+    fn check_fan_windows(s: &Scanner, now: i64) {
+        let lo = now.saturating_sub(s.config.fan_window_seconds);
+        for (n, a) in s.accounts.iter().enumerate() {
+            for (side, fan) in [&a.ins, &a.outs].into_iter().zip(&a.fan) {
+                // A side is brought up to date when pushed to (or swept): its window holds
+                // the edges within the window of its last edge, and what it let out is out of
+                // the window of `now`; for the sides pushed to last the two are one.
+                let last_lo = side
+                    .back()
+                    .map_or(lo, |e| e.ts.saturating_sub(s.config.fan_window_seconds));
+                let split = side.len() - fan.len as usize;
+                let held: Vec<&Edge> = side.range(split..).collect();
+                assert!(
+                    held.iter().all(|e| e.ts >= last_lo),
+                    "account {n}: an expired edge in the window"
+                );
+                assert!(
+                    side.range(..split).all(|e| e.ts < lo),
+                    "account {n}: an edge of the window left out"
+                );
+                let amount = held.iter().fold(0i64, |t, e| t.wrapping_add(e.amount));
+                assert_eq!(fan.amount, amount, "account {n}: money in the window");
+                if let Some(counts) = &fan.counts {
+                    let mut naive = Counts::default();
+                    for e in &held {
+                        *naive.entry(e.other).or_insert(0) += 1;
+                    }
+                    assert_eq!(**counts, naive, "account {n}: counterparties");
+                }
+            }
+        }
+    }
+
+    /// Two hubs with hundreds of transfers from a few dozen accounts, over several windows, and
+    /// a small per-account bound: windows grow past the counting bound, shrink under it,
+    /// lose edges at the bound and in sweeps.
+    fn busy_hub() -> impl Strategy<Value = Vec<(u32, u32, i64, i64)>> {
+        prop::collection::vec((0u32..40, 0u32..2, 1i64..1_000, 0i64..4), 1..800)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn fan_windows_match_their_edges(rows in busy_hub(), cap in 50usize..300) {
+            let config = Config {
+                fan_window_seconds: 400,
+                edges_per_account_max: cap,
+                ..Config::default()
+            };
+            let mut s = Scanner::with_typologies(&config, &[Typology::FanIn, Typology::FanOut], true)
+                .expect("config");
+            let mut ts = 0;
+            for (i, &(other, hub, amount, step)) in rows.iter().enumerate() {
+                ts += step;
+                // Transfers into one of two hubs (40 and 41), and a few back out.
+                let (from, to) = if i % 7 == 0 { (40 + hub, other) } else { (other, 40 + hub) };
+                s.push(Tx { id: i as u64, ts, from, to, amount, channel: 0 }).expect("pushes");
+                s.flush();
+                check_fan_windows(&s, ts);
+                if i % 97 == 0 {
+                    s.sweep(ts - config.horizon_seconds(), ts - config.fan_window_seconds);
+                    check_fan_windows(&s, ts);
+                }
+            }
+        }
+    }
 }

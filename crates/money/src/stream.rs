@@ -1,7 +1,8 @@
-//! The streaming scan of a ledger CSV: one thread parses, another runs the [`Scanner`], and
-//! alerts leave as they are raised, so memory is the scanner's per-account windows, the
-//! account names and the ids of the transactions still inside the longest window — never the
-//! whole ledger.
+//! The streaming scan of a ledger CSV: one thread parses, [`SCAN_THREADS`] others each run a
+//! [`Scanner`] for a share of the typologies over the same batches, and one more merges their
+//! alerts back into canonical order and hands them out as they are raised. Memory is the
+//! scanners' per-account windows, the account names and the ids of the transactions still
+//! inside the longest window — never the whole ledger.
 //!
 //! The file must be in canonical order, by (timestamp, transaction id): the order a
 //! [`crate::Ledger`] sorts rows into, and the order `corridor synth` writes. Rows are then
@@ -12,10 +13,10 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::io::BufRead;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use crate::ledger::read_ledger_rows;
-use crate::{Config, MoneyError, Scanner, Tx, Typology};
+use crate::{Alert, Config, MoneyError, Scanner, Tx, Typology};
 
 /// Transactions the parser hands the scanner at a time.
 pub const BATCH_TRANSACTIONS: usize = 65_536;
@@ -23,6 +24,24 @@ pub const BATCH_TRANSACTIONS: usize = 65_536;
 pub const BATCHES_AHEAD_MAX: usize = 4;
 /// Most distinct accounts a streamed ledger may name.
 pub const STREAM_ACCOUNTS_MAX: usize = u32::MAX as usize - 1;
+/// Scanner threads the typologies are spread over. Each holds every account's windows, so
+/// memory for windows grows with this; two use both cores of a small machine beside the
+/// parser and the merger.
+pub const SCAN_THREADS: usize = 2;
+
+/// Typologies in the order they are dealt to the scanner threads, the costliest first, so
+/// dealing them in turn gives each thread a like share of the work (measured on the `bench`
+/// preset's ledger; see `docs/benchmarks.md`).
+const STREAM_COST_ORDER: [Typology; 8] = [
+    Typology::Cycle,
+    Typology::ScatterGather,
+    Typology::PassThrough,
+    Typology::FanIn,
+    Typology::GatherScatter,
+    Typology::HawalaSettlement,
+    Typology::FanOut,
+    Typology::Structuring,
+];
 
 /// An alert as the stream hands it out: typology, account names (the one it is about first,
 /// the others sorted by name), transaction ids (in canonical order), window and score.
@@ -96,6 +115,14 @@ struct Batch {
     new_names: Vec<Box<str>>,
 }
 
+/// A batch as the merger gets it: the transactions (shared with the scanners, for their
+/// timestamps), their ids and the new names.
+struct Named {
+    txs: Arc<Vec<Tx>>,
+    ids: Vec<Box<str>>,
+    new_names: Vec<Box<str>>,
+}
+
 /// Takes rows in canonical order, numbers their accounts and hands them to the scanner thread
 /// in batches. Given to the producer of [`scan_rows`].
 pub struct RowSink<'a> {
@@ -104,7 +131,10 @@ pub struct RowSink<'a> {
     batch: Batch,
     row: u64,
     last: Option<(i64, String)>,
-    send: mpsc::SyncSender<Batch>,
+    /// To each scanner thread.
+    scanners: Vec<mpsc::SyncSender<Arc<Vec<Tx>>>>,
+    /// To the merger.
+    merger: mpsc::SyncSender<Named>,
 }
 
 impl RowSink<'_> {
@@ -187,11 +217,26 @@ impl RowSink<'_> {
 
     fn send_batch(&mut self) -> Result<(), MoneyError> {
         let full = std::mem::replace(&mut self.batch, Batch::new());
-        self.send.send(full).map_err(|_| MoneyError::Io {
+        // A thread that hung up failed, and its own error is the one returned.
+        let stopped = |_| MoneyError::Io {
             source_name: self.source.to_owned(),
-            // The scanner hung up: it failed, and its own error is the one returned.
             reason: "the scanner stopped".to_owned(),
-        })
+        };
+        let txs = Arc::new(full.txs);
+        // The scanners first: the merger waits for their alerts on each batch it gets.
+        for scanner in &self.scanners {
+            scanner.send(Arc::clone(&txs)).map_err(stopped)?;
+        }
+        self.merger
+            .send(Named {
+                txs,
+                ids: full.ids,
+                new_names: full.new_names,
+            })
+            .map_err(|_| MoneyError::Io {
+                source_name: self.source.to_owned(),
+                reason: "the scanner stopped".to_owned(),
+            })
     }
 }
 
@@ -206,9 +251,10 @@ impl Batch {
 }
 
 /// Scans rows in canonical order (by timestamp, then id) for `typologies`: `produce` pushes
-/// them into the [`RowSink`] on this thread while another thread scans and calls `on_alert`
-/// with each alert as it is raised, in canonical order (by end of window, typology, then
-/// transactions). `source` names the rows in errors.
+/// them into the [`RowSink`] on this thread while scanner threads, each with a share of the
+/// typologies, scan the same rows, and a merging thread calls `on_alert` with each alert as
+/// it is raised, in canonical order (by end of window, typology, then transactions),
+/// whatever the split. `source` names the rows in errors.
 pub fn scan_rows(
     produce: impl FnOnce(&mut RowSink) -> Result<(), MoneyError>,
     source: &str,
@@ -216,19 +262,46 @@ pub fn scan_rows(
     typologies: &[Typology],
     on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError> + Send,
 ) -> Result<StreamStats, MoneyError> {
-    let scanner = Scanner::with_typologies(config, typologies, false)?;
+    let mut groups: Vec<Vec<Typology>> = vec![Vec::new(); SCAN_THREADS];
+    for (i, t) in STREAM_COST_ORDER
+        .iter()
+        .filter(|t| typologies.contains(t))
+        .enumerate()
+    {
+        groups[i % SCAN_THREADS].push(*t);
+    }
+    groups.retain(|g| !g.is_empty());
+    if groups.is_empty() {
+        // No typology: still read the rows, so their errors are reported.
+        groups.push(Vec::new());
+    }
+    let mut scanners = Vec::with_capacity(groups.len());
+    for group in &groups {
+        scanners.push(Scanner::with_typologies(config, group, false)?);
+    }
     let horizon_seconds = config.horizon_seconds();
-    let (send, receive) = mpsc::sync_channel::<Batch>(BATCHES_AHEAD_MAX);
     std::thread::scope(|scope| {
-        let scanning =
-            scope.spawn(move || scan_batches(scanner, horizon_seconds, receive, on_alert));
+        let mut to_scanners = Vec::with_capacity(scanners.len());
+        let mut from_scanners = Vec::with_capacity(scanners.len());
+        let mut scanning = Vec::with_capacity(scanners.len());
+        for scanner in scanners {
+            let (send_txs, receive_txs) = mpsc::sync_channel(BATCHES_AHEAD_MAX);
+            let (send_alerts, receive_alerts) = mpsc::sync_channel(BATCHES_AHEAD_MAX);
+            to_scanners.push(send_txs);
+            from_scanners.push(receive_alerts);
+            scanning.push(scope.spawn(move || scan_batches(scanner, receive_txs, send_alerts)));
+        }
+        let (send_named, receive_named) = mpsc::sync_channel(BATCHES_AHEAD_MAX);
+        let merging = scope
+            .spawn(move || merge_alerts(horizon_seconds, receive_named, from_scanners, on_alert));
         let mut sink = RowSink {
             source,
             numbers: NameMap::default(),
             batch: Batch::new(),
             row: 0,
             last: None,
-            send,
+            scanners: to_scanners,
+            merger: send_named,
         };
         let produced = produce(&mut sink).and_then(|()| {
             if sink.batch.txs.is_empty() {
@@ -238,24 +311,55 @@ pub fn scan_rows(
             }
         });
         let accounts = sink.numbers.len() as u64;
-        // Hang up, so the scanner finishes.
+        // Hang up, so the scanners and the merger finish.
         drop(sink);
-        let scanned = scanning
-            .join()
-            .map_err(|_| MoneyError::Config("the scanner thread panicked".to_owned()))?;
-        // The scanner's own failure explains a producer's "the scanner stopped".
-        let mut stats = scanned?;
+        let panicked = |what: &str| MoneyError::Config(format!("the {what} thread panicked"));
+        let mut scanned = Ok(());
+        for handle in scanning {
+            let r = handle.join().map_err(|_| panicked("scanner"))?;
+            if scanned.is_ok() {
+                scanned = r;
+            }
+        }
+        let merged = merging.join().map_err(|_| panicked("merging"))?;
+        // A scanner's own failure explains the merger's and the producer's "stopped"; the
+        // merger's (a failed `on_alert`) explains the producer's.
+        scanned?;
+        let mut stats = merged?;
         produced?;
         stats.accounts = accounts;
         Ok(stats)
     })
 }
 
-/// The scanner thread: batches in, alerts out, ids held only within the horizon.
+/// A scanner thread: batches in, the alerts each batch let out (those of the timestamps it
+/// closed) to the merger, then the rest at the end.
 fn scan_batches(
     mut scanner: Scanner,
+    receive: mpsc::Receiver<Arc<Vec<Tx>>>,
+    send: mpsc::SyncSender<Vec<Alert>>,
+) -> Result<(), MoneyError> {
+    for txs in receive.iter() {
+        for &tx in txs.iter() {
+            scanner.push(tx)?;
+        }
+        if send.send(scanner.take_alerts()).is_err() {
+            // The merger stopped: its error is the one returned.
+            return Ok(());
+        }
+    }
+    let (alerts, _) = scanner.finish();
+    // As above, a merger that hung up reports why.
+    send.send(alerts).ok();
+    Ok(())
+}
+
+/// The merging thread: per batch, the ids and names, then each scanner's alerts for it, put
+/// in canonical order and handed out; ids held only within the horizon.
+fn merge_alerts(
     horizon_seconds: i64,
-    receive: mpsc::Receiver<Batch>,
+    receive: mpsc::Receiver<Named>,
+    scanners: Vec<mpsc::Receiver<Vec<Alert>>>,
     mut on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError>,
 ) -> Result<StreamStats, MoneyError> {
     let mut stats = StreamStats::default();
@@ -263,7 +367,12 @@ fn scan_batches(
     // Ids of rows `first_row..` still inside the longest window, with their timestamps.
     let mut ids: VecDeque<(i64, Box<str>)> = VecDeque::new();
     let mut first_row: u64 = 0;
-    let mut emit = |mut alerts: Vec<crate::Alert>,
+    let stopped = |_| MoneyError::Io {
+        source_name: "the streamed scan".to_owned(),
+        // A scanner hung up: it failed, and its own error is the one returned.
+        reason: "a scanner stopped".to_owned(),
+    };
+    let mut emit = |mut alerts: Vec<Alert>,
                     names: &[Box<str>],
                     ids: &VecDeque<(i64, Box<str>)>,
                     first_row: u64,
@@ -271,9 +380,10 @@ fn scan_batches(
      -> Result<(), MoneyError> {
         // The batch scan's order: rows are numbered in canonical order here as there, and
         // accounts, numbered by name there, compare by name (the one the alert is about,
-        // then the others sorted). Alerts of one timestamp all come out of one flush and end
-        // at it, so sorting each take orders them overall.
-        let by_name = |a: &crate::Alert| -> Vec<&str> {
+        // then the others sorted). Every scanner has closed the same timestamps after the
+        // same batch, and alerts of one timestamp all end at it, so sorting what the
+        // scanners let out of each batch together orders them overall.
+        let by_name = |a: &Alert| -> Vec<&str> {
             let mut v: Vec<&str> = a.accounts.iter().map(|&n| &*names[n as usize]).collect();
             v[1..].sort_unstable();
             v
@@ -308,13 +418,16 @@ fn scan_batches(
     };
     for batch in receive.iter() {
         names.extend(batch.new_names);
-        for (tx, id) in batch.txs.into_iter().zip(batch.ids) {
+        assert_eq!(batch.txs.len(), batch.ids.len(), "one id per transaction");
+        for (tx, id) in batch.txs.iter().zip(batch.ids) {
             ids.push_back((tx.ts, id));
-            scanner.push(tx)?;
         }
         stats.transactions = first_row + ids.len() as u64;
         stats.ids_held_max = stats.ids_held_max.max(ids.len() as u64);
-        let alerts = scanner.take_alerts();
+        let mut alerts = Vec::new();
+        for scanner in &scanners {
+            alerts.extend(scanner.recv().map_err(stopped)?);
+        }
         emit(alerts, &names, &ids, first_row, &mut stats)?;
         // Alerts still to come end at the latest timestamp or later, and reach back at most
         // the horizon from there.
@@ -326,7 +439,10 @@ fn scan_batches(
             }
         }
     }
-    let (alerts, _) = scanner.finish();
+    let mut alerts = Vec::new();
+    for scanner in &scanners {
+        alerts.extend(scanner.recv().map_err(stopped)?);
+    }
     emit(alerts, &names, &ids, first_row, &mut stats)?;
     Ok(stats)
 }
