@@ -55,9 +55,27 @@ struct Account {
     outs: VecDeque<Edge>,
     /// The fan window of `ins` (index 0) and of `outs` (index 1), kept as edges come and go.
     fan: [FanWindow; 2],
-    /// Per typology, the scan position up to which this account's edges were reported, so an
-    /// edge goes into one alert of a kind, not into every later one whose window holds it.
-    covered: [u64; Typology::ALL.len()],
+    /// Per typology that needs it ([`covered_slot`]), the scan position up to which this
+    /// account's edges were reported, so an edge goes into one alert of a kind, not into every
+    /// later one whose window holds it.
+    covered: [u64; COVERED_SLOTS],
+}
+
+/// Typologies that remember per account how far they reported (structuring marks edges).
+const COVERED_SLOTS: usize = 4;
+
+/// Where `t` keeps its reported position in [`Account::covered`]: only four typologies
+/// need one, and a slot per typology would be half of a quiet account's memory.
+fn covered_slot(t: Typology) -> usize {
+    let slot = match t {
+        Typology::FanIn => 0,
+        Typology::FanOut => 1,
+        Typology::ScatterGather => 2,
+        Typology::GatherScatter => 3,
+        other => panic!("{other:?} keeps no reported position"),
+    };
+    assert!(slot < COVERED_SLOTS);
+    slot
 }
 
 /// A fast hash for account numbers (a multiply and a fold): numbers are dense and chosen by
@@ -94,27 +112,35 @@ const FAN_COUNTS_FROM: u32 = 64;
 /// window around the bound does not build and drop a map on every transfer).
 const FAN_COUNTS_UNTIL: u32 = 32;
 
-/// The edges at the back of one side of an account within the fan window: how many, their
-/// money and, for a large window, how many edges each counterparty has in it. Kept up to date
+/// The edges at the back of one side of an account within the fan window: how many and, for a
+/// large window, their money and how many edges each counterparty has in it. Kept up to date
 /// as edges are pushed, expire or are dropped at the per-account bound, so a fan check costs
-/// the same on a hub with thousands of counterparties as on a quiet account.
+/// the same on a hub with thousands of counterparties as on a quiet account; a small window
+/// is summed and sorted when checked, so a quiet account carries no more than the count.
 #[derive(Debug, Default)]
 struct FanWindow {
     /// Edges at the back of the side within the window.
     len: u32,
-    /// Their amounts, in cents (wrapping, as a plain sum over the window would).
+    /// Money and counterparties, once the window has reached [`FAN_COUNTS_FROM`] edges.
+    large: Option<Box<LargeWindow>>,
+}
+
+/// What a large fan window keeps up to date.
+#[derive(Debug, Default, PartialEq)]
+struct LargeWindow {
+    /// The window's amounts, in cents (wrapping, as a plain sum over the window would).
     amount: i64,
-    /// Edges per counterparty, once the window has reached [`FAN_COUNTS_FROM`] edges.
-    counts: Option<Box<Counts>>,
+    /// Edges per counterparty.
+    counts: Counts,
 }
 
 impl FanWindow {
     /// Takes `e` into the window (the newest edge of its side).
     fn add(&mut self, e: &Edge) {
         self.len += 1;
-        self.amount = self.amount.wrapping_add(e.amount);
-        if let Some(counts) = &mut self.counts {
-            *counts.entry(e.other).or_insert(0) += 1;
+        if let Some(large) = &mut self.large {
+            large.amount = large.amount.wrapping_add(e.amount);
+            *large.counts.entry(e.other).or_insert(0) += 1;
         }
     }
 
@@ -122,17 +148,18 @@ impl FanWindow {
     fn remove(&mut self, e: &Edge) {
         assert!(self.len > 0, "an edge left an empty fan window");
         self.len -= 1;
-        self.amount = self.amount.wrapping_sub(e.amount);
-        if let Some(counts) = &mut self.counts {
-            let n = counts
+        if let Some(large) = &mut self.large {
+            large.amount = large.amount.wrapping_sub(e.amount);
+            let n = large
+                .counts
                 .get_mut(&e.other)
                 .expect("an edge in the fan window has its counterparty counted");
             *n -= 1;
             if *n == 0 {
-                counts.remove(&e.other);
+                large.counts.remove(&e.other);
             }
             if self.len < FAN_COUNTS_UNTIL {
-                self.counts = None;
+                self.large = None;
             }
         }
     }
@@ -152,16 +179,22 @@ impl FanWindow {
         }
     }
 
-    /// Starts counting counterparties once the window is large, from the edges in it.
+    /// The window's edges, the back of `side`.
+    fn edges<'s>(&self, side: &'s VecDeque<Edge>) -> std::collections::vec_deque::Iter<'s, Edge> {
+        side.range(side.len() - self.len as usize..)
+    }
+
+    /// Starts keeping money and counterparties once the window is large, from its edges.
     fn count_if_large(&mut self, side: &VecDeque<Edge>) {
-        if self.counts.is_some() || self.len < FAN_COUNTS_FROM {
+        if self.large.is_some() || self.len < FAN_COUNTS_FROM {
             return;
         }
-        let mut counts = Counts::default();
-        for e in side.range(side.len() - self.len as usize..) {
-            *counts.entry(e.other).or_insert(0) += 1;
+        let mut large = LargeWindow::default();
+        for e in self.edges(side) {
+            large.amount = large.amount.wrapping_add(e.amount);
+            *large.counts.entry(e.other).or_insert(0) += 1;
         }
-        self.counts = Some(Box::new(counts));
+        self.large = Some(Box::new(large));
     }
 }
 
@@ -181,6 +214,10 @@ fn similar(a: i64, b: i64, ratio: f64) -> bool {
 pub struct Scanner {
     config: Config,
     enabled: [bool; Typology::ALL.len()],
+    /// Whether the enabled kernels (or the features) read each account's in-edges (index 0)
+    /// and out-edges (index 1): a side no kernel reads is not kept, which halves the windows
+    /// of a scanner for in-edge typologies only.
+    keep: [bool; 2],
     features: bool,
     accounts: Vec<Account>,
     /// Features by account number, kept only when asked for.
@@ -209,9 +246,30 @@ impl Scanner {
         for t in typologies {
             enabled[t.index()] = true;
         }
+        let reads = |kernels: &[Typology]| features || kernels.iter().any(|t| enabled[t.index()]);
+        use Typology::*;
+        let keep = [
+            reads(&[
+                FanIn,
+                Structuring,
+                PassThrough,
+                Cycle,
+                ScatterGather,
+                GatherScatter,
+                HawalaSettlement,
+            ]),
+            reads(&[
+                FanOut,
+                PassThrough,
+                ScatterGather,
+                GatherScatter,
+                HawalaSettlement,
+            ]),
+        ];
         Ok(Scanner {
             config: config.clone(),
             enabled,
+            keep,
             features,
             accounts: Vec::new(),
             account_features: Vec::new(),
@@ -336,6 +394,9 @@ impl Scanner {
             reported: false,
         };
         for (account, incoming) in [(tx.from, false), (tx.to, true)] {
+            if !self.keep[usize::from(!incoming)] {
+                continue;
+            }
             let counted = self.on(if incoming {
                 Typology::FanIn
             } else {
@@ -405,6 +466,8 @@ impl Scanner {
             && (!c.structuring_cash_only || e.channel == CHANNEL_CASH)
     }
 
+    // Kernels are not inlined, so a profile shows the cost of each.
+    #[inline(never)]
     fn update_features(&mut self, tx: &Tx) {
         let near = {
             let e = self.accounts[tx.to as usize].ins.back().copied();
@@ -424,6 +487,7 @@ impl Scanner {
     }
 
     /// Emits an alert over `edges` (as (account it is about, edge)), marking them covered.
+    #[inline(never)]
     fn emit(
         &mut self,
         typology: Typology,
@@ -461,6 +525,7 @@ impl Scanner {
 
     /// Fan-in at the receiver (or fan-out at the sender): distinct counterparties and money
     /// within the window.
+    #[inline(never)]
     fn fan(&mut self, tx: &Tx, incoming: bool) {
         let typology = if incoming {
             Typology::FanIn
@@ -476,25 +541,25 @@ impl Scanner {
             (&a.outs, &a.fan[1])
         };
         let n = fan.len as usize;
-        if n < c.fan_degree_min || fan.amount < c.fan_amount_min {
+        if n < c.fan_degree_min {
             return;
         }
-        let degree = match &fan.counts {
-            Some(counts) => counts.len(),
+        let (total, degree) = match &fan.large {
+            Some(large) => (large.amount, large.counts.len()),
             None => {
                 self.scratch.clear();
-                self.scratch
-                    .extend(side.range(side.len() - n..).map(|e| e.other));
+                self.scratch.extend(fan.edges(side).map(|e| e.other));
                 self.scratch.sort_unstable();
                 self.scratch.dedup();
-                self.scratch.len()
+                let total = fan.edges(side).fold(0i64, |t, e| t.wrapping_add(e.amount));
+                (total, self.scratch.len())
             }
         };
-        if degree < c.fan_degree_min {
+        if degree < c.fan_degree_min || total < c.fan_amount_min {
             return;
         }
         // Edges are in scan order, so the ones not yet reported are at the back.
-        let covered = a.covered[typology.index()];
+        let covered = a.covered[covered_slot(typology)];
         let fresh = side
             .range(side.len() - n..)
             .rev()
@@ -508,11 +573,12 @@ impl Scanner {
         let others: Vec<u32> = edges.iter().map(|e| e.other).collect();
         let score = degree as f64 / c.fan_degree_min as f64;
         let seq = self.seq;
-        self.accounts[hub as usize].covered[typology.index()] = seq;
+        self.accounts[hub as usize].covered[covered_slot(typology)] = seq;
         self.emit(typology, hub, others, edges, score);
     }
 
     /// Several cash amounts just under the threshold into one account within the window.
+    #[inline(never)]
     fn structuring(&mut self, tx: &Tx) {
         let c = &self.config;
         let a = &self.accounts[tx.to as usize];
@@ -553,6 +619,7 @@ impl Scanner {
 
     /// The best-matching opposite transfer of the same account within the pass-through time:
     /// most similar amount, then the latest.
+    #[inline(never)]
     fn pass_through(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.pass_through_amount_min || tx.from == tx.to {
@@ -602,6 +669,7 @@ impl Scanner {
     /// A temporal cycle closed by this transfer: a path from its receiver back to its sender
     /// of strictly earlier transfers within the window, each passed on within the hop time for
     /// a little less than it came in with (a fee per hop).
+    #[inline(never)]
     fn cycle(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.pattern_amount_min || tx.from == tx.to {
@@ -682,6 +750,7 @@ impl Scanner {
     /// Scatter-gather closed by this transfer into its target: the intermediary got a similar
     /// amount from a source that also paid other intermediaries, each of which passed a
     /// similar amount on to the same target.
+    #[inline(never)]
     fn scatter_gather(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.pattern_amount_min || tx.from == tx.to {
@@ -689,7 +758,7 @@ impl Scanner {
         }
         let (middle, target) = (tx.from, tx.to);
         let lo = tx.ts - c.shape_window_seconds;
-        let covered = self.accounts[target as usize].covered[Typology::ScatterGather.index()];
+        let covered = self.accounts[target as usize].covered[covered_slot(Typology::ScatterGather)];
         let mut steps = c.search_steps_max;
         let accounts = &self.accounts;
         let mut found: Option<(u32, Vec<(Edge, Edge)>)> = None;
@@ -749,13 +818,14 @@ impl Scanner {
             .filter(|(_, f2)| f2.seq > covered)
             .flat_map(|(f1, f2)| [f1, f2])
             .collect();
-        self.accounts[target as usize].covered[Typology::ScatterGather.index()] = seq;
+        self.accounts[target as usize].covered[covered_slot(Typology::ScatterGather)] = seq;
         self.emit(Typology::ScatterGather, target, accounts, edges, score);
     }
 
     /// Gather-scatter at the sender of this transfer: similar amounts in from several sources,
     /// then out to several targets, within the window, and those a fair share of the hub's
     /// traffic in the window.
+    #[inline(never)]
     fn gather_scatter(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.pattern_amount_min || tx.from == tx.to {
@@ -819,7 +889,7 @@ impl Scanner {
         if (scattered as f64) < c.gather_share_min * out_money as f64 {
             return;
         }
-        let covered = a.covered[Typology::GatherScatter.index()];
+        let covered = a.covered[covered_slot(Typology::GatherScatter)];
         let score = sources.len().min(targets.len()) as f64
             / c.gather_sources_min.min(c.gather_targets_min) as f64;
         let edges: Vec<Edge> = ins
@@ -829,12 +899,13 @@ impl Scanner {
             .collect();
         let mut accounts = sources;
         accounts.extend(targets);
-        self.accounts[hub as usize].covered[Typology::GatherScatter.index()] = seq;
+        self.accounts[hub as usize].covered[covered_slot(Typology::GatherScatter)] = seq;
         self.emit(Typology::GatherScatter, hub, accounts, edges, score);
     }
 
     /// Mirrored settlement: this transfer from broker A to broker B is about what B paid out,
     /// since A last settled with B, in amounts A had taken in before each payout.
+    #[inline(never)]
     fn settlement(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.settlement_amount_min || tx.from == tx.to {
@@ -849,10 +920,24 @@ impl Scanner {
             .rev()
             .find(|e| e.other == a && e.seq < seq)
             .map_or(0, |e| e.seq);
+        // B's payouts since A last settled with it, first: a broker's intake over the window
+        // runs to thousands of transfers, and only those of a payout's amount can mirror one.
+        let payouts: Vec<&Edge> = accounts[b as usize]
+            .outs
+            .iter()
+            .filter(|p| p.ts >= lo && p.seq > last && p.seq < seq && p.other != a)
+            .collect();
+        // Each payout matches one intake at most, and an empty match covers nothing.
+        if payouts.len() < c.settlement_payouts_min.max(1) {
+            return;
+        }
+        let mut amounts: Vec<i64> = payouts.iter().map(|p| p.amount).collect();
+        amounts.sort_unstable();
+        amounts.dedup();
         let mut intake: Vec<(i64, u64, Edge)> = accounts[a as usize]
             .ins
             .iter()
-            .filter(|e| e.ts >= lo && e.seq < seq)
+            .filter(|e| e.ts >= lo && e.seq < seq && amounts.binary_search(&e.amount).is_ok())
             .map(|e| (e.amount, e.seq, *e))
             .collect();
         if intake.is_empty() {
@@ -861,10 +946,7 @@ impl Scanner {
         intake.sort_unstable_by_key(|&(amount, seq, _)| (amount, seq));
         let mut matched: Vec<Edge> = Vec::new();
         let mut sum = 0i64;
-        for p in accounts[b as usize].outs.iter() {
-            if p.ts < lo || p.seq <= last || p.seq >= seq || p.other == a {
-                continue;
-            }
+        for p in payouts {
             // Each intake mirrors one payout at most: the earliest unused one of that amount.
             let i = intake.partition_point(|&(amount, _, _)| amount < p.amount);
             if let Some(slot) = intake[i..]
@@ -1036,14 +1118,13 @@ mod tests {
                     side.range(..split).all(|e| e.ts < lo),
                     "account {n}: an edge of the window left out"
                 );
-                let amount = held.iter().fold(0i64, |t, e| t.wrapping_add(e.amount));
-                assert_eq!(fan.amount, amount, "account {n}: money in the window");
-                if let Some(counts) = &fan.counts {
-                    let mut naive = Counts::default();
+                if let Some(large) = &fan.large {
+                    let mut naive = LargeWindow::default();
                     for e in &held {
-                        *naive.entry(e.other).or_insert(0) += 1;
+                        naive.amount = naive.amount.wrapping_add(e.amount);
+                        *naive.counts.entry(e.other).or_insert(0) += 1;
                     }
-                    assert_eq!(**counts, naive, "account {n}: counterparties");
+                    assert_eq!(**large, naive, "account {n}: money and counterparties");
                 }
             }
         }

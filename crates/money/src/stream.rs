@@ -1,4 +1,4 @@
-//! The streaming scan of a ledger CSV: one thread parses, [`SCAN_THREADS`] others each run a
+//! The streaming scan of a ledger CSV: one thread parses, two others each run a
 //! [`Scanner`] for a share of the typologies over the same batches, and one more merges their
 //! alerts back into canonical order and hands them out as they are raised. Memory is the
 //! scanners' per-account windows, the account names and the ids of the transactions still
@@ -24,23 +24,20 @@ pub const BATCH_TRANSACTIONS: usize = 65_536;
 pub const BATCHES_AHEAD_MAX: usize = 4;
 /// Most distinct accounts a streamed ledger may name.
 pub const STREAM_ACCOUNTS_MAX: usize = u32::MAX as usize - 1;
-/// Scanner threads the typologies are spread over. Each holds every account's windows, so
-/// memory for windows grows with this; two use both cores of a small machine beside the
-/// parser and the merger.
-pub const SCAN_THREADS: usize = 2;
-
-/// Typologies in the order they are dealt to the scanner threads, the costliest first, so
-/// dealing them in turn gives each thread a like share of the work (measured on the `bench`
-/// preset's ledger; see `docs/benchmarks.md`).
-const STREAM_COST_ORDER: [Typology; 8] = [
-    Typology::Cycle,
-    Typology::ScatterGather,
-    Typology::PassThrough,
-    Typology::FanIn,
-    Typology::GatherScatter,
-    Typology::HawalaSettlement,
-    Typology::FanOut,
-    Typology::Structuring,
+/// The typologies of each scanner thread. Each thread keeps the windows its kernels read:
+/// the first only in-edges (its kernels look backwards at what reached an account), the
+/// second both sides. Settlement, the costliest kernel on a broker's long intake, and the
+/// window upkeep of both sides weigh about what the first's three kernels do on half the
+/// windows (measured on the `bench` preset's ledger; see `docs/benchmarks.md`).
+const STREAM_GROUPS: [&[Typology]; 2] = [
+    &[Typology::Cycle, Typology::FanIn, Typology::Structuring],
+    &[
+        Typology::ScatterGather,
+        Typology::PassThrough,
+        Typology::GatherScatter,
+        Typology::HawalaSettlement,
+        Typology::FanOut,
+    ],
 ];
 
 /// An alert as the stream hands it out: typology, account names (the one it is about first,
@@ -262,15 +259,22 @@ pub fn scan_rows(
     typologies: &[Typology],
     on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError> + Send,
 ) -> Result<StreamStats, MoneyError> {
-    let mut groups: Vec<Vec<Typology>> = vec![Vec::new(); SCAN_THREADS];
-    for (i, t) in STREAM_COST_ORDER
+    let mut groups: Vec<Vec<Typology>> = STREAM_GROUPS
         .iter()
-        .filter(|t| typologies.contains(t))
-        .enumerate()
-    {
-        groups[i % SCAN_THREADS].push(*t);
-    }
-    groups.retain(|g| !g.is_empty());
+        .map(|g| {
+            g.iter()
+                .filter(|t| typologies.contains(t))
+                .copied()
+                .collect()
+        })
+        .collect();
+    assert!(
+        Typology::ALL
+            .iter()
+            .all(|t| STREAM_GROUPS.iter().filter(|g| g.contains(t)).count() == 1),
+        "each typology is scanned by one thread"
+    );
+    groups.retain(|g: &Vec<Typology>| !g.is_empty());
     if groups.is_empty() {
         // No typology: still read the rows, so their errors are reported.
         groups.push(Vec::new());
