@@ -922,11 +922,16 @@ impl Scanner {
             .map_or(0, |e| e.seq);
         // B's payouts since A last settled with it, first: a broker's intake over the window
         // runs to thousands of transfers, and only those of a payout's amount can mirror one.
-        let payouts: Vec<&Edge> = accounts[b as usize]
+        // Sides are in scan order: what is newer than the last settlement and inside the
+        // window is at the back, and a regular settler's is short.
+        let mut payouts: Vec<&Edge> = accounts[b as usize]
             .outs
             .iter()
-            .filter(|p| p.ts >= lo && p.seq > last && p.seq < seq && p.other != a)
+            .rev()
+            .take_while(|p| p.ts >= lo && p.seq > last)
+            .filter(|p| p.seq < seq && p.other != a)
             .collect();
+        payouts.reverse();
         // Each payout matches one intake at most, and an empty match covers nothing.
         if payouts.len() < c.settlement_payouts_min.max(1) {
             return;
@@ -937,7 +942,9 @@ impl Scanner {
         let mut intake: Vec<(i64, u64, Edge)> = accounts[a as usize]
             .ins
             .iter()
-            .filter(|e| e.ts >= lo && e.seq < seq && amounts.binary_search(&e.amount).is_ok())
+            .rev()
+            .take_while(|e| e.ts >= lo)
+            .filter(|e| e.seq < seq && amounts.binary_search(&e.amount).is_ok())
             .map(|e| (e.amount, e.seq, *e))
             .collect();
         if intake.is_empty() {

@@ -1,4 +1,4 @@
-//! The streaming scan of a ledger CSV: one thread parses, two others each run a
+//! The streaming scan of a ledger CSV: one thread parses, one or two others each run a
 //! [`Scanner`] for a share of the typologies over the same batches, and one more merges their
 //! alerts back into canonical order and hands them out as they are raised. Memory is the
 //! scanners' per-account windows, the account names and the ids of the transactions still
@@ -24,12 +24,15 @@ pub const BATCH_TRANSACTIONS: usize = 65_536;
 pub const BATCHES_AHEAD_MAX: usize = 4;
 /// Most distinct accounts a streamed ledger may name.
 pub const STREAM_ACCOUNTS_MAX: usize = u32::MAX as usize - 1;
-/// The typologies of each scanner thread. Each thread keeps the windows its kernels read:
-/// the first only in-edges (its kernels look backwards at what reached an account), the
-/// second both sides. Settlement, the costliest kernel on a broker's long intake, and the
-/// window upkeep of both sides weigh about what the first's three kernels do on half the
-/// windows (measured on the `bench` preset's ledger; see `docs/benchmarks.md`).
-const STREAM_GROUPS: [&[Typology]; 2] = [
+/// Most scanner threads a stream spreads its typologies over.
+pub const SCAN_THREADS_MAX: usize = 2;
+
+/// The typologies of each scanner thread when there are two. Each thread keeps the windows
+/// its kernels read: the first only in-edges (its kernels look backwards at what reached an
+/// account), the second both sides. Two threads hold about 1.4 times the windows of one, for
+/// a tenth less wall time on two busy cores (measured on the `bench` preset's ledger; see
+/// `docs/benchmarks.md`), so one is the default.
+const STREAM_GROUPS: [&[Typology]; SCAN_THREADS_MAX] = [
     &[Typology::Cycle, Typology::FanIn, Typology::Structuring],
     &[
         Typology::ScatterGather,
@@ -251,29 +254,40 @@ impl Batch {
 /// them into the [`RowSink`] on this thread while scanner threads, each with a share of the
 /// typologies, scan the same rows, and a merging thread calls `on_alert` with each alert as
 /// it is raised, in canonical order (by end of window, typology, then transactions),
-/// whatever the split. `source` names the rows in errors.
+/// whatever the split. `scan_threads` is 1 or 2 ([`SCAN_THREADS_MAX`]); the alerts do not
+/// depend on it. `source` names the rows in errors.
 pub fn scan_rows(
     produce: impl FnOnce(&mut RowSink) -> Result<(), MoneyError>,
     source: &str,
     config: &Config,
     typologies: &[Typology],
+    scan_threads: usize,
     on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError> + Send,
 ) -> Result<StreamStats, MoneyError> {
-    let mut groups: Vec<Vec<Typology>> = STREAM_GROUPS
-        .iter()
-        .map(|g| {
-            g.iter()
-                .filter(|t| typologies.contains(t))
-                .copied()
-                .collect()
-        })
-        .collect();
+    if !(1..=SCAN_THREADS_MAX).contains(&scan_threads) {
+        return Err(MoneyError::Config(format!(
+            "scan threads must be 1 to {SCAN_THREADS_MAX}, not {scan_threads}"
+        )));
+    }
     assert!(
         Typology::ALL
             .iter()
             .all(|t| STREAM_GROUPS.iter().filter(|g| g.contains(t)).count() == 1),
         "each typology is scanned by one thread"
     );
+    let mut groups: Vec<Vec<Typology>> = if scan_threads == 1 {
+        vec![typologies.to_vec()]
+    } else {
+        STREAM_GROUPS
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .filter(|t| typologies.contains(t))
+                    .copied()
+                    .collect()
+            })
+            .collect()
+    };
     groups.retain(|g: &Vec<Typology>| !g.is_empty());
     if groups.is_empty() {
         // No typology: still read the rows, so their errors are reported.
@@ -459,6 +473,7 @@ pub fn scan_stream(
     source: &str,
     config: &Config,
     typologies: &[Typology],
+    scan_threads: usize,
     on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError> + Send,
 ) -> Result<StreamStats, MoneyError> {
     let produce = |sink: &mut RowSink| {
@@ -470,7 +485,7 @@ pub fn scan_stream(
             },
         )
     };
-    scan_rows(produce, source, config, typologies, on_alert)
+    scan_rows(produce, source, config, typologies, scan_threads, on_alert)
 }
 
 #[cfg(test)]
@@ -526,21 +541,6 @@ mod tests {
         assert!(batch.len() >= 3, "the ledger raises alerts: {batch:?}");
         // (typology, accounts, transactions, window, score), owned.
         type Owned = (Typology, Vec<String>, Vec<String>, (i64, i64), f64);
-        let mut streamed: Vec<Owned> = Vec::new();
-        let stats = scan_stream(text.as_bytes(), "t.csv", &config, &Typology::ALL, |a| {
-            streamed.push((
-                a.typology,
-                a.accounts.iter().map(|s| s.to_string()).collect(),
-                a.transactions.iter().map(|s| s.to_string()).collect(),
-                a.window,
-                a.score,
-            ));
-            Ok(())
-        })
-        .expect("streams");
-        assert_eq!(stats.transactions, ledger.len() as u64);
-        assert_eq!(stats.accounts, ledger.accounts.len() as u64);
-        assert_eq!(stats.alerts, batch.len() as u64);
         let names: Vec<Owned> = batch
             .iter()
             .map(|a| {
@@ -559,7 +559,31 @@ mod tests {
                 )
             })
             .collect();
-        assert_eq!(streamed, names);
+        for threads in 1..=SCAN_THREADS_MAX {
+            let mut streamed: Vec<Owned> = Vec::new();
+            let stats = scan_stream(
+                text.as_bytes(),
+                "t.csv",
+                &config,
+                &Typology::ALL,
+                threads,
+                |a| {
+                    streamed.push((
+                        a.typology,
+                        a.accounts.iter().map(|s| s.to_string()).collect(),
+                        a.transactions.iter().map(|s| s.to_string()).collect(),
+                        a.window,
+                        a.score,
+                    ));
+                    Ok(())
+                },
+            )
+            .expect("streams");
+            assert_eq!(stats.transactions, ledger.len() as u64);
+            assert_eq!(stats.accounts, ledger.accounts.len() as u64);
+            assert_eq!(stats.alerts, batch.len() as u64);
+            assert_eq!(streamed, names, "{threads} scanner threads");
+        }
     }
 
     #[test]
@@ -572,6 +596,7 @@ mod tests {
             "t.csv",
             &Config::default(),
             &Typology::ALL,
+            2,
             |_| Ok(()),
         )
         .expect_err("out of order");
