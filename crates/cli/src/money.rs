@@ -100,8 +100,7 @@ enum MoneyCommand {
         #[arg(long)]
         stream: bool,
         /// With --stream: scanner threads (1 or 2), each with a share of the typologies. Two
-        /// keep about 1.4 times the windows in memory for a tenth less time; the alerts are
-        /// the same.
+        /// hold about 1.4 times the memory of one; the alerts are the same.
         #[arg(long, default_value_t = 1)]
         scan_threads: usize,
     },

@@ -29,9 +29,9 @@ pub const SCAN_THREADS_MAX: usize = 2;
 
 /// The typologies of each scanner thread when there are two. Each thread keeps the windows
 /// its kernels read: the first only in-edges (its kernels look backwards at what reached an
-/// account), the second both sides. Two threads hold about 1.4 times the windows of one, for
-/// a tenth less wall time on two busy cores (measured on the `bench` preset's ledger; see
-/// `docs/benchmarks.md`), so one is the default.
+/// account), the second both sides. Two threads hold about 1.4 times the memory of one and,
+/// on a loaded two-core machine, took no less wall time (measured on the `bench` preset's
+/// ledger; see `docs/benchmarks.md`), so one is the default.
 const STREAM_GROUPS: [&[Typology]; SCAN_THREADS_MAX] = [
     &[Typology::Cycle, Typology::FanIn, Typology::Structuring],
     &[
