@@ -99,6 +99,10 @@ enum MoneyCommand {
         /// pages in the same order.
         #[arg(long)]
         stream: bool,
+        /// With --stream: scanner threads (1 or 2), each with a share of the typologies. Two
+        /// hold about 1.4 times the memory of one; the alerts are the same.
+        #[arg(long, default_value_t = 1)]
+        scan_threads: usize,
     },
     /// One account's features and the alerts that name it.
     Account {
@@ -193,6 +197,7 @@ fn stream_alerts(
     streamed: Streamed,
     config: &Config,
     typologies: &[Typology],
+    scan_threads: usize,
     format: OutFormat,
 ) -> Result<u8> {
     use corridor_money::MoneyError;
@@ -253,7 +258,7 @@ fn stream_alerts(
                 File::open(file).with_context(|| format!("opening {}", file.display()))?,
             );
             let source = file.display().to_string();
-            scan_stream(reader, &source, config, typologies, on_alert)
+            scan_stream(reader, &source, config, typologies, scan_threads, on_alert)
         }
         Streamed::Store(mut store, origin) => {
             let mut failure: Option<anyhow::Error> = None;
@@ -287,7 +292,14 @@ fn stream_alerts(
                     }
                 })
             };
-            let r = scan_rows(produce, "the store's ledger", config, typologies, on_alert);
+            let r = scan_rows(
+                produce,
+                "the store's ledger",
+                config,
+                typologies,
+                scan_threads,
+                on_alert,
+            );
             if let Some(e) = failure {
                 return Err(e);
             }
@@ -574,6 +586,7 @@ pub fn run(args: MoneyArgs) -> Result<u8> {
             source,
             typology,
             stream,
+            scan_threads,
         } => {
             let typologies = match typology.as_deref() {
                 None => Typology::ALL.to_vec(),
@@ -586,7 +599,13 @@ pub fn run(args: MoneyArgs) -> Result<u8> {
                 let file = ledger_path(path);
                 let bytes = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
                 if stream || bytes > STREAM_FILE_BYTES_MIN {
-                    return stream_alerts(Streamed::File(&file), &config, &typologies, args.format);
+                    return stream_alerts(
+                        Streamed::File(&file),
+                        &config,
+                        &typologies,
+                        scan_threads,
+                        args.format,
+                    );
                 }
             }
             if let (true, Some(locator)) = (stream, &source.store) {
@@ -595,7 +614,7 @@ pub fn run(args: MoneyArgs) -> Result<u8> {
                     Err(e) => return usage(format!("{e:#}")),
                 };
                 let streamed = Streamed::Store(store, source.origin.as_deref());
-                return stream_alerts(streamed, &config, &typologies, args.format);
+                return stream_alerts(streamed, &config, &typologies, scan_threads, args.format);
             }
             let (l, store) = match load_source(&source) {
                 Ok(x) => x,

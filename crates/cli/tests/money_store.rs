@@ -168,6 +168,21 @@ fn ledger_in_the_store(store: &str, dir: &Path) {
         "json",
     ]);
     assert_eq!(streamed_store, from_file);
+    // Two scanner threads, each with some typologies, merge into the same alerts and order.
+    let two_threads = json(&[
+        "money",
+        "alerts",
+        "--store",
+        store,
+        "--origin",
+        "FIU_LEDGER",
+        "--stream",
+        "--scan-threads",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(two_threads, from_file);
     let bank = json(&[
         "money",
         "account",

@@ -380,6 +380,10 @@ impl Config {
         if self.edges_per_account_max == 0 || self.search_steps_max == 0 {
             return bad("edges_per_account_max and search_steps_max must be at least 1");
         }
+        // A fan window counts its edges in a `u32`.
+        if self.edges_per_account_max > u32::MAX as usize {
+            return bad("edges_per_account_max must be at most 2^32 - 1");
+        }
         if self.cycle_length_max < 2 {
             return bad("cycle_length_max must be at least 2");
         }

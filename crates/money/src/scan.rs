@@ -1,7 +1,7 @@
 //! The scanner: per-account windows of recent edges, and one kernel per typology run on each
 //! transaction as it arrives. The batch scan is this scanner over a canonical ledger.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use crate::{Alert, CHANNEL_CASH, Config, Ledger, MoneyError, Tx, Typology};
 
@@ -53,9 +53,149 @@ pub struct AccountFeatures {
 struct Account {
     ins: VecDeque<Edge>,
     outs: VecDeque<Edge>,
-    /// Per typology, the scan position up to which this account's edges were reported, so an
-    /// edge goes into one alert of a kind, not into every later one whose window holds it.
-    covered: [u64; Typology::ALL.len()],
+    /// The fan window of `ins` (index 0) and of `outs` (index 1), kept as edges come and go.
+    fan: [FanWindow; 2],
+    /// Per typology that needs it ([`covered_slot`]), the scan position up to which this
+    /// account's edges were reported, so an edge goes into one alert of a kind, not into every
+    /// later one whose window holds it.
+    covered: [u64; COVERED_SLOTS],
+}
+
+/// Typologies that remember per account how far they reported (structuring marks edges).
+const COVERED_SLOTS: usize = 4;
+
+/// Where `t` keeps its reported position in [`Account::covered`]: only four typologies
+/// need one, and a slot per typology would be half of a quiet account's memory.
+fn covered_slot(t: Typology) -> usize {
+    let slot = match t {
+        Typology::FanIn => 0,
+        Typology::FanOut => 1,
+        Typology::ScatterGather => 2,
+        Typology::GatherScatter => 3,
+        other => panic!("{other:?} keeps no reported position"),
+    };
+    assert!(slot < COVERED_SLOTS);
+    slot
+}
+
+/// A fast hash for account numbers (a multiply and a fold): numbers are dense and chosen by
+/// the ledger's reader, not by an adversary, and the fan window updates one on every push.
+#[derive(Default, Clone, Copy)]
+struct NumberHasher(u64);
+
+impl std::hash::Hasher for NumberHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        let h = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        // The table indexes by the low bits and checks the top seven: fold the high half in.
+        self.0 = h ^ (h >> 32);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Counterparty -> edges with it in a fan window.
+type Counts = HashMap<u32, u32, std::hash::BuildHasherDefault<NumberHasher>>;
+
+/// A fan window past this many edges counts its distinct counterparties in a map kept up to
+/// date; smaller ones sort a copy when asked, which is cheaper than a map per account.
+const FAN_COUNTS_FROM: u32 = 64;
+/// A counted window that shrinks under this many edges drops its map (below the start, so a
+/// window around the bound does not build and drop a map on every transfer).
+const FAN_COUNTS_UNTIL: u32 = 32;
+
+/// The edges at the back of one side of an account within the fan window: how many and, for a
+/// large window, their money and how many edges each counterparty has in it. Kept up to date
+/// as edges are pushed, expire or are dropped at the per-account bound, so a fan check costs
+/// the same on a hub with thousands of counterparties as on a quiet account; a small window
+/// is summed and sorted when checked, so a quiet account carries no more than the count.
+#[derive(Debug, Default)]
+struct FanWindow {
+    /// Edges at the back of the side within the window.
+    len: u32,
+    /// Money and counterparties, once the window has reached [`FAN_COUNTS_FROM`] edges.
+    large: Option<Box<LargeWindow>>,
+}
+
+/// What a large fan window keeps up to date.
+#[derive(Debug, Default, PartialEq)]
+struct LargeWindow {
+    /// The window's amounts, in cents (wrapping, as a plain sum over the window would).
+    amount: i64,
+    /// Edges per counterparty.
+    counts: Counts,
+}
+
+impl FanWindow {
+    /// Takes `e` into the window (the newest edge of its side).
+    fn add(&mut self, e: &Edge) {
+        self.len += 1;
+        if let Some(large) = &mut self.large {
+            large.amount = large.amount.wrapping_add(e.amount);
+            *large.counts.entry(e.other).or_insert(0) += 1;
+        }
+    }
+
+    /// Lets `e` out of the window (the oldest edge in it).
+    fn remove(&mut self, e: &Edge) {
+        assert!(self.len > 0, "an edge left an empty fan window");
+        self.len -= 1;
+        if let Some(large) = &mut self.large {
+            large.amount = large.amount.wrapping_sub(e.amount);
+            let n = large
+                .counts
+                .get_mut(&e.other)
+                .expect("an edge in the fan window has its counterparty counted");
+            *n -= 1;
+            if *n == 0 {
+                large.counts.remove(&e.other);
+            }
+            if self.len < FAN_COUNTS_UNTIL {
+                self.large = None;
+            }
+        }
+    }
+
+    /// Lets out the edges of `side` older than `lo`, oldest first.
+    fn expire(&mut self, side: &VecDeque<Edge>, lo: i64) {
+        assert!(
+            self.len as usize <= side.len(),
+            "the fan window is within its side"
+        );
+        while self.len > 0 {
+            let e = &side[side.len() - self.len as usize];
+            if e.ts >= lo {
+                break;
+            }
+            self.remove(e);
+        }
+    }
+
+    /// The window's edges, the back of `side`.
+    fn edges<'s>(&self, side: &'s VecDeque<Edge>) -> std::collections::vec_deque::Iter<'s, Edge> {
+        side.range(side.len() - self.len as usize..)
+    }
+
+    /// Starts keeping money and counterparties once the window is large, from its edges.
+    fn count_if_large(&mut self, side: &VecDeque<Edge>) {
+        if self.large.is_some() || self.len < FAN_COUNTS_FROM {
+            return;
+        }
+        let mut large = LargeWindow::default();
+        for e in self.edges(side) {
+            large.amount = large.amount.wrapping_add(e.amount);
+            *large.counts.entry(e.other).or_insert(0) += 1;
+        }
+        self.large = Some(Box::new(large));
+    }
 }
 
 /// Transactions between two sweeps of every account's windows.
@@ -74,6 +214,10 @@ fn similar(a: i64, b: i64, ratio: f64) -> bool {
 pub struct Scanner {
     config: Config,
     enabled: [bool; Typology::ALL.len()],
+    /// Whether the enabled kernels (or the features) read each account's in-edges (index 0)
+    /// and out-edges (index 1): a side no kernel reads is not kept, which halves the windows
+    /// of a scanner for in-edge typologies only.
+    keep: [bool; 2],
     features: bool,
     accounts: Vec<Account>,
     /// Features by account number, kept only when asked for.
@@ -102,9 +246,30 @@ impl Scanner {
         for t in typologies {
             enabled[t.index()] = true;
         }
+        let reads = |kernels: &[Typology]| features || kernels.iter().any(|t| enabled[t.index()]);
+        use Typology::*;
+        let keep = [
+            reads(&[
+                FanIn,
+                Structuring,
+                PassThrough,
+                Cycle,
+                ScatterGather,
+                GatherScatter,
+                HawalaSettlement,
+            ]),
+            reads(&[
+                FanOut,
+                PassThrough,
+                ScatterGather,
+                GatherScatter,
+                HawalaSettlement,
+            ]),
+        ];
         Ok(Scanner {
             config: config.clone(),
             enabled,
+            keep,
             features,
             accounts: Vec::new(),
             account_features: Vec::new(),
@@ -191,12 +356,18 @@ impl Scanner {
     /// Drops every account's edges older than the horizon and frees emptied windows: an
     /// account seen once and never again would otherwise hold its edges for the whole scan.
     /// Changes no alert, since every kernel looks back no further than the horizon.
-    fn sweep(&mut self, oldest: i64) {
+    fn sweep(&mut self, oldest: i64, fan_lo: i64) {
         for a in &mut self.accounts {
-            for side in [&mut a.ins, &mut a.outs] {
+            for (side, fan) in [&mut a.ins, &mut a.outs].into_iter().zip(&mut a.fan) {
+                // The fan window first: what the horizon drops is older than the window.
+                fan.expire(side, fan_lo);
                 while side.front().is_some_and(|e| e.ts < oldest) {
                     side.pop_front();
                 }
+                assert!(
+                    fan.len as usize <= side.len(),
+                    "the fan window is within its side"
+                );
                 if side.is_empty() && side.capacity() > 0 {
                     *side = VecDeque::new();
                 }
@@ -208,8 +379,9 @@ impl Scanner {
         self.seq += 1;
         let seq = self.seq;
         let oldest = tx.ts.saturating_sub(self.config.horizon_seconds());
+        let fan_lo = tx.ts.saturating_sub(self.config.fan_window_seconds);
         if seq.is_multiple_of(SWEEP_TRANSACTIONS) {
-            self.sweep(oldest);
+            self.sweep(oldest, fan_lo);
         }
         let cap = self.config.edges_per_account_max;
         let edge = |other| Edge {
@@ -222,15 +394,41 @@ impl Scanner {
             reported: false,
         };
         for (account, incoming) in [(tx.from, false), (tx.to, true)] {
+            if !self.keep[usize::from(!incoming)] {
+                continue;
+            }
+            let counted = self.on(if incoming {
+                Typology::FanIn
+            } else {
+                Typology::FanOut
+            });
             let a = &mut self.accounts[account as usize];
-            let side = if incoming { &mut a.ins } else { &mut a.outs };
+            let (side, fan) = if incoming {
+                (&mut a.ins, &mut a.fan[0])
+            } else {
+                (&mut a.outs, &mut a.fan[1])
+            };
+            fan.expire(side, fan_lo);
+            // The horizon is at least the fan window, so these are out of it already.
             while side.front().is_some_and(|e| e.ts < oldest) {
                 side.pop_front();
             }
-            side.push_back(edge(if incoming { tx.from } else { tx.to }));
+            let e = edge(if incoming { tx.from } else { tx.to });
+            side.push_back(e);
+            fan.add(&e);
             if side.len() > cap {
-                side.pop_front();
+                let dropped = side.pop_front().expect("a side over its bound has edges");
+                if fan.len as usize > side.len() {
+                    fan.remove(&dropped);
+                }
             }
+            if counted {
+                fan.count_if_large(side);
+            }
+            assert!(
+                fan.len as usize <= side.len(),
+                "the fan window is within its side"
+            );
         }
         if self.features {
             self.update_features(tx);
@@ -268,21 +466,20 @@ impl Scanner {
             && (!c.structuring_cash_only || e.channel == CHANNEL_CASH)
     }
 
+    // Kernels are not inlined, so a profile shows the cost of each.
+    #[inline(never)]
     fn update_features(&mut self, tx: &Tx) {
-        let lo = tx.ts - self.config.fan_window_seconds;
         let near = {
             let e = self.accounts[tx.to as usize].ins.back().copied();
             e.is_some_and(|e| self.in_band(&e))
         };
-        let to = &self.accounts[tx.to as usize];
-        let n = to.ins.iter().rev().take_while(|e| e.ts >= lo).count() as u32;
+        let n = self.accounts[tx.to as usize].fan[0].len;
         let f = &mut self.account_features[tx.to as usize];
         f.in_count += 1;
         f.in_amount = f.in_amount.saturating_add(tx.amount);
         f.window_in_max = f.window_in_max.max(n);
         f.near_threshold += u32::from(near);
-        let from = &self.accounts[tx.from as usize];
-        let n = from.outs.iter().rev().take_while(|e| e.ts >= lo).count() as u32;
+        let n = self.accounts[tx.from as usize].fan[1].len;
         let f = &mut self.account_features[tx.from as usize];
         f.out_count += 1;
         f.out_amount = f.out_amount.saturating_add(tx.amount);
@@ -290,6 +487,7 @@ impl Scanner {
     }
 
     /// Emits an alert over `edges` (as (account it is about, edge)), marking them covered.
+    #[inline(never)]
     fn emit(
         &mut self,
         typology: Typology,
@@ -327,6 +525,7 @@ impl Scanner {
 
     /// Fan-in at the receiver (or fan-out at the sender): distinct counterparties and money
     /// within the window.
+    #[inline(never)]
     fn fan(&mut self, tx: &Tx, incoming: bool) {
         let typology = if incoming {
             Typology::FanIn
@@ -335,25 +534,38 @@ impl Scanner {
         };
         let c = &self.config;
         let hub = if incoming { tx.to } else { tx.from };
-        let lo = tx.ts - c.fan_window_seconds;
         let a = &self.accounts[hub as usize];
-        let side = if incoming { &a.ins } else { &a.outs };
-        let n = side.iter().rev().take_while(|e| e.ts >= lo).count();
+        let (side, fan) = if incoming {
+            (&a.ins, &a.fan[0])
+        } else {
+            (&a.outs, &a.fan[1])
+        };
+        let n = fan.len as usize;
         if n < c.fan_degree_min {
             return;
         }
-        let window = side.range(side.len() - n..);
-        self.scratch.clear();
-        self.scratch.extend(window.clone().map(|e| e.other));
-        self.scratch.sort_unstable();
-        self.scratch.dedup();
-        let degree = self.scratch.len();
-        let total: i64 = window.clone().map(|e| e.amount).sum();
+        let (total, degree) = match &fan.large {
+            Some(large) => (large.amount, large.counts.len()),
+            None => {
+                self.scratch.clear();
+                self.scratch.extend(fan.edges(side).map(|e| e.other));
+                self.scratch.sort_unstable();
+                self.scratch.dedup();
+                let total = fan.edges(side).fold(0i64, |t, e| t.wrapping_add(e.amount));
+                (total, self.scratch.len())
+            }
+        };
         if degree < c.fan_degree_min || total < c.fan_amount_min {
             return;
         }
-        let covered = a.covered[typology.index()];
-        let edges: Vec<Edge> = window.filter(|e| e.seq > covered).copied().collect();
+        // Edges are in scan order, so the ones not yet reported are at the back.
+        let covered = a.covered[covered_slot(typology)];
+        let fresh = side
+            .range(side.len() - n..)
+            .rev()
+            .take_while(|e| e.seq > covered)
+            .count();
+        let edges: Vec<Edge> = side.range(side.len() - fresh..).copied().collect();
         // The alert names the accounts of the transactions it carries: a hub above the
         // threshold raises an alert on every new transfer, and listing the window's hundreds
         // of counterparties in each was most of a large ledger's scan. The score still counts
@@ -361,11 +573,12 @@ impl Scanner {
         let others: Vec<u32> = edges.iter().map(|e| e.other).collect();
         let score = degree as f64 / c.fan_degree_min as f64;
         let seq = self.seq;
-        self.accounts[hub as usize].covered[typology.index()] = seq;
+        self.accounts[hub as usize].covered[covered_slot(typology)] = seq;
         self.emit(typology, hub, others, edges, score);
     }
 
     /// Several cash amounts just under the threshold into one account within the window.
+    #[inline(never)]
     fn structuring(&mut self, tx: &Tx) {
         let c = &self.config;
         let a = &self.accounts[tx.to as usize];
@@ -406,6 +619,7 @@ impl Scanner {
 
     /// The best-matching opposite transfer of the same account within the pass-through time:
     /// most similar amount, then the latest.
+    #[inline(never)]
     fn pass_through(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.pass_through_amount_min || tx.from == tx.to {
@@ -455,6 +669,7 @@ impl Scanner {
     /// A temporal cycle closed by this transfer: a path from its receiver back to its sender
     /// of strictly earlier transfers within the window, each passed on within the hop time for
     /// a little less than it came in with (a fee per hop).
+    #[inline(never)]
     fn cycle(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.pattern_amount_min || tx.from == tx.to {
@@ -535,6 +750,7 @@ impl Scanner {
     /// Scatter-gather closed by this transfer into its target: the intermediary got a similar
     /// amount from a source that also paid other intermediaries, each of which passed a
     /// similar amount on to the same target.
+    #[inline(never)]
     fn scatter_gather(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.pattern_amount_min || tx.from == tx.to {
@@ -542,7 +758,7 @@ impl Scanner {
         }
         let (middle, target) = (tx.from, tx.to);
         let lo = tx.ts - c.shape_window_seconds;
-        let covered = self.accounts[target as usize].covered[Typology::ScatterGather.index()];
+        let covered = self.accounts[target as usize].covered[covered_slot(Typology::ScatterGather)];
         let mut steps = c.search_steps_max;
         let accounts = &self.accounts;
         let mut found: Option<(u32, Vec<(Edge, Edge)>)> = None;
@@ -602,13 +818,14 @@ impl Scanner {
             .filter(|(_, f2)| f2.seq > covered)
             .flat_map(|(f1, f2)| [f1, f2])
             .collect();
-        self.accounts[target as usize].covered[Typology::ScatterGather.index()] = seq;
+        self.accounts[target as usize].covered[covered_slot(Typology::ScatterGather)] = seq;
         self.emit(Typology::ScatterGather, target, accounts, edges, score);
     }
 
     /// Gather-scatter at the sender of this transfer: similar amounts in from several sources,
     /// then out to several targets, within the window, and those a fair share of the hub's
     /// traffic in the window.
+    #[inline(never)]
     fn gather_scatter(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.pattern_amount_min || tx.from == tx.to {
@@ -672,7 +889,7 @@ impl Scanner {
         if (scattered as f64) < c.gather_share_min * out_money as f64 {
             return;
         }
-        let covered = a.covered[Typology::GatherScatter.index()];
+        let covered = a.covered[covered_slot(Typology::GatherScatter)];
         let score = sources.len().min(targets.len()) as f64
             / c.gather_sources_min.min(c.gather_targets_min) as f64;
         let edges: Vec<Edge> = ins
@@ -682,12 +899,13 @@ impl Scanner {
             .collect();
         let mut accounts = sources;
         accounts.extend(targets);
-        self.accounts[hub as usize].covered[Typology::GatherScatter.index()] = seq;
+        self.accounts[hub as usize].covered[covered_slot(Typology::GatherScatter)] = seq;
         self.emit(Typology::GatherScatter, hub, accounts, edges, score);
     }
 
     /// Mirrored settlement: this transfer from broker A to broker B is about what B paid out,
     /// since A last settled with B, in amounts A had taken in before each payout.
+    #[inline(never)]
     fn settlement(&mut self, tx: &Tx, seq: u64) {
         let c = &self.config;
         if tx.amount < c.settlement_amount_min || tx.from == tx.to {
@@ -702,10 +920,31 @@ impl Scanner {
             .rev()
             .find(|e| e.other == a && e.seq < seq)
             .map_or(0, |e| e.seq);
+        // B's payouts since A last settled with it, first: a broker's intake over the window
+        // runs to thousands of transfers, and only those of a payout's amount can mirror one.
+        // Sides are in scan order: what is newer than the last settlement and inside the
+        // window is at the back, and a regular settler's is short.
+        let mut payouts: Vec<&Edge> = accounts[b as usize]
+            .outs
+            .iter()
+            .rev()
+            .take_while(|p| p.ts >= lo && p.seq > last)
+            .filter(|p| p.seq < seq && p.other != a)
+            .collect();
+        payouts.reverse();
+        // Each payout matches one intake at most, and an empty match covers nothing.
+        if payouts.len() < c.settlement_payouts_min.max(1) {
+            return;
+        }
+        let mut amounts: Vec<i64> = payouts.iter().map(|p| p.amount).collect();
+        amounts.sort_unstable();
+        amounts.dedup();
         let mut intake: Vec<(i64, u64, Edge)> = accounts[a as usize]
             .ins
             .iter()
-            .filter(|e| e.ts >= lo && e.seq < seq)
+            .rev()
+            .take_while(|e| e.ts >= lo)
+            .filter(|e| e.seq < seq && amounts.binary_search(&e.amount).is_ok())
             .map(|e| (e.amount, e.seq, *e))
             .collect();
         if intake.is_empty() {
@@ -714,10 +953,7 @@ impl Scanner {
         intake.sort_unstable_by_key(|&(amount, seq, _)| (amount, seq));
         let mut matched: Vec<Edge> = Vec::new();
         let mut sum = 0i64;
-        for p in accounts[b as usize].outs.iter() {
-            if p.ts < lo || p.seq <= last || p.seq >= seq || p.other == a {
-                continue;
-            }
+        for p in payouts {
             // Each intake mirrors one payout at most: the earliest unused one of that amount.
             let i = intake.partition_point(|&(amount, _, _)| amount < p.amount);
             if let Some(slot) = intake[i..]
@@ -860,4 +1096,79 @@ pub fn features(
     threads: usize,
 ) -> Result<(Vec<Alert>, Vec<AccountFeatures>), MoneyError> {
     run(ledger, config, typologies, threads, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every side's fan window, recomputed from its edges: the edges within the window of
+    /// `now`, their money and, where a map is kept, their counterparties.
+    fn check_fan_windows(s: &Scanner, now: i64) {
+        let lo = now.saturating_sub(s.config.fan_window_seconds);
+        for (n, a) in s.accounts.iter().enumerate() {
+            for (side, fan) in [&a.ins, &a.outs].into_iter().zip(&a.fan) {
+                // A side is brought up to date when pushed to (or swept): its window holds
+                // the edges within the window of its last edge, and what it let out is out of
+                // the window of `now`; for the sides pushed to last the two are one.
+                let last_lo = side
+                    .back()
+                    .map_or(lo, |e| e.ts.saturating_sub(s.config.fan_window_seconds));
+                let split = side.len() - fan.len as usize;
+                let held: Vec<&Edge> = side.range(split..).collect();
+                assert!(
+                    held.iter().all(|e| e.ts >= last_lo),
+                    "account {n}: an expired edge in the window"
+                );
+                assert!(
+                    side.range(..split).all(|e| e.ts < lo),
+                    "account {n}: an edge of the window left out"
+                );
+                if let Some(large) = &fan.large {
+                    let mut naive = LargeWindow::default();
+                    for e in &held {
+                        naive.amount = naive.amount.wrapping_add(e.amount);
+                        *naive.counts.entry(e.other).or_insert(0) += 1;
+                    }
+                    assert_eq!(**large, naive, "account {n}: money and counterparties");
+                }
+            }
+        }
+    }
+
+    /// Two hubs with hundreds of transfers from a few dozen accounts, over several windows, and
+    /// a small per-account bound: windows grow past the counting bound, shrink under it,
+    /// lose edges at the bound and in sweeps.
+    fn busy_hub() -> impl Strategy<Value = Vec<(u32, u32, i64, i64)>> {
+        prop::collection::vec((0u32..40, 0u32..2, 1i64..1_000, 0i64..4), 1..800)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn fan_windows_match_their_edges(rows in busy_hub(), cap in 50usize..300) {
+            let config = Config {
+                fan_window_seconds: 400,
+                edges_per_account_max: cap,
+                ..Config::default()
+            };
+            let mut s = Scanner::with_typologies(&config, &[Typology::FanIn, Typology::FanOut], true)
+                .expect("config");
+            let mut ts = 0;
+            for (i, &(other, hub, amount, step)) in rows.iter().enumerate() {
+                ts += step;
+                // Transfers into one of two hubs (40 and 41), and a few back out.
+                let (from, to) = if i % 7 == 0 { (40 + hub, other) } else { (other, 40 + hub) };
+                s.push(Tx { id: i as u64, ts, from, to, amount, channel: 0 }).expect("pushes");
+                s.flush();
+                check_fan_windows(&s, ts);
+                if i % 97 == 0 {
+                    s.sweep(ts - config.horizon_seconds(), ts - config.fan_window_seconds);
+                    check_fan_windows(&s, ts);
+                }
+            }
+        }
+    }
 }

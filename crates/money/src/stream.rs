@@ -1,7 +1,8 @@
-//! The streaming scan of a ledger CSV: one thread parses, another runs the [`Scanner`], and
-//! alerts leave as they are raised, so memory is the scanner's per-account windows, the
-//! account names and the ids of the transactions still inside the longest window — never the
-//! whole ledger.
+//! The streaming scan of a ledger CSV: one thread parses, one or two others each run a
+//! [`Scanner`] for a share of the typologies over the same batches, and one more merges their
+//! alerts back into canonical order and hands them out as they are raised. Memory is the
+//! scanners' per-account windows, the account names and the ids of the transactions still
+//! inside the longest window — never the whole ledger.
 //!
 //! The file must be in canonical order, by (timestamp, transaction id): the order a
 //! [`crate::Ledger`] sorts rows into, and the order `corridor synth` writes. Rows are then
@@ -12,10 +13,10 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::io::BufRead;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use crate::ledger::read_ledger_rows;
-use crate::{Config, MoneyError, Scanner, Tx, Typology};
+use crate::{Alert, Config, MoneyError, Scanner, Tx, Typology};
 
 /// Transactions the parser hands the scanner at a time.
 pub const BATCH_TRANSACTIONS: usize = 65_536;
@@ -23,6 +24,24 @@ pub const BATCH_TRANSACTIONS: usize = 65_536;
 pub const BATCHES_AHEAD_MAX: usize = 4;
 /// Most distinct accounts a streamed ledger may name.
 pub const STREAM_ACCOUNTS_MAX: usize = u32::MAX as usize - 1;
+/// Most scanner threads a stream spreads its typologies over.
+pub const SCAN_THREADS_MAX: usize = 2;
+
+/// The typologies of each scanner thread when there are two. Each thread keeps the windows
+/// its kernels read: the first only in-edges (its kernels look backwards at what reached an
+/// account), the second both sides. Two threads hold about 1.4 times the memory of one and,
+/// on a loaded two-core machine, took no less wall time (measured on the `bench` preset's
+/// ledger; see `docs/benchmarks.md`), so one is the default.
+const STREAM_GROUPS: [&[Typology]; SCAN_THREADS_MAX] = [
+    &[Typology::Cycle, Typology::FanIn, Typology::Structuring],
+    &[
+        Typology::ScatterGather,
+        Typology::PassThrough,
+        Typology::GatherScatter,
+        Typology::HawalaSettlement,
+        Typology::FanOut,
+    ],
+];
 
 /// An alert as the stream hands it out: typology, account names (the one it is about first,
 /// the others sorted by name), transaction ids (in canonical order), window and score.
@@ -96,6 +115,14 @@ struct Batch {
     new_names: Vec<Box<str>>,
 }
 
+/// A batch as the merger gets it: the transactions (shared with the scanners, for their
+/// timestamps), their ids and the new names.
+struct Named {
+    txs: Arc<Vec<Tx>>,
+    ids: Vec<Box<str>>,
+    new_names: Vec<Box<str>>,
+}
+
 /// Takes rows in canonical order, numbers their accounts and hands them to the scanner thread
 /// in batches. Given to the producer of [`scan_rows`].
 pub struct RowSink<'a> {
@@ -104,7 +131,10 @@ pub struct RowSink<'a> {
     batch: Batch,
     row: u64,
     last: Option<(i64, String)>,
-    send: mpsc::SyncSender<Batch>,
+    /// To each scanner thread.
+    scanners: Vec<mpsc::SyncSender<Arc<Vec<Tx>>>>,
+    /// To the merger.
+    merger: mpsc::SyncSender<Named>,
 }
 
 impl RowSink<'_> {
@@ -187,11 +217,26 @@ impl RowSink<'_> {
 
     fn send_batch(&mut self) -> Result<(), MoneyError> {
         let full = std::mem::replace(&mut self.batch, Batch::new());
-        self.send.send(full).map_err(|_| MoneyError::Io {
+        // A thread that hung up failed, and its own error is the one returned.
+        let stopped = |_| MoneyError::Io {
             source_name: self.source.to_owned(),
-            // The scanner hung up: it failed, and its own error is the one returned.
             reason: "the scanner stopped".to_owned(),
-        })
+        };
+        let txs = Arc::new(full.txs);
+        // The scanners first: the merger waits for their alerts on each batch it gets.
+        for scanner in &self.scanners {
+            scanner.send(Arc::clone(&txs)).map_err(stopped)?;
+        }
+        self.merger
+            .send(Named {
+                txs,
+                ids: full.ids,
+                new_names: full.new_names,
+            })
+            .map_err(|_| MoneyError::Io {
+                source_name: self.source.to_owned(),
+                reason: "the scanner stopped".to_owned(),
+            })
     }
 }
 
@@ -206,29 +251,75 @@ impl Batch {
 }
 
 /// Scans rows in canonical order (by timestamp, then id) for `typologies`: `produce` pushes
-/// them into the [`RowSink`] on this thread while another thread scans and calls `on_alert`
-/// with each alert as it is raised, in canonical order (by end of window, typology, then
-/// transactions). `source` names the rows in errors.
+/// them into the [`RowSink`] on this thread while scanner threads, each with a share of the
+/// typologies, scan the same rows, and a merging thread calls `on_alert` with each alert as
+/// it is raised, in canonical order (by end of window, typology, then transactions),
+/// whatever the split. `scan_threads` is 1 or 2 ([`SCAN_THREADS_MAX`]); the alerts do not
+/// depend on it. `source` names the rows in errors.
 pub fn scan_rows(
     produce: impl FnOnce(&mut RowSink) -> Result<(), MoneyError>,
     source: &str,
     config: &Config,
     typologies: &[Typology],
+    scan_threads: usize,
     on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError> + Send,
 ) -> Result<StreamStats, MoneyError> {
-    let scanner = Scanner::with_typologies(config, typologies, false)?;
+    if !(1..=SCAN_THREADS_MAX).contains(&scan_threads) {
+        return Err(MoneyError::Config(format!(
+            "scan threads must be 1 to {SCAN_THREADS_MAX}, not {scan_threads}"
+        )));
+    }
+    assert!(
+        Typology::ALL
+            .iter()
+            .all(|t| STREAM_GROUPS.iter().filter(|g| g.contains(t)).count() == 1),
+        "each typology is scanned by one thread"
+    );
+    let mut groups: Vec<Vec<Typology>> = if scan_threads == 1 {
+        vec![typologies.to_vec()]
+    } else {
+        STREAM_GROUPS
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .filter(|t| typologies.contains(t))
+                    .copied()
+                    .collect()
+            })
+            .collect()
+    };
+    groups.retain(|g: &Vec<Typology>| !g.is_empty());
+    if groups.is_empty() {
+        // No typology: still read the rows, so their errors are reported.
+        groups.push(Vec::new());
+    }
+    let mut scanners = Vec::with_capacity(groups.len());
+    for group in &groups {
+        scanners.push(Scanner::with_typologies(config, group, false)?);
+    }
     let horizon_seconds = config.horizon_seconds();
-    let (send, receive) = mpsc::sync_channel::<Batch>(BATCHES_AHEAD_MAX);
     std::thread::scope(|scope| {
-        let scanning =
-            scope.spawn(move || scan_batches(scanner, horizon_seconds, receive, on_alert));
+        let mut to_scanners = Vec::with_capacity(scanners.len());
+        let mut from_scanners = Vec::with_capacity(scanners.len());
+        let mut scanning = Vec::with_capacity(scanners.len());
+        for scanner in scanners {
+            let (send_txs, receive_txs) = mpsc::sync_channel(BATCHES_AHEAD_MAX);
+            let (send_alerts, receive_alerts) = mpsc::sync_channel(BATCHES_AHEAD_MAX);
+            to_scanners.push(send_txs);
+            from_scanners.push(receive_alerts);
+            scanning.push(scope.spawn(move || scan_batches(scanner, receive_txs, send_alerts)));
+        }
+        let (send_named, receive_named) = mpsc::sync_channel(BATCHES_AHEAD_MAX);
+        let merging = scope
+            .spawn(move || merge_alerts(horizon_seconds, receive_named, from_scanners, on_alert));
         let mut sink = RowSink {
             source,
             numbers: NameMap::default(),
             batch: Batch::new(),
             row: 0,
             last: None,
-            send,
+            scanners: to_scanners,
+            merger: send_named,
         };
         let produced = produce(&mut sink).and_then(|()| {
             if sink.batch.txs.is_empty() {
@@ -238,24 +329,55 @@ pub fn scan_rows(
             }
         });
         let accounts = sink.numbers.len() as u64;
-        // Hang up, so the scanner finishes.
+        // Hang up, so the scanners and the merger finish.
         drop(sink);
-        let scanned = scanning
-            .join()
-            .map_err(|_| MoneyError::Config("the scanner thread panicked".to_owned()))?;
-        // The scanner's own failure explains a producer's "the scanner stopped".
-        let mut stats = scanned?;
+        let panicked = |what: &str| MoneyError::Config(format!("the {what} thread panicked"));
+        let mut scanned = Ok(());
+        for handle in scanning {
+            let r = handle.join().map_err(|_| panicked("scanner"))?;
+            if scanned.is_ok() {
+                scanned = r;
+            }
+        }
+        let merged = merging.join().map_err(|_| panicked("merging"))?;
+        // A scanner's own failure explains the merger's and the producer's "stopped"; the
+        // merger's (a failed `on_alert`) explains the producer's.
+        scanned?;
+        let mut stats = merged?;
         produced?;
         stats.accounts = accounts;
         Ok(stats)
     })
 }
 
-/// The scanner thread: batches in, alerts out, ids held only within the horizon.
+/// A scanner thread: batches in, the alerts each batch let out (those of the timestamps it
+/// closed) to the merger, then the rest at the end.
 fn scan_batches(
     mut scanner: Scanner,
+    receive: mpsc::Receiver<Arc<Vec<Tx>>>,
+    send: mpsc::SyncSender<Vec<Alert>>,
+) -> Result<(), MoneyError> {
+    for txs in receive.iter() {
+        for &tx in txs.iter() {
+            scanner.push(tx)?;
+        }
+        if send.send(scanner.take_alerts()).is_err() {
+            // The merger stopped: its error is the one returned.
+            return Ok(());
+        }
+    }
+    let (alerts, _) = scanner.finish();
+    // As above, a merger that hung up reports why.
+    send.send(alerts).ok();
+    Ok(())
+}
+
+/// The merging thread: per batch, the ids and names, then each scanner's alerts for it, put
+/// in canonical order and handed out; ids held only within the horizon.
+fn merge_alerts(
     horizon_seconds: i64,
-    receive: mpsc::Receiver<Batch>,
+    receive: mpsc::Receiver<Named>,
+    scanners: Vec<mpsc::Receiver<Vec<Alert>>>,
     mut on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError>,
 ) -> Result<StreamStats, MoneyError> {
     let mut stats = StreamStats::default();
@@ -263,7 +385,12 @@ fn scan_batches(
     // Ids of rows `first_row..` still inside the longest window, with their timestamps.
     let mut ids: VecDeque<(i64, Box<str>)> = VecDeque::new();
     let mut first_row: u64 = 0;
-    let mut emit = |mut alerts: Vec<crate::Alert>,
+    let stopped = |_| MoneyError::Io {
+        source_name: "the streamed scan".to_owned(),
+        // A scanner hung up: it failed, and its own error is the one returned.
+        reason: "a scanner stopped".to_owned(),
+    };
+    let mut emit = |mut alerts: Vec<Alert>,
                     names: &[Box<str>],
                     ids: &VecDeque<(i64, Box<str>)>,
                     first_row: u64,
@@ -271,9 +398,10 @@ fn scan_batches(
      -> Result<(), MoneyError> {
         // The batch scan's order: rows are numbered in canonical order here as there, and
         // accounts, numbered by name there, compare by name (the one the alert is about,
-        // then the others sorted). Alerts of one timestamp all come out of one flush and end
-        // at it, so sorting each take orders them overall.
-        let by_name = |a: &crate::Alert| -> Vec<&str> {
+        // then the others sorted). Every scanner has closed the same timestamps after the
+        // same batch, and alerts of one timestamp all end at it, so sorting what the
+        // scanners let out of each batch together orders them overall.
+        let by_name = |a: &Alert| -> Vec<&str> {
             let mut v: Vec<&str> = a.accounts.iter().map(|&n| &*names[n as usize]).collect();
             v[1..].sort_unstable();
             v
@@ -308,13 +436,16 @@ fn scan_batches(
     };
     for batch in receive.iter() {
         names.extend(batch.new_names);
-        for (tx, id) in batch.txs.into_iter().zip(batch.ids) {
+        assert_eq!(batch.txs.len(), batch.ids.len(), "one id per transaction");
+        for (tx, id) in batch.txs.iter().zip(batch.ids) {
             ids.push_back((tx.ts, id));
-            scanner.push(tx)?;
         }
         stats.transactions = first_row + ids.len() as u64;
         stats.ids_held_max = stats.ids_held_max.max(ids.len() as u64);
-        let alerts = scanner.take_alerts();
+        let mut alerts = Vec::new();
+        for scanner in &scanners {
+            alerts.extend(scanner.recv().map_err(stopped)?);
+        }
         emit(alerts, &names, &ids, first_row, &mut stats)?;
         // Alerts still to come end at the latest timestamp or later, and reach back at most
         // the horizon from there.
@@ -326,7 +457,10 @@ fn scan_batches(
             }
         }
     }
-    let (alerts, _) = scanner.finish();
+    let mut alerts = Vec::new();
+    for scanner in &scanners {
+        alerts.extend(scanner.recv().map_err(stopped)?);
+    }
     emit(alerts, &names, &ids, first_row, &mut stats)?;
     Ok(stats)
 }
@@ -339,6 +473,7 @@ pub fn scan_stream(
     source: &str,
     config: &Config,
     typologies: &[Typology],
+    scan_threads: usize,
     on_alert: impl FnMut(&NamedAlert) -> Result<(), MoneyError> + Send,
 ) -> Result<StreamStats, MoneyError> {
     let produce = |sink: &mut RowSink| {
@@ -350,7 +485,7 @@ pub fn scan_stream(
             },
         )
     };
-    scan_rows(produce, source, config, typologies, on_alert)
+    scan_rows(produce, source, config, typologies, scan_threads, on_alert)
 }
 
 #[cfg(test)]
@@ -406,21 +541,6 @@ mod tests {
         assert!(batch.len() >= 3, "the ledger raises alerts: {batch:?}");
         // (typology, accounts, transactions, window, score), owned.
         type Owned = (Typology, Vec<String>, Vec<String>, (i64, i64), f64);
-        let mut streamed: Vec<Owned> = Vec::new();
-        let stats = scan_stream(text.as_bytes(), "t.csv", &config, &Typology::ALL, |a| {
-            streamed.push((
-                a.typology,
-                a.accounts.iter().map(|s| s.to_string()).collect(),
-                a.transactions.iter().map(|s| s.to_string()).collect(),
-                a.window,
-                a.score,
-            ));
-            Ok(())
-        })
-        .expect("streams");
-        assert_eq!(stats.transactions, ledger.len() as u64);
-        assert_eq!(stats.accounts, ledger.accounts.len() as u64);
-        assert_eq!(stats.alerts, batch.len() as u64);
         let names: Vec<Owned> = batch
             .iter()
             .map(|a| {
@@ -439,7 +559,31 @@ mod tests {
                 )
             })
             .collect();
-        assert_eq!(streamed, names);
+        for threads in 1..=SCAN_THREADS_MAX {
+            let mut streamed: Vec<Owned> = Vec::new();
+            let stats = scan_stream(
+                text.as_bytes(),
+                "t.csv",
+                &config,
+                &Typology::ALL,
+                threads,
+                |a| {
+                    streamed.push((
+                        a.typology,
+                        a.accounts.iter().map(|s| s.to_string()).collect(),
+                        a.transactions.iter().map(|s| s.to_string()).collect(),
+                        a.window,
+                        a.score,
+                    ));
+                    Ok(())
+                },
+            )
+            .expect("streams");
+            assert_eq!(stats.transactions, ledger.len() as u64);
+            assert_eq!(stats.accounts, ledger.accounts.len() as u64);
+            assert_eq!(stats.alerts, batch.len() as u64);
+            assert_eq!(streamed, names, "{threads} scanner threads");
+        }
     }
 
     #[test]
@@ -452,6 +596,7 @@ mod tests {
             "t.csv",
             &Config::default(),
             &Typology::ALL,
+            2,
             |_| Ok(()),
         )
         .expect_err("out of order");

@@ -109,8 +109,59 @@ fn stream(l: &Ledger, config: &Config, order: &[usize]) -> Vec<Alert> {
     out
 }
 
+/// The ledger as a CSV in canonical order, streamed through `scan_stream` on `threads`
+/// scanner threads: alerts as (typology, account names, transaction ids, window, score).
+fn stream_csv(l: &Ledger, config: &Config, threads: usize) -> Vec<Named> {
+    let mut text = String::from("id,timestamp,from_account,to_account,amount,channel\n");
+    for row in 0..l.len() {
+        let tx = l.tx(row);
+        text.push_str(&format!(
+            "{},{},{},{},{}.{:02},{}\n",
+            l.ids[row],
+            tx.ts,
+            l.accounts[tx.from as usize],
+            l.accounts[tx.to as usize],
+            tx.amount / 100,
+            tx.amount % 100,
+            channel_name(tx.channel)
+        ));
+    }
+    let mut out = Vec::new();
+    scan_stream(
+        text.as_bytes(),
+        "t.csv",
+        config,
+        &Typology::ALL,
+        threads,
+        |a| {
+            let mut accounts: Vec<String> = a.accounts.iter().map(|s| s.to_string()).collect();
+            accounts[1..].sort();
+            let mut txs: Vec<String> = a.transactions.iter().map(|s| s.to_string()).collect();
+            txs.sort();
+            out.push((a.typology, accounts, txs, a.window));
+            Ok(())
+        },
+    )
+    .expect("streams");
+    // As `named` has them; the order itself is checked against the batch's elsewhere.
+    out.sort();
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn the_csv_stream_equals_batch_on_any_thread_split(rows in rows()) {
+        let config = eager();
+        let identity: Vec<usize> = (0..rows.len()).collect();
+        let l = build(&rows, &identity);
+        let batch = named(&l, &scan(&l, &config, 1).expect("scan"));
+        for threads in 1..=stream::SCAN_THREADS_MAX {
+            let streamed = stream_csv(&l, &config, threads);
+            prop_assert_eq!(&batch, &streamed, "{} scanner threads", threads);
+        }
+    }
 
     #[test]
     fn streaming_equals_batch_whatever_the_order_of_ties(
