@@ -294,36 +294,15 @@ impl SharedPolicy {
     }
 
     /// A hit / no-hit search ([`PolicyStore::search`]), whose audit entry is committed
-    /// together with those of the searches decided while the previous commit was syncing.
+    /// together with those of the searches decided while the previous commit was syncing: a
+    /// [`SharedPolicy::read`] of one search.
     pub fn search(
         &self,
         ctx: Context,
         query: Query,
         justification: String,
     ) -> Result<SearchAnswer> {
-        let outcome: Outcome = Arc::new(Mutex::new(None));
-        let answer = {
-            let mut policy = lock(&self.policy);
-            let mut queue = lock(&self.queue);
-            if queue.tail.is_none() {
-                queue.tail = policy.audit_tail_link()?;
-            }
-            let prev = queue.tail.as_ref().map(|(s, h)| (*s, h.as_slice()));
-            let (answer, row, docs) =
-                policy.search_unwritten(&ctx, &query, &justification, prev)?;
-            queue.tail = Some((row.seq, row.hash.clone()));
-            queue.entries.push(Queued {
-                row,
-                docs,
-                outcome: Some(notify_slot(&outcome)),
-                checkpoint_at: None,
-            });
-            drop(queue);
-            self.queued.notify_one();
-            answer
-        };
-        self.wait_durable(&outcome)?;
-        Ok(answer)
+        self.read(|p| p.search(&ctx, &query, &justification))
     }
 
     /// Writes up to [`SEARCH_BATCH_MAX`] queued entries in one transaction and marks each

@@ -1108,26 +1108,6 @@ impl<'s> PolicyStore<'s> {
         out
     }
 
-    /// A search decided and its audit entry chained after `prev`, but nothing written: the
-    /// caller writes the entry and must not release the answer before that write is durable
-    /// (group commit across threads, [`SharedPolicy`]).
-    pub(crate) fn search_unwritten(
-        &mut self,
-        ctx: &Context,
-        query: &Query,
-        justification: &str,
-        prev: Option<(i64, &[u8])>,
-    ) -> Result<(SearchAnswer, corridor_store::AuditRow, Vec<PolicyDoc>)> {
-        self.refresh_index()?;
-        let p = self.prepare_search(ctx, query, prev.map_or(0, |t| t.0))?;
-        let row = audit::row_after(prev, &p.entry(ctx, justification), ctx.now)?;
-        let answer = SearchAnswer {
-            audit_seq: row.seq,
-            ..p.answer
-        };
-        Ok((answer, row, p.docs))
-    }
-
     /// The audit log's last entry (sequence number and hash), as stored.
     pub(crate) fn audit_tail_link(&mut self) -> Result<Option<(i64, Vec<u8>)>> {
         Ok(self.store.audit_tail()?.map(|t| (t.seq, t.hash)))
