@@ -225,6 +225,17 @@ pub struct Prepared {
     pub present: u32,
 }
 
+/// The phonetic id of a name's first part, numbered from 1 in the order keys are first met in
+/// `codes`; 0 when the part has no phonetic key.
+fn phonetic_id(codes: &mut HashMap<String, u32>, name: &str) -> u32 {
+    let code = phonetic_key(name.split(' ').next().unwrap_or(""));
+    if code.is_empty() {
+        return 0;
+    }
+    let next = codes.len() as u32 + 1;
+    *codes.entry(code).or_insert(next)
+}
+
 impl Prepared {
     /// Normalises a column. Values that normalise to nothing (`FNU`, punctuation) are missing.
     pub fn new(field: &Field, comparator: Comparator) -> Prepared {
@@ -267,18 +278,7 @@ impl Prepared {
         let mut phonetic = Vec::new();
         if matches!(comparator, Comparator::Name | Comparator::FullName) {
             let mut codes: HashMap<String, u32> = HashMap::new();
-            phonetic = text
-                .iter()
-                .map(|t| {
-                    let first = t.split(' ').next().unwrap_or("");
-                    let code = phonetic_key(first);
-                    if code.is_empty() {
-                        return 0;
-                    }
-                    let next = codes.len() as u32 + 1;
-                    *codes.entry(code).or_insert(next)
-                })
-                .collect();
+            phonetic = text.iter().map(|t| phonetic_id(&mut codes, t)).collect();
         }
         let date = if comparator == Comparator::Date {
             text.iter()
@@ -369,15 +369,8 @@ impl Prepared {
         if self.derived.len() < self.text.len() {
             self.derived.resize(self.text.len(), false);
         }
-        let first = norm.split(' ').next().unwrap_or("");
-        let code = phonetic_key(first);
-        let code = if code.is_empty() {
-            0
-        } else {
-            let next = interner.phonetic.len() as u32 + 1;
-            *interner.phonetic.entry(code).or_insert(next)
-        };
-        self.phonetic.push(code);
+        self.phonetic
+            .push(phonetic_id(&mut interner.phonetic, &norm));
         interner.derived.insert(norm.clone().into_boxed_str(), id);
         self.text.push(norm.into_boxed_str());
         self.count.push(0);
@@ -456,15 +449,8 @@ impl Prepared {
         }
         let id = self.text.len() as u32;
         if matches!(self.comparator, Comparator::Name | Comparator::FullName) {
-            let first = norm.split(' ').next().unwrap_or("");
-            let code = phonetic_key(first);
-            let code = if code.is_empty() {
-                0
-            } else {
-                let next = interner.phonetic.len() as u32 + 1;
-                *interner.phonetic.entry(code).or_insert(next)
-            };
-            self.phonetic.push(code);
+            self.phonetic
+                .push(phonetic_id(&mut interner.phonetic, &norm));
         }
         if self.comparator == Comparator::Date {
             let date = if norm.len() == 8 && norm.bytes().all(|b| b.is_ascii_digit()) {
