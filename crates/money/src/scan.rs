@@ -227,6 +227,8 @@ pub struct Scanner {
     seq: u64,
     alerts: Vec<Alert>,
     scratch: Vec<u32>,
+    /// The settlement kernel's filter of payout amounts, kept between calls.
+    amount_filter: Vec<u64>,
 }
 
 impl Scanner {
@@ -278,6 +280,7 @@ impl Scanner {
             seq: 0,
             alerts: Vec::new(),
             scratch: Vec::new(),
+            amount_filter: Vec::new(),
         })
     }
 
@@ -914,37 +917,65 @@ impl Scanner {
         let (a, b) = (tx.from, tx.to);
         let lo = tx.ts - c.settlement_window_seconds;
         let accounts = &self.accounts;
-        let last = accounts[b as usize]
-            .ins
-            .iter()
-            .rev()
-            .find(|e| e.other == a && e.seq < seq)
-            .map_or(0, |e| e.seq);
-        // B's payouts since A last settled with it, first: a broker's intake over the window
-        // runs to thousands of transfers, and only those of a payout's amount can mirror one.
-        // Sides are in scan order: what is newer than the last settlement and inside the
-        // window is at the back, and a regular settler's is short.
+        // B's payouts in the window, newest first (sides are in scan order, so the window is
+        // at the back). They are gathered before A's last settlement with B is looked for,
+        // which can only cut them: most transfers, to accounts that pay out little, stop here.
         let mut payouts: Vec<&Edge> = accounts[b as usize]
             .outs
             .iter()
             .rev()
-            .take_while(|p| p.ts >= lo && p.seq > last)
+            .take_while(|p| p.ts >= lo)
             .filter(|p| p.seq < seq && p.other != a)
             .collect();
-        payouts.reverse();
         // Each payout matches one intake at most, and an empty match covers nothing.
-        if payouts.len() < c.settlement_payouts_min.max(1) {
+        let payouts_min = c.settlement_payouts_min.max(1);
+        // The mirrored payouts are some of these: if all of them together cannot cover enough
+        // of the settlement, no match can.
+        let can_cover = |payouts: &[&Edge]| {
+            let most: i64 = payouts.iter().map(|p| p.amount.max(0)).sum();
+            most as f64 / tx.amount as f64 >= c.settlement_match_ratio_min
+        };
+        if payouts.len() < payouts_min || !can_cover(&payouts) {
             return;
         }
-        let mut amounts: Vec<i64> = payouts.iter().map(|p| p.amount).collect();
-        amounts.sort_unstable();
-        amounts.dedup();
+        // A's last transfer to B before this one cuts the payouts: B's walk stops at the
+        // oldest payout, since an earlier settlement cuts none of them.
+        let oldest_payout = payouts.last().map_or(0, |p| p.seq);
+        let last = accounts[b as usize]
+            .ins
+            .iter()
+            .rev()
+            .take_while(|e| e.seq >= oldest_payout)
+            .find(|e| e.other == a && e.seq < seq)
+            .map_or(0, |e| e.seq);
+        payouts.truncate(payouts.partition_point(|p| p.seq > last));
+        if payouts.len() < payouts_min || !can_cover(&payouts) {
+            return;
+        }
+        payouts.reverse();
+        // A's intake of the payouts' amounts. A broker's intake over the window runs to
+        // thousands of transfers, nearly all of other amounts: a bit per amount hash turns
+        // most away in one probe; what passes is matched exactly below.
+        let bits = (payouts.len() * 16).next_power_of_two().max(64);
+        let shift = 64 - bits.trailing_zeros();
+        let slot =
+            |amount: i64| ((amount as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize;
+        let filter = &mut self.amount_filter;
+        filter.clear();
+        filter.resize(bits / 64, 0);
+        for p in &payouts {
+            let i = slot(p.amount);
+            filter[i / 64] |= 1 << (i % 64);
+        }
         let mut intake: Vec<(i64, u64, Edge)> = accounts[a as usize]
             .ins
             .iter()
             .rev()
             .take_while(|e| e.ts >= lo)
-            .filter(|e| e.seq < seq && amounts.binary_search(&e.amount).is_ok())
+            .filter(|e| {
+                let i = slot(e.amount);
+                e.seq < seq && filter[i / 64] & (1 << (i % 64)) != 0
+            })
             .map(|e| (e.amount, e.seq, *e))
             .collect();
         if intake.is_empty() {
