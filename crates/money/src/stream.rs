@@ -358,9 +358,7 @@ fn scan_batches(
     send: mpsc::SyncSender<Vec<Alert>>,
 ) -> Result<(), MoneyError> {
     for txs in receive.iter() {
-        for &tx in txs.iter() {
-            scanner.push(tx)?;
-        }
+        scanner.push_all(&txs)?;
         if send.send(scanner.take_alerts()).is_err() {
             // The merger stopped: its error is the one returned.
             return Ok(());
