@@ -82,7 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         s.push(ledger.tx(row))?;
         alerts += s.take_alerts().len();
     }
-    alerts += s.finish().0.len();
+    alerts += s.finish()?.0.len();
     let (wall, cpu) = (started.elapsed().as_secs_f64(), cpu_seconds() - cpu);
     line("stream", 1, wall, cpu, alerts);
     Ok(())

@@ -86,6 +86,17 @@ pub enum MoneyError {
         /// The latest timestamp already pushed.
         now: i64,
     },
+    /// A transaction whose number cannot order the scan: numbers must be unique, and above
+    /// those of every earlier timestamp ([`Tx::id`]).
+    #[error("transaction number {id} at {ts}: {reason}")]
+    Numbering {
+        /// The transaction's number.
+        id: u64,
+        /// Its timestamp.
+        ts: i64,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A named limit was reached.
     #[error("more {what} than the limit of {max}")]
     Limit {
@@ -102,9 +113,11 @@ pub enum MoneyError {
 /// One transaction as the kernels see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tx {
-    /// The transaction's number. Among equal timestamps transactions are taken in increasing
-    /// number, so numbers must not depend on arrival order ([`Ledger`] numbers rows by
-    /// (timestamp, id)).
+    /// The transaction's number: its place in the scan. Numbers are unique and follow time
+    /// (each above the numbers of every earlier timestamp); among equal timestamps
+    /// transactions are taken in increasing number, so numbers must not depend on arrival
+    /// order. [`Ledger`] numbers rows by (timestamp, id), and the stream numbers rows of a
+    /// file in that order.
     pub id: u64,
     /// Seconds since 1970-01-01 UTC.
     pub ts: i64,

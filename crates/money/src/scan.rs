@@ -16,10 +16,10 @@ struct Edge {
     ts: i64,
     other: u32,
     amount: i64,
-    id: u64,
     channel: u8,
-    /// Position in the scan order: later edges have larger numbers, so "before" is exact even
-    /// among equal timestamps.
+    /// The transaction's number plus one. Numbers increase in scan order, so "before" is
+    /// exact even among equal timestamps, and 0 is before every edge. (An edge is 32 bytes:
+    /// windows hold tens of millions of them.)
     seq: u64,
     /// In a structuring alert already (kept on the receiver's side only).
     reported: bool,
@@ -234,6 +234,26 @@ fn prefetch_address(p: *const u8) {
     let _ = p;
 }
 
+/// Asks for the edges that upkeep and the kernels read first on the sides `keep` says are
+/// kept: each side's oldest (which the horizon may let out), the oldest of its fan window
+/// (which the window may let out) and its newest (where the kernels start).
+fn prefetch_sides(a: &Account, keep: [bool; 2]) {
+    let sides = [(&a.ins, &a.fan[0]), (&a.outs, &a.fan[1])];
+    for ((side, fan), kept) in sides.into_iter().zip(keep) {
+        if !kept || side.is_empty() {
+            continue;
+        }
+        prefetch(&side[0]);
+        prefetch(&side[side.len() - 1]);
+        if let Some(e) = side.get(side.len() - fan.len as usize) {
+            prefetch(e);
+        }
+    }
+}
+
+/// How many accounts ahead a sweep asks for their edges.
+const SWEEP_AHEAD: usize = 16;
+
 /// Transactions between two sweeps of every account's windows.
 const SWEEP_TRANSACTIONS: u64 = 1 << 20;
 
@@ -263,7 +283,12 @@ pub struct Scanner {
     pending: Vec<Tx>,
     /// Of those, how many have the latest timestamp.
     same_timestamp: usize,
-    seq: u64,
+    /// The largest number admitted, and the largest of those with a timestamp before `now`:
+    /// numbers order the scan, so each must be above every earlier timestamp's.
+    number_max: Option<u64>,
+    number_floor: Option<u64>,
+    /// Transactions scanned, for the sweeps.
+    scanned: u64,
     alerts: Vec<Alert>,
     scratch: Vec<u32>,
     /// The settlement kernel's filter of payout amounts, kept between calls.
@@ -317,7 +342,9 @@ impl Scanner {
             now: None,
             pending: Vec::new(),
             same_timestamp: 0,
-            seq: 0,
+            number_max: None,
+            number_floor: None,
+            scanned: 0,
             alerts: Vec::new(),
             scratch: Vec::new(),
             amount_filter: Vec::new(),
@@ -327,7 +354,7 @@ impl Scanner {
     /// Adds one transaction. Its timestamp must not be before the last one pushed.
     pub fn push(&mut self, tx: Tx) -> Result<(), MoneyError> {
         if self.now.is_some_and(|now| tx.ts > now) {
-            self.flush();
+            self.flush()?;
         }
         self.admit(tx)
     }
@@ -347,9 +374,10 @@ impl Scanner {
         let cut = self.pending.partition_point(|t| t.ts < last);
         if cut > 0 {
             let mut run = std::mem::take(&mut self.pending);
-            self.process_run(&mut run[..cut]);
+            let scanned = self.process_run(&mut run[..cut]);
             run.drain(..cut);
             self.pending = run;
+            scanned?;
         }
         Ok(())
     }
@@ -365,7 +393,23 @@ impl Scanner {
                 });
             }
             Some(now) if tx.ts == now => {}
-            _ => self.same_timestamp = 0,
+            _ => {
+                self.same_timestamp = 0;
+                self.number_floor = self.number_max;
+            }
+        }
+        let numbering = |reason| MoneyError::Numbering {
+            id: tx.id,
+            ts: tx.ts,
+            reason,
+        };
+        if self.number_floor.is_some_and(|floor| tx.id <= floor) {
+            return Err(numbering(
+                "not above the numbers of earlier timestamps: numbers must follow time",
+            ));
+        }
+        if tx.id == u64::MAX {
+            return Err(numbering("the largest number is reserved"));
         }
         if self.same_timestamp >= SAME_TIMESTAMP_TRANSACTIONS_MAX {
             return Err(MoneyError::Limit {
@@ -388,24 +432,34 @@ impl Scanner {
             }
         }
         self.now = Some(tx.ts);
+        self.number_max = self.number_max.max(Some(tx.id));
         self.same_timestamp += 1;
         self.pending.push(tx);
         Ok(())
     }
 
     /// Scans the buffered transactions.
-    fn flush(&mut self) {
+    fn flush(&mut self) -> Result<(), MoneyError> {
         let mut run = std::mem::take(&mut self.pending);
-        self.process_run(&mut run);
+        let scanned = self.process_run(&mut run);
         run.clear();
         self.pending = run;
+        scanned
     }
 
     /// Scans `run` (in time order) by timestamp, then number, each transaction with the
     /// accounts of those [`PREFETCH_AHEAD`] further on already asked for.
-    fn process_run(&mut self, run: &mut [Tx]) {
+    fn process_run(&mut self, run: &mut [Tx]) -> Result<(), MoneyError> {
         if !run.is_sorted_by_key(|t| (t.ts, t.id)) {
             run.sort_unstable_by_key(|t| (t.ts, t.id));
+        }
+        // Admission kept numbers above earlier timestamps'; within one, they must differ.
+        if let Some(w) = run.windows(2).find(|w| w[0].id == w[1].id) {
+            return Err(MoneyError::Numbering {
+                id: w[1].id,
+                ts: w[1].ts,
+                reason: "used twice",
+            });
         }
         for i in 0..run.len() {
             if let Some(t) = run.get(i + 2 * PREFETCH_AHEAD) {
@@ -418,25 +472,13 @@ impl Scanner {
             }
             self.process(&run[i]);
         }
+        Ok(())
     }
 
-    /// Asks for the edges the scan of `tx` reads first, on the sides kept: each side's
-    /// oldest (which the horizon may let out), the oldest of its fan window (which the window
-    /// may let out) and its newest (where the kernels start).
+    /// Asks for the edges the scan of `tx` reads first.
     fn prefetch_edges(&self, tx: &Tx) {
         for account in [tx.from, tx.to] {
-            let a = &self.accounts[account as usize];
-            let sides = [(&a.ins, &a.fan[0]), (&a.outs, &a.fan[1])];
-            for ((side, fan), kept) in sides.into_iter().zip(self.keep) {
-                if !kept || side.is_empty() {
-                    continue;
-                }
-                prefetch(&side[0]);
-                prefetch(&side[side.len() - 1]);
-                if let Some(e) = side.get(side.len() - fan.len as usize) {
-                    prefetch(e);
-                }
-            }
+            prefetch_sides(&self.accounts[account as usize], self.keep);
         }
     }
 
@@ -447,8 +489,8 @@ impl Scanner {
 
     /// Scans what is buffered and returns the alerts not yet taken, in canonical order, and
     /// the features by account number (empty without features).
-    pub fn finish(mut self) -> (Vec<Alert>, Vec<AccountFeatures>) {
-        self.flush();
+    pub fn finish(mut self) -> Result<(Vec<Alert>, Vec<AccountFeatures>), MoneyError> {
+        self.flush()?;
         let mut alerts = std::mem::take(&mut self.alerts);
         sort_alerts(&mut alerts);
         let features = if self.features {
@@ -456,7 +498,7 @@ impl Scanner {
         } else {
             Vec::new()
         };
-        (alerts, features)
+        Ok((alerts, features))
     }
 
     fn on(&self, t: Typology) -> bool {
@@ -467,7 +509,13 @@ impl Scanner {
     /// account seen once and never again would otherwise hold its edges for the whole scan.
     /// Changes no alert, since every kernel looks back no further than the horizon.
     fn sweep(&mut self, oldest: i64, fan_lo: i64) {
-        for a in &mut self.accounts {
+        for n in 0..self.accounts.len() {
+            // Accounts are read in order, which the processor fetches ahead by itself; the
+            // edges they point to are all over memory.
+            if let Some(ahead) = self.accounts.get(n + SWEEP_AHEAD) {
+                prefetch_sides(ahead, self.keep);
+            }
+            let a = &mut self.accounts[n];
             for (side, fan) in [&mut a.ins, &mut a.outs].into_iter().zip(&mut a.fan) {
                 // The fan window first: what the horizon drops is older than the window.
                 fan.expire(side, fan_lo);
@@ -486,11 +534,11 @@ impl Scanner {
     }
 
     fn process(&mut self, tx: &Tx) {
-        self.seq += 1;
-        let seq = self.seq;
+        let seq = tx.id + 1;
+        self.scanned += 1;
         let oldest = tx.ts.saturating_sub(self.config.horizon_seconds());
         let fan_lo = tx.ts.saturating_sub(self.config.fan_window_seconds);
-        if seq.is_multiple_of(SWEEP_TRANSACTIONS) {
+        if self.scanned.is_multiple_of(SWEEP_TRANSACTIONS) {
             self.sweep(oldest, fan_lo);
         }
         let cap = self.config.edges_per_account_max;
@@ -498,7 +546,6 @@ impl Scanner {
             ts: tx.ts,
             other,
             amount: tx.amount,
-            id: tx.id,
             channel: tx.channel,
             seq,
             reported: false,
@@ -613,8 +660,8 @@ impl Scanner {
         accounts.dedup();
         accounts.retain(|&a| a != about);
         accounts.insert(0, about);
-        edges.sort_unstable_by_key(|e| e.id);
-        edges.dedup_by_key(|e| e.id);
+        edges.sort_unstable_by_key(|e| e.seq);
+        edges.dedup_by_key(|e| e.seq);
         let window = (
             edges.iter().map(|e| e.ts).min().unwrap_or(0),
             edges.iter().map(|e| e.ts).max().unwrap_or(0),
@@ -627,7 +674,7 @@ impl Scanner {
         self.alerts.push(Alert {
             typology,
             accounts,
-            transactions: edges.iter().map(|e| e.id).collect(),
+            transactions: edges.iter().map(|e| e.seq - 1).collect(),
             window,
             score,
         });
@@ -682,8 +729,7 @@ impl Scanner {
         // them all.
         let others: Vec<u32> = edges.iter().map(|e| e.other).collect();
         let score = degree as f64 / c.fan_degree_min as f64;
-        let seq = self.seq;
-        self.accounts[hub as usize].covered[covered_slot(typology)] = seq;
+        self.accounts[hub as usize].covered[covered_slot(typology)] = tx.id + 1;
         self.emit(typology, hub, others, edges, score);
     }
 
@@ -741,7 +787,6 @@ impl Scanner {
             ts: tx.ts,
             other: 0,
             amount: tx.amount,
-            id: tx.id,
             channel: tx.channel,
             seq,
             reported: false,
@@ -847,7 +892,6 @@ impl Scanner {
                 ts: tx.ts,
                 other: tx.to,
                 amount: tx.amount,
-                id: tx.id,
                 channel: tx.channel,
                 seq,
                 reported: false,
@@ -1119,7 +1163,6 @@ impl Scanner {
             ts: tx.ts,
             other: b,
             amount: tx.amount,
-            id: tx.id,
             channel: tx.channel,
             seq,
             reported: false,
@@ -1191,7 +1234,7 @@ fn run(
             run.extend((start..end).map(|row| ledger.tx(row)));
             s.push_all(&run)?;
         }
-        Ok::<_, MoneyError>(s.finish())
+        s.finish()
     };
     let results: Vec<Result<Scanned, MoneyError>> = if threads == 1 {
         groups.iter().enumerate().map(one).collect()

@@ -364,7 +364,7 @@ fn scan_batches(
             return Ok(());
         }
     }
-    let (alerts, _) = scanner.finish();
+    let (alerts, _) = scanner.finish()?;
     // As above, a merger that hung up reports why.
     send.send(alerts).ok();
     Ok(())

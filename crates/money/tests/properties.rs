@@ -105,7 +105,20 @@ fn stream(l: &Ledger, config: &Config, order: &[usize]) -> Vec<Alert> {
         s.push(l.tx(row)).expect("push");
         out.extend(s.take_alerts());
     }
-    out.extend(s.finish().0);
+    out.extend(s.finish().expect("finishes").0);
+    out
+}
+
+/// As [`stream`], but handing the scanner `chunk` rows at a time with [`Scanner::push_all`].
+fn stream_chunks(l: &Ledger, config: &Config, order: &[usize], chunk: usize) -> Vec<Alert> {
+    let mut s = Scanner::new(config).expect("scanner");
+    let mut out = Vec::new();
+    for rows in order.chunks(chunk) {
+        let txs: Vec<Tx> = rows.iter().map(|&row| l.tx(row)).collect();
+        s.push_all(&txs).expect("push_all");
+        out.extend(s.take_alerts());
+    }
+    out.extend(s.finish().expect("finishes").0);
     out
 }
 
@@ -167,6 +180,7 @@ proptest! {
     fn streaming_equals_batch_whatever_the_order_of_ties(
         rows in rows(),
         seed in any::<u64>(),
+        chunk in 1usize..9,
     ) {
         let config = eager();
         let identity: Vec<usize> = (0..rows.len()).collect();
@@ -178,6 +192,9 @@ proptest! {
         order.sort_by_key(|&i| key(i));
         let streamed = stream(&l, &config, &order);
         prop_assert_eq!(named(&l, &batch), named(&l, &streamed));
+        // Runs of any length, cut anywhere (within a timestamp too), scan the same.
+        let chunked = stream_chunks(&l, &config, &order, chunk);
+        prop_assert_eq!(named(&l, &batch), named(&l, &chunked), "runs of {}", chunk);
         let two = scan(&l, &config, 2).expect("scan");
         prop_assert_eq!(&batch, &two);
     }

@@ -345,3 +345,32 @@ fn a_stream_out_of_time_order_is_an_error() {
         Err(MoneyError::OutOfOrder { .. })
     ));
 }
+
+#[test]
+fn numbers_must_follow_time_and_differ() {
+    let tx = |id, ts| Tx {
+        id,
+        ts,
+        from: 0,
+        to: 1,
+        amount: 1,
+        channel: 0,
+    };
+    // Within one timestamp any order will do; a later timestamp needs higher numbers.
+    let mut s = Scanner::new(&Config::default()).expect("scanner");
+    s.push(tx(5, 10)).expect("first");
+    s.push(tx(3, 10)).expect("same timestamp, lower number");
+    let e = s
+        .push(tx(4, 11))
+        .expect_err("below an earlier timestamp's number");
+    assert!(
+        matches!(e, MoneyError::Numbering { id: 4, ts: 11, .. }),
+        "{e}"
+    );
+    // A number used twice in one timestamp is found when the timestamp is scanned.
+    let mut s = Scanner::new(&Config::default()).expect("scanner");
+    s.push_all(&[tx(1, 10), tx(2, 10), tx(1, 10)])
+        .expect("admitted");
+    let e = s.push_all(&[tx(3, 11)]).expect_err("a number used twice");
+    assert_eq!(e.to_string(), "transaction number 1 at 10: used twice");
+}
