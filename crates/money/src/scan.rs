@@ -1350,7 +1350,7 @@ mod tests {
                 // Transfers into one of two hubs (40 and 41), and a few back out.
                 let (from, to) = if i % 7 == 0 { (40 + hub, other) } else { (other, 40 + hub) };
                 s.push(Tx { id: i as u64, ts, from, to, amount, channel: 0 }).expect("pushes");
-                s.flush();
+                s.flush().expect("scans");
                 check_fan_windows(&s, ts);
                 if i % 97 == 0 {
                     s.sweep(ts - config.horizon_seconds(), ts - config.fan_window_seconds);
