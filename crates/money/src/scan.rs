@@ -274,6 +274,11 @@ pub struct Scanner {
     /// and out-edges (index 1): a side no kernel reads is not kept, which halves the windows
     /// of a scanner for in-edge typologies only.
     keep: [bool; 2],
+    /// Whether the fan windows are kept (for the fan kernels or the features).
+    fans: bool,
+    /// The longest window the enabled kernels read: a scanner for typologies with short
+    /// windows keeps short sides.
+    horizon_seconds: i64,
     features: bool,
     accounts: Vec<Account>,
     /// Features by account number, kept only when asked for.
@@ -332,10 +337,32 @@ impl Scanner {
                 HawalaSettlement,
             ]),
         ];
+        let fans = features || enabled[FanIn.index()] || enabled[FanOut.index()];
+        let on = |t: Typology| enabled[t.index()];
+        let windows = [
+            (fans, config.fan_window_seconds),
+            (on(Structuring), config.structuring_window_seconds),
+            (on(Cycle), config.cycle_window_seconds),
+            (
+                on(ScatterGather) || on(GatherScatter),
+                config.shape_window_seconds,
+            ),
+            (on(PassThrough), config.pass_through_seconds),
+            (on(HawalaSettlement), config.settlement_window_seconds),
+        ];
+        let horizon_seconds = windows
+            .into_iter()
+            .filter(|&(read, _)| read)
+            .map(|(_, seconds)| seconds)
+            .max()
+            .unwrap_or(0);
+        assert!(horizon_seconds <= config.horizon_seconds());
         Ok(Scanner {
             config: config.clone(),
             enabled,
             keep,
+            fans,
+            horizon_seconds,
             features,
             accounts: Vec::new(),
             account_features: Vec::new(),
@@ -536,7 +563,7 @@ impl Scanner {
     fn process(&mut self, tx: &Tx) {
         let seq = tx.id + 1;
         self.scanned += 1;
-        let oldest = tx.ts.saturating_sub(self.config.horizon_seconds());
+        let oldest = tx.ts.saturating_sub(self.horizon_seconds);
         let fan_lo = tx.ts.saturating_sub(self.config.fan_window_seconds);
         if self.scanned.is_multiple_of(SWEEP_TRANSACTIONS) {
             self.sweep(oldest, fan_lo);
@@ -566,13 +593,16 @@ impl Scanner {
                 (&mut a.outs, &mut a.fan[1])
             };
             fan.expire(side, fan_lo);
-            // The horizon is at least the fan window, so these are out of it already.
+            // A scanner that keeps fan windows has a horizon at least as long, so these are
+            // out of the window already.
             while side.front().is_some_and(|e| e.ts < oldest) {
                 side.pop_front();
             }
             let e = edge(if incoming { tx.from } else { tx.to });
             side.push_back(e);
-            fan.add(&e);
+            if self.fans {
+                fan.add(&e);
+            }
             if side.len() > cap {
                 let dropped = side.pop_front().expect("a side over its bound has edges");
                 if fan.len as usize > side.len() {
@@ -1353,7 +1383,7 @@ mod tests {
                 s.flush().expect("scans");
                 check_fan_windows(&s, ts);
                 if i % 97 == 0 {
-                    s.sweep(ts - config.horizon_seconds(), ts - config.fan_window_seconds);
+                    s.sweep(ts - s.horizon_seconds, ts - config.fan_window_seconds);
                     check_fan_windows(&s, ts);
                 }
             }

@@ -27,19 +27,19 @@ pub const STREAM_ACCOUNTS_MAX: usize = u32::MAX as usize - 1;
 /// Most scanner threads a stream spreads its typologies over.
 pub const SCAN_THREADS_MAX: usize = 2;
 
-/// The typologies of each scanner thread when there are two. Each thread keeps the windows
-/// its kernels read: the first only in-edges (its kernels look backwards at what reached an
-/// account), the second both sides. Two threads hold about 1.4 times the memory of one and,
-/// on a loaded two-core machine, took no less wall time (measured on the `bench` preset's
-/// ledger; see `docs/benchmarks.md`), so one is the default.
+/// The typologies of each scanner thread when there are two: settlement, which reads both
+/// sides of an account over the longest window and was half of one scanner's time, and the
+/// rest, whose windows are a third as long, so its scanner keeps a third of the edges.
 const STREAM_GROUPS: [&[Typology]; SCAN_THREADS_MAX] = [
-    &[Typology::Cycle, Typology::FanIn, Typology::Structuring],
+    &[Typology::HawalaSettlement],
     &[
+        Typology::Cycle,
         Typology::ScatterGather,
         Typology::PassThrough,
+        Typology::FanIn,
         Typology::GatherScatter,
-        Typology::HawalaSettlement,
         Typology::FanOut,
+        Typology::Structuring,
     ],
 ];
 
