@@ -310,6 +310,7 @@ pub(crate) fn read_csv<const N: usize>(
         });
     }
     let cols = columns(&line, names, source)?;
+    let last_col = cols.iter().copied().max().unwrap_or(0);
     let mut number = 1;
     loop {
         line.clear();
@@ -333,10 +334,19 @@ pub(crate) fn read_csv<const N: usize>(
         if text.contains('"') {
             return Err(err("line", "quoted fields are not supported"));
         }
-        let cells: Vec<&str> = text.split(',').collect();
+        // The wanted cells, picked as the line is split: no list of every cell per line.
         let mut out = [""; N];
-        for (slot, (&c, name)) in out.iter_mut().zip(cols.iter().zip(names)) {
-            *slot = cells.get(c).ok_or_else(|| err(name, "missing cell"))?;
+        let mut found = [false; N];
+        for (i, cell) in text.split(',').take(last_col + 1).enumerate() {
+            for (slot, &c) in cols.iter().enumerate() {
+                if c == i {
+                    out[slot] = cell;
+                    found[slot] = true;
+                }
+            }
+        }
+        if let Some(missing) = found.iter().position(|&f| !f) {
+            return Err(err(names[missing], "missing cell"));
         }
         row(number, out)?;
     }

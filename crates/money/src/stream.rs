@@ -69,7 +69,8 @@ pub struct StreamStats {
     pub accounts: u64,
     /// Alerts raised.
     pub alerts: u64,
-    /// Most transaction ids held at once (those within the longest window).
+    /// Most transaction ids held at once (those of the batches that reach into the longest
+    /// window).
     pub ids_held_max: u64,
 }
 
@@ -105,13 +106,82 @@ impl std::hash::Hasher for NameHasher {
     }
 }
 
-type NameMap = HashMap<Box<str>, u32, std::hash::BuildHasherDefault<NameHasher>>;
+type Hashing = std::hash::BuildHasherDefault<NameHasher>;
+
+/// Longest name held inside its key by [`Numbers`].
+const SHORT_NAME_BYTES: usize = 15;
+
+/// Account numbers by name. A name of up to [`SHORT_NAME_BYTES`] (nearly every account
+/// number) is its own key, padded, with its length last: a lookup then compares the key in
+/// the table instead of following a pointer to the name, which, over millions of accounts,
+/// was a cache miss on every row.
+#[derive(Default)]
+struct Numbers {
+    short: HashMap<[u8; SHORT_NAME_BYTES + 1], u32, Hashing>,
+    long: HashMap<Box<str>, u32, Hashing>,
+}
+
+impl Numbers {
+    fn short_key(name: &str) -> Option<[u8; SHORT_NAME_BYTES + 1]> {
+        let bytes = name.as_bytes();
+        if bytes.len() > SHORT_NAME_BYTES {
+            return None;
+        }
+        let mut key = [0; SHORT_NAME_BYTES + 1];
+        key[..bytes.len()].copy_from_slice(bytes);
+        key[SHORT_NAME_BYTES] = bytes.len() as u8;
+        Some(key)
+    }
+
+    fn get(&self, name: &str) -> Option<u32> {
+        match Numbers::short_key(name) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(name).copied(),
+        }
+    }
+
+    fn insert(&mut self, name: &str, number: u32) {
+        match Numbers::short_key(name) {
+            Some(key) => self.short.insert(key, number),
+            None => self.long.insert(name.into(), number),
+        };
+    }
+
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+}
+
+/// The ids of a batch's rows, end to end in one string: one allocation a batch rather than
+/// one a row.
+#[derive(Default)]
+struct Ids {
+    text: String,
+    /// Where each id ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Ids {
+    fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends.push(self.text.len());
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+}
 
 /// One parsed batch: transactions numbered by row, their ids, and account names first seen in
 /// the batch (in number order, continuing the names already sent).
 struct Batch {
     txs: Vec<Tx>,
-    ids: Vec<Box<str>>,
+    ids: Ids,
     new_names: Vec<Box<str>>,
 }
 
@@ -119,15 +189,23 @@ struct Batch {
 /// timestamps), their ids and the new names.
 struct Named {
     txs: Arc<Vec<Tx>>,
-    ids: Vec<Box<str>>,
+    ids: Ids,
     new_names: Vec<Box<str>>,
+}
+
+/// Ids the merger holds: a batch's, from its first row, until its last timestamp is past the
+/// longest window.
+struct HeldIds {
+    first_row: u64,
+    last_ts: i64,
+    ids: Ids,
 }
 
 /// Takes rows in canonical order, numbers their accounts and hands them to the scanner thread
 /// in batches. Given to the producer of [`scan_rows`].
 pub struct RowSink<'a> {
     source: &'a str,
-    numbers: NameMap,
+    numbers: Numbers,
     batch: Batch,
     row: u64,
     last: Option<(i64, String)>,
@@ -191,7 +269,7 @@ impl RowSink<'_> {
             amount,
             channel,
         });
-        self.batch.ids.push(id.into());
+        self.batch.ids.push(id);
         self.row += 1;
         if self.batch.txs.len() >= BATCH_TRANSACTIONS {
             self.send_batch()?;
@@ -200,7 +278,7 @@ impl RowSink<'_> {
     }
 
     fn number(&mut self, name: &str) -> Result<u32, MoneyError> {
-        if let Some(&n) = self.numbers.get(name) {
+        if let Some(n) = self.numbers.get(name) {
             return Ok(n);
         }
         if self.numbers.len() >= STREAM_ACCOUNTS_MAX {
@@ -210,7 +288,7 @@ impl RowSink<'_> {
             });
         }
         let n = self.numbers.len() as u32;
-        self.numbers.insert(name.into(), n);
+        self.numbers.insert(name, n);
         self.batch.new_names.push(name.into());
         Ok(n)
     }
@@ -244,7 +322,10 @@ impl Batch {
     fn new() -> Batch {
         Batch {
             txs: Vec::with_capacity(BATCH_TRANSACTIONS),
-            ids: Vec::with_capacity(BATCH_TRANSACTIONS),
+            ids: Ids {
+                text: String::new(),
+                ends: Vec::with_capacity(BATCH_TRANSACTIONS),
+            },
             new_names: Vec::new(),
         }
     }
@@ -314,7 +395,7 @@ pub fn scan_rows(
             .spawn(move || merge_alerts(horizon_seconds, receive_named, from_scanners, on_alert));
         let mut sink = RowSink {
             source,
-            numbers: NameMap::default(),
+            numbers: Numbers::default(),
             batch: Batch::new(),
             row: 0,
             last: None,
@@ -380,9 +461,9 @@ fn merge_alerts(
 ) -> Result<StreamStats, MoneyError> {
     let mut stats = StreamStats::default();
     let mut names: Vec<Box<str>> = Vec::new();
-    // Ids of rows `first_row..` still inside the longest window, with their timestamps.
-    let mut ids: VecDeque<(i64, Box<str>)> = VecDeque::new();
-    let mut first_row: u64 = 0;
+    // Ids of the batches that reach into the longest window, oldest first.
+    let mut held: VecDeque<HeldIds> = VecDeque::new();
+    let mut next_row: u64 = 0;
     let stopped = |_| MoneyError::Io {
         source_name: "the streamed scan".to_owned(),
         // A scanner hung up: it failed, and its own error is the one returned.
@@ -390,8 +471,7 @@ fn merge_alerts(
     };
     let mut emit = |mut alerts: Vec<Alert>,
                     names: &[Box<str>],
-                    ids: &VecDeque<(i64, Box<str>)>,
-                    first_row: u64,
+                    held: &VecDeque<HeldIds>,
                     stats: &mut StreamStats|
      -> Result<(), MoneyError> {
         // The batch scan's order: rows are numbered in canonical order here as there, and
@@ -414,12 +494,10 @@ fn merge_alerts(
             for &row in &a.transactions {
                 // Every transaction of an alert is within the horizon of its last one, and
                 // ids are dropped only past the horizon of the latest row.
-                assert!(
-                    row >= first_row,
-                    "alert names a transaction already dropped"
-                );
-                let (_, id) = &ids[(row - first_row) as usize];
-                transactions.push(&**id);
+                let batch = held.partition_point(|b| b.first_row <= row);
+                assert!(batch > 0, "alert names a transaction already dropped");
+                let b = &held[batch - 1];
+                transactions.push(b.ids.get((row - b.first_row) as usize));
             }
             on_alert(&NamedAlert {
                 typology: a.typology,
@@ -435,31 +513,34 @@ fn merge_alerts(
     for batch in receive.iter() {
         names.extend(batch.new_names);
         assert_eq!(batch.txs.len(), batch.ids.len(), "one id per transaction");
-        for (tx, id) in batch.txs.iter().zip(batch.ids) {
-            ids.push_back((tx.ts, id));
-        }
-        stats.transactions = first_row + ids.len() as u64;
-        stats.ids_held_max = stats.ids_held_max.max(ids.len() as u64);
+        // The sink sends only batches with rows, and each scanner answers each batch.
+        let now = batch.txs.last().expect("a batch has rows").ts;
+        held.push_back(HeldIds {
+            first_row: next_row,
+            last_ts: now,
+            ids: batch.ids,
+        });
+        next_row += batch.txs.len() as u64;
+        stats.transactions = next_row;
+        let ids_held = next_row - held.front().map_or(next_row, |b| b.first_row);
+        stats.ids_held_max = stats.ids_held_max.max(ids_held);
         let mut alerts = Vec::new();
         for scanner in &scanners {
             alerts.extend(scanner.recv().map_err(stopped)?);
         }
-        emit(alerts, &names, &ids, first_row, &mut stats)?;
+        emit(alerts, &names, &held, &mut stats)?;
         // Alerts still to come end at the latest timestamp or later, and reach back at most
         // the horizon from there.
-        if let Some(&(now, _)) = ids.back() {
-            let oldest = now.saturating_sub(horizon_seconds);
-            while ids.front().is_some_and(|(ts, _)| *ts < oldest) {
-                ids.pop_front();
-                first_row += 1;
-            }
+        let oldest = now.saturating_sub(horizon_seconds);
+        while held.front().is_some_and(|b| b.last_ts < oldest) {
+            held.pop_front();
         }
     }
     let mut alerts = Vec::new();
     for scanner in &scanners {
         alerts.extend(scanner.recv().map_err(stopped)?);
     }
-    emit(alerts, &names, &ids, first_row, &mut stats)?;
+    emit(alerts, &names, &held, &mut stats)?;
     Ok(stats)
 }
 
