@@ -666,6 +666,28 @@ mod tests {
     }
 
     #[test]
+    fn numbers_tell_short_and_long_names_apart() {
+        let names = [
+            "a",
+            "a\0",
+            "",
+            "fifteen-bytes-x",
+            "sixteen-bytes-xy",
+            "sixteen-bytes-xz",
+            "an account name well past the short form",
+        ];
+        let mut numbers = Numbers::default();
+        for (n, name) in names.iter().enumerate() {
+            assert_eq!(numbers.get(name), None, "{name:?}");
+            numbers.insert(name, n as u32);
+        }
+        assert_eq!(numbers.len(), names.len());
+        for (n, name) in names.iter().enumerate() {
+            assert_eq!(numbers.get(name), Some(n as u32), "{name:?}");
+        }
+    }
+
+    #[test]
     fn a_row_out_of_order_is_an_error_naming_its_line() {
         let text = "id,timestamp,from_account,to_account,amount,channel\n\
                     T2,2023-01-02,a,b,1.00,bank\n\
