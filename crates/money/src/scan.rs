@@ -254,8 +254,13 @@ fn prefetch_sides(a: &Account, keep: [bool; 2]) {
 /// How many accounts ahead a sweep asks for their edges.
 const SWEEP_AHEAD: usize = 16;
 
-/// Transactions between two sweeps of every account's windows.
-const SWEEP_TRANSACTIONS: u64 = 1 << 20;
+/// Transactions between two steps of the sweep of the accounts' windows.
+const SWEEP_STEP_TRANSACTIONS: u64 = 1 << 16;
+/// Steps a sweep of every account takes: each sweeps this share of the accounts, so every
+/// account is swept once per 4M transactions (64 steps of 64Ki) whatever their number. An idle
+/// account's expired edges outlive the horizon by at most that; sweeping every account each
+/// 1M transactions was a fifth of the scan over 8M accounts.
+const SWEEP_STEPS: usize = 64;
 
 /// Whether two amounts are within `ratio` of each other (smaller / larger).
 fn similar(a: i64, b: i64, ratio: f64) -> bool {
@@ -294,6 +299,8 @@ pub struct Scanner {
     number_floor: Option<u64>,
     /// Transactions scanned, for the sweeps.
     scanned: u64,
+    /// The account the next sweep step starts at.
+    sweep_next: usize,
     alerts: Vec<Alert>,
     scratch: Vec<u32>,
     /// The settlement kernel's filter of payout amounts, kept between calls.
@@ -372,6 +379,7 @@ impl Scanner {
             number_max: None,
             number_floor: None,
             scanned: 0,
+            sweep_next: 0,
             alerts: Vec::new(),
             scratch: Vec::new(),
             amount_filter: Vec::new(),
@@ -532,14 +540,37 @@ impl Scanner {
         self.enabled[t.index()]
     }
 
-    /// Drops every account's edges older than the horizon and frees emptied windows: an
-    /// account seen once and never again would otherwise hold its edges for the whole scan.
-    /// Changes no alert, since every kernel looks back no further than the horizon.
+    /// Sweeps every account ([`Scanner::sweep_accounts`]).
+    #[cfg(test)]
     fn sweep(&mut self, oldest: i64, fan_lo: i64) {
-        for n in 0..self.accounts.len() {
+        self.sweep_accounts(0..self.accounts.len(), oldest, fan_lo);
+    }
+
+    /// Sweeps the next [`SWEEP_STEPS`]th of the accounts, from where the last step stopped.
+    fn sweep_step(&mut self, oldest: i64, fan_lo: i64) {
+        let total = self.accounts.len();
+        if total == 0 {
+            return;
+        }
+        let start = self.sweep_next.min(total);
+        let end = total.min(start + total / SWEEP_STEPS + 1);
+        self.sweep_accounts(start..end, oldest, fan_lo);
+        self.sweep_next = if end == total { 0 } else { end };
+    }
+
+    /// Drops the edges of `range`'s accounts older than the horizon and frees emptied
+    /// windows: an account seen once and never again would otherwise hold its edges for the
+    /// whole scan. Changes no alert, since every kernel looks back no further than the
+    /// horizon.
+    fn sweep_accounts(&mut self, range: std::ops::Range<usize>, oldest: i64, fan_lo: i64) {
+        for n in range.clone() {
             // Accounts are read in order, which the processor fetches ahead by itself; the
             // edges they point to are all over memory.
-            if let Some(ahead) = self.accounts.get(n + SWEEP_AHEAD) {
+            if let Some(ahead) = self
+                .accounts
+                .get(n + SWEEP_AHEAD)
+                .filter(|_| n + SWEEP_AHEAD < range.end)
+            {
                 prefetch_sides(ahead, self.keep);
             }
             let a = &mut self.accounts[n];
@@ -565,8 +596,8 @@ impl Scanner {
         self.scanned += 1;
         let oldest = tx.ts.saturating_sub(self.horizon_seconds);
         let fan_lo = tx.ts.saturating_sub(self.config.fan_window_seconds);
-        if self.scanned.is_multiple_of(SWEEP_TRANSACTIONS) {
-            self.sweep(oldest, fan_lo);
+        if self.scanned.is_multiple_of(SWEEP_STEP_TRANSACTIONS) {
+            self.sweep_step(oldest, fan_lo);
         }
         let cap = self.config.edges_per_account_max;
         let edge = |other| Edge {
