@@ -25,6 +25,10 @@ struct Edge {
     reported: bool,
 }
 
+// Windows hold tens of millions of edges: their size is their memory and the bytes every
+// kernel's walk reads.
+const _: () = assert!(std::mem::size_of::<Edge>() == 32);
+
 /// Per-account features for a downstream model: volumes, the busiest windows, near-threshold
 /// cash and pass-through counts, and the alerts the account is in, by typology.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
