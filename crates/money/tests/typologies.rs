@@ -328,17 +328,21 @@ fn features_count_flows_and_alerts() {
     assert_eq!(f[x].alerts[Typology::Structuring.index()], 1);
 }
 
-#[test]
-fn a_stream_out_of_time_order_is_an_error() {
-    let mut s = Scanner::new(&Config::default()).expect("scanner");
-    let tx = |id, ts| Tx {
+/// A transfer of one cent from account 0 to account 1, numbered `id`, at `ts`.
+fn tx(id: u64, ts: i64) -> Tx {
+    Tx {
         id,
         ts,
         from: 0,
         to: 1,
         amount: 1,
         channel: 0,
-    };
+    }
+}
+
+#[test]
+fn a_stream_out_of_time_order_is_an_error() {
+    let mut s = Scanner::new(&Config::default()).expect("scanner");
     s.push(tx(0, 10)).expect("first");
     assert!(matches!(
         s.push(tx(1, 9)),
@@ -348,14 +352,6 @@ fn a_stream_out_of_time_order_is_an_error() {
 
 #[test]
 fn numbers_must_follow_time_and_differ() {
-    let tx = |id, ts| Tx {
-        id,
-        ts,
-        from: 0,
-        to: 1,
-        amount: 1,
-        channel: 0,
-    };
     // Within one timestamp any order will do; a later timestamp needs higher numbers.
     let mut s = Scanner::new(&Config::default()).expect("scanner");
     s.push(tx(5, 10)).expect("first");
